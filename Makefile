@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make run` (the demo) and `make test` (the suite).
+# Each does its own set-up (system packages, .venv, front-end assets, the embedded PostGIS) and is idempotent.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PORT ?= 8000
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: setup setup-browser run test lint bench pg-stop demo clean-db
+
+setup:
+	@bash scripts/bootstrap.sh
+
+setup-browser:
+	@WANT_BROWSER=1 bash scripts/bootstrap.sh
+
+run: setup
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py demo_setup
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@exec .venv/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w $${WORKERS:-2} --timeout 120 --access-logfile -
+
+test: setup-browser
+	@PATROL_TESTING=1 $(PY) -m pytest -p no:cacheprovider -n $${TEST_WORKERS:-2} --dist loadfile $(PYTEST_ARGS)
+
+lint: setup
+	@.venv/bin/ruff check .
+	@$(PY) manage.py makemigrations --check --dry-run
+
+bench: setup
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) -m bench $(BENCH_ARGS)
+
+pg-stop:
+	@bash scripts/pg.sh stop

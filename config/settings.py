@@ -1,0 +1,187 @@
+"""Settings: everything comes from environment variables, with safe defaults for the embedded demo."""
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name, default=None):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_float(name, default):
+    return float(os.environ.get(name, default))
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+TESTING = env_bool("PATROL_TESTING", False)
+
+
+def _secret_key():
+    # No secret in the repo: take it from the environment, else make one per checkout (git-ignored).
+    if env("DJANGO_SECRET_KEY"):
+        return env("DJANGO_SECRET_KEY")
+    path = BASE_DIR / ".secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "accounts",
+    "geo",
+    "patrol",
+    "layers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "config.wsgi.application"
+
+
+def _database():
+    """DATABASE_URL wins (production, an external PostGIS); otherwise the embedded cluster under .pg/."""
+    url = env("DATABASE_URL")
+    if url:
+        parts = urlparse(url)
+        db = {
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": unquote(parts.hostname or ""),
+            "PORT": str(parts.port or ""),
+        }
+    else:
+        socket_file = BASE_DIR / ".pg" / "socket_dir"
+        host = socket_file.read_text().strip() if socket_file.exists() else str(BASE_DIR / ".pg" / "run")
+        db = {"NAME": env("PGDATABASE_NAME", "patrol"), "USER": "postgres", "PASSWORD": "", "HOST": host, "PORT": ""}
+    db["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    db["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
+    db["TEST"] = {"NAME": env("TEST_DB_NAME", f"test_{db['NAME']}")}
+    if TESTING:
+        # Tests trade durability for speed on their own session only; the demo keeps fsync and sync commit.
+        db["OPTIONS"] = {"options": "-c synchronous_commit=off"}
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+STORAGES = {
+    "default": {"BACKEND": env("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE", "10/min")},
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {"TITLE": "农村人居环境巡查 API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
+
+# Django 5.2 warns about Debian bookworm's GDAL 3.6; it works for everything we use.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+}
+
+# --- domain settings (defaults from DOMAIN.md; an administrator can change them) ---------------
+PATROL = {
+    "REBOUND_DISTANCE_M": env_float("REBOUND_DISTANCE_M", 30),
+    "REBOUND_WINDOW_DAYS": int(env("REBOUND_WINDOW_DAYS", "365")),
+    "DUPLICATE_DISTANCE_M": env_float("DUPLICATE_DISTANCE_M", 20),
+    "RED_SUPERVISION_OVERDUE_DAYS": int(env("RED_SUPERVISION_OVERDUE_DAYS", "15")),
+    "LONG_UNRESOLVED_DAYS": int(env("LONG_UNRESOLVED_DAYS", "60")),
+    "REINSPECTION_SHARE": env_float("REINSPECTION_SHARE", 0.10),
+    "PHOTO_MAX_BYTES": int(env("PHOTO_MAX_BYTES", str(15 * 1024 * 1024))),
+    "PHOTO_MAX_PIXELS": int(env("PHOTO_MAX_PIXELS", str(60_000_000))),
+    "PHOTO_GPS_MISMATCH_M": env_float("PHOTO_GPS_MISMATCH_M", 100),
+}
+MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
+TIANDITU_KEY = env("TIANDITU_KEY", "")
+DEMO_PASSWORD = env("DEMO_PASSWORD", "")

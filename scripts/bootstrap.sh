@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One idempotent set-up for `make run`, `make test` and `make bench`:
+# system packages, the venv, front-end assets, the project's own PostGIS cluster.
+# Each step checks first and does nothing when it is already done, so a second run is quick.
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$REPO"
+WANT_BROWSER="${WANT_BROWSER:-0}"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# --- system packages (Debian bookworm) ---------------------------------------------------
+need=()
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
+[ -f /usr/share/postgresql/15/extension/pgrouting.control ] || need+=(postgresql-15-pgrouting)
+command -v osm2pgrouting >/dev/null || need+=(osm2pgrouting)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+command -v npm >/dev/null || need+=(npm)
+if [ "$WANT_BROWSER" = 1 ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "Missing system packages: ${need[*]}" >&2
+    echo "Run as root, or: sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
+    exit 1
+  fi
+  say "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# --- Python venv from pinned requirements ------------------------------------------------
+PY="${PYTHON:-python3}"
+stamp=".venv/.requirements.sha"
+sum="$(sha256sum requirements.txt | cut -c1-64)"
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+  say "creating .venv from requirements.txt"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  echo "$sum" > "$stamp"
+fi
+
+# --- front-end assets: pinned npm packages copied into static/vendor ----------------------
+vstamp="static/vendor/.package.sha"
+vsum="$(cat package.json scripts/vendor_assets.sh | sha256sum | cut -c1-64)"
+if [ "$(cat "$vstamp" 2>/dev/null)" != "$vsum" ]; then
+  say "installing front-end assets (npm)"
+  npm install --silent --no-audit --no-fund --ignore-scripts >/dev/null
+  bash scripts/vendor_assets.sh
+  echo "$vsum" > "$vstamp"
+fi
+
+# --- the project's own PostgreSQL cluster -------------------------------------------------
+if [ -z "${DATABASE_URL:-}" ]; then
+  bash scripts/pg.sh start
+fi
