@@ -14,4 +14,6 @@ urlpatterns = [
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/", include("geo.urls")),
+    path("api/", include("patrol.urls")),
+    path("", include("patrol.pages")),
 ]

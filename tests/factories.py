@@ -60,3 +60,46 @@ def village_point(code, grid=1):
     """A point inside the given grid (1 west, 2 east) of a village."""
     _, x0, _ = VILLAGES[code]
     return (x0 + (0.005 if grid == 1 else 0.015), 31.11)
+
+
+def metres_east(lon, lat, metres):
+    """The longitude `metres` east of (lon, lat), on the WGS-84 ellipsoid (exact to well under a centimetre)."""
+    from pyproj import Geod
+
+    lon2, _, _ = Geod(ellps="WGS84").fwd(lon, lat, 90, metres)
+    return lon2
+
+
+def make_issue(reporter, village="310112102201", grid=1, category="dry_toilet", lon=None, lat=None, **kwargs):
+    import uuid
+
+    from patrol.services import report_issue
+
+    if lon is None:
+        lon, lat = village_point(village, grid)
+    kwargs.setdefault("client_uuid", uuid.uuid4())
+    return report_issue(reporter, lon=lon, lat=lat, category=category, **kwargs).issue
+
+
+def tiny_jpeg(color=(120, 90, 60), size=(32, 24)):
+    """A small real JPEG as an uploadable file."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "JPEG")
+    return SimpleUploadedFile("after.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
+def close_issue(issue, town_user, village_user, now=None):
+    """Run an issue through assign → submit (with an after-photo) → verify."""
+    from patrol.services import add_photo, transition_issue
+
+    transition_issue(town_user, issue.pk, "assign", now=now)
+    add_photo(village_user, issue.pk, tiny_jpeg(color=(issue.pk % 255, 10, 10)), "after")
+    transition_issue(village_user, issue.pk, "submit", now=now)
+    transition_issue(town_user, issue.pk, "verify", now=now)
+    issue.refresh_from_db()
+    return issue

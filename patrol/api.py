@@ -1,0 +1,221 @@
+"""Problems API: thin views over patrol.services and the issue querysets."""
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .filters import IssueFilter
+from .geojson import feature, feature_rows
+from .models import Category, Issue, Photo, ReinspectionSample
+from .serializers import (
+    CategorySerializer,
+    EventSerializer,
+    PhotoSerializer,
+    PhotoUpload,
+    ReinspectionRecord,
+    ReinspectionSerializer,
+    ReportFeature,
+    TransitionRequest,
+)
+
+FeatureCollectionSchema = inline_serializer(
+    "IssueFeatureCollection",
+    {
+        "type": serializers.CharField(default="FeatureCollection"),
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "features": serializers.ListField(child=serializers.DictField()),
+    },
+)
+FeatureSchema = inline_serializer(
+    "IssueFeature",
+    {"type": serializers.CharField(), "id": serializers.IntegerField(), "geometry": serializers.DictField(),
+     "properties": serializers.DictField()},
+)
+ErrorSchema = inline_serializer("Error", {"detail": serializers.CharField(), "field": serializers.CharField()})
+
+
+class FeaturePagination(PageNumberPagination):
+    page_size = 1000
+    page_size_query_param = "page_size"
+    max_page_size = 10000
+
+    def get_paginated_response(self, data):
+        return Response({
+            "type": "FeatureCollection",
+            "count": self.page.paginator.count,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "features": data,
+        })
+
+
+class CategoryList(generics.ListAPIView):
+    queryset = Category.objects.all()
+    serializer_class = CategorySerializer
+
+
+def issue_feature(user, issue_id, extra=None):
+    row = feature_rows(Issue.objects.filter(pk=issue_id), timezone.localdate()).get()
+    out = feature(row)
+    issue = Issue.objects.get(pk=issue_id)
+    out["properties"].update(
+        overdue=row["light"] == "red" and bool(row["deadline"]) and row["deadline"] < timezone.localdate(),
+        allowed_actions=services.allowed_actions(user, issue),
+        extent=issue.extent.json if issue.extent else None,
+        accuracy_m=issue.accuracy_m,
+        crs=issue.crs,
+    )
+    if extra:
+        out["properties"].update(extra)
+    return out
+
+
+class IssueList(APIView):
+    """GET: the caller's issues as a paginated FeatureCollection; POST: report an issue (a GeoJSON Feature)."""
+
+    filterset_class = IssueFilter
+    pagination_class = FeaturePagination
+
+    def get_queryset(self):
+        return Issue.objects.for_user(self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, OpenApiTypes.STR) for name in IssueFilter.base_filters]
+        + [OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
+        responses={200: FeatureCollectionSchema, 400: ErrorSchema},
+    )
+    def get(self, request):
+        filterset = IssueFilter(request.query_params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        paginator = self.pagination_class()
+        rows = paginator.paginate_queryset(feature_rows(filterset.qs, timezone.localdate()), request, view=self)
+        return paginator.get_paginated_response([feature(r) for r in rows])
+
+    @extend_schema(request=ReportFeature, responses={201: FeatureSchema, 200: FeatureSchema, 400: ErrorSchema,
+                                                     403: ErrorSchema, 409: ErrorSchema})
+    def post(self, request):
+        body = ReportFeature(data=request.data)
+        body.is_valid(raise_exception=True)
+        props = body.validated_data["properties"]
+        lon, lat = body.validated_data["geometry"]["coordinates"][:2]
+        result = services.report_issue(
+            request.user, lon=lon, lat=lat, category=props["category"], client_uuid=props["client_uuid"],
+            source=props["source"], description=props["description"], crs=props["crs"],
+            accuracy_m=props.get("accuracy_m"), extent=props.get("extent"),
+        )
+        return Response(
+            issue_feature(request.user, result.issue.pk, {"nearby": result.nearby, "created": result.created}),
+            status=201 if result.created else 200,
+        )
+
+
+class IssueDetail(APIView):
+    @extend_schema(responses={200: FeatureSchema, 404: ErrorSchema})
+    def get(self, request, pk):
+        services.visible_issue(request.user, pk)
+        return Response(issue_feature(request.user, pk))
+
+
+class IssueTransition(APIView):
+    @extend_schema(request=TransitionRequest, responses={200: FeatureSchema, 400: ErrorSchema, 403: ErrorSchema,
+                                                         404: ErrorSchema, 409: ErrorSchema})
+    def post(self, request, pk):
+        body = TransitionRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        event = services.transition_issue(
+            request.user, pk, data["action"], note=data["note"], deadline=data.get("deadline"),
+            assignee=data["assignee"], location=data.get("location"),
+        )
+        return Response(issue_feature(request.user, pk, {"event": EventSerializer(event).data}))
+
+
+class IssueHistory(generics.ListAPIView):
+    serializer_class = EventSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        issue = services.visible_issue(self.request.user, self.kwargs["pk"])
+        return issue.events.select_related("actor").order_by("at", "id")
+
+
+class IssuePhotos(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses={200: PhotoSerializer(many=True)})
+    def get(self, request, pk):
+        issue = services.visible_issue(request.user, pk)
+        return Response(PhotoSerializer(issue.photos.all(), many=True).data)
+
+    @extend_schema(request=PhotoUpload, responses={201: PhotoSerializer, 200: PhotoSerializer, 400: ErrorSchema})
+    def post(self, request, pk):
+        body = PhotoUpload(data=request.data)
+        body.is_valid(raise_exception=True)
+        photo, created = services.add_photo(request.user, pk, body.validated_data["image"],
+                                            body.validated_data["kind"])
+        return Response(PhotoSerializer(photo).data, status=201 if created else 200)
+
+
+class PhotoImage(APIView):
+    """The cleaned (EXIF-free) picture, only for people whose area holds the issue."""
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        photo = Photo.objects.filter(pk=pk).first()
+        if photo is None:
+            raise Http404("照片不存在")
+        services.visible_issue(request.user, photo.issue_id)
+        return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+
+
+class IssueWatchList(APIView):
+    """Overdue (超期) or long unresolved (长期未销项) issues in the caller's area."""
+
+    kind = "overdue"
+
+    @extend_schema(responses={200: FeatureCollectionSchema})
+    def get(self, request):
+        qs = Issue.objects.for_user(request.user)
+        if self.kind == "overdue":
+            qs = qs.overdue(timezone.localdate()).order_by("deadline", "id")
+        else:
+            from django.conf import settings
+
+            qs = qs.long_unresolved(days=settings.PATROL["LONG_UNRESOLVED_DAYS"]).order_by("reported_at", "id")
+        paginator = FeaturePagination()
+        rows = paginator.paginate_queryset(feature_rows(qs, timezone.localdate()), request, view=self)
+        return paginator.get_paginated_response([feature(r) for r in rows])
+
+
+class ReinspectionList(generics.ListAPIView):
+    serializer_class = ReinspectionSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        month = services.month_start(self.request.query_params.get("month") or timezone.localdate())
+        visible = Issue.objects.for_user(self.request.user).values("pk")
+        return (ReinspectionSample.objects.filter(month=month, issue__in=visible)
+                .select_related("issue").order_by("village_id", "issue_id"))
+
+
+class ReinspectionRecordView(APIView):
+    @extend_schema(request=ReinspectionRecord, responses={200: ReinspectionSerializer})
+    def post(self, request, pk):
+        body = ReinspectionRecord(data=request.data)
+        body.is_valid(raise_exception=True)
+        sample = services.record_reinspection(request.user, pk, body.validated_data["result"],
+                                              body.validated_data["note"], body.validated_data.get("location"))
+        return Response(ReinspectionSerializer(sample).data)

@@ -1,0 +1,37 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from geo.api import parse_bbox
+
+from .models import Issue, Light, Source, Status
+
+
+class IssueFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    category = django_filters.CharFilter(field_name="category_id")
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices)
+    town = django_filters.CharFilter(field_name="town_id")
+    village = django_filters.CharFilter(field_name="village_id")
+    grid = django_filters.CharFilter(field_name="grid_id")
+    light = django_filters.ChoiceFilter(choices=Light.choices, method="filter_light")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    rebound = django_filters.BooleanFilter(field_name="rebound_of", lookup_expr="isnull", exclude=True)
+    red_supervision = django_filters.BooleanFilter()
+    reported_after = django_filters.DateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = django_filters.DateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    bbox = django_filters.CharFilter(method="filter_bbox")
+
+    class Meta:
+        model = Issue
+        fields = []
+
+    def filter_light(self, queryset, name, value):
+        return queryset.light(value, timezone.localdate())
+
+    def filter_overdue(self, queryset, name, value):
+        today = timezone.localdate()
+        return queryset.overdue(today) if value else queryset.exclude(~Q(status="closed") & Q(deadline__lt=today))
+
+    def filter_bbox(self, queryset, name, value):
+        return queryset.in_bbox(parse_bbox(value))

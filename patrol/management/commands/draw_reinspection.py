@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from patrol.errors import DomainError
+from patrol.services import draw_reinspection
+
+
+class Command(BaseCommand):
+    help = "Draw the month's re-inspection (回头看) sample per village; reproducible and stored once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--share", type=float, default=None, help="share per village (default 0.10)")
+
+    def handle(self, month, share, **options):
+        if share is not None and not 0 < share <= 1:
+            raise CommandError("--share must be in (0, 1]")
+        try:
+            samples = draw_reinspection(month, share)
+        except DomainError as exc:
+            raise CommandError(exc.detail) from exc
+        villages = len({s.village_id for s in samples})
+        self.stdout.write(f"{month} 回头看抽查：{len(samples)} 件，涉及 {villages} 个行政村")

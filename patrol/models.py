@@ -1,0 +1,183 @@
+"""Problems (Issue), their rectification loop history (IssueEvent), photos and re-inspection samples."""
+import uuid
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from .querysets import IssueQuerySet
+
+
+class Category(models.Model):
+    code = models.CharField("代码", max_length=20, primary_key=True)
+    name = models.CharField("名称", max_length=30)
+    campaign = models.CharField("专项行动", max_length=10, blank=True)
+    default_deadline_days = models.PositiveSmallIntegerField("默认整改期限（天）", default=15)
+    icon = models.CharField("图标", max_length=30, default="exclamation", help_text="Font Awesome 图标名")
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题类别"
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Source(models.TextChoices):
+    DISTRICT_PATROL = "district_patrol", "区级巡查"
+    TOWN_SELF_CHECK = "town_self_check", "街镇自查"
+    THIRD_PARTY = "third_party", "市级第三方测评"
+    REINSPECTION = "reinspection", "回头看"
+    PUBLIC_REPORT = "public_report", "群众反映"
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", "待交办"
+    ASSIGNED = "assigned", "整改中"
+    SUBMITTED = "submitted", "待复核"
+    CLOSED = "closed", "已销号"
+
+
+class Action(models.TextChoices):
+    REPORT = "report", "上报"
+    ASSIGN = "assign", "交办"
+    SUBMIT = "submit", "提交整改"
+    VERIFY = "verify", "复核通过销号"
+    REJECT = "reject", "复核不通过"
+    REOPEN = "reopen", "重新打开"
+    SUPERVISE = "supervise", "红色督办"
+    RELEASE = "release", "解除督办"
+    REINSPECT = "reinspect", "回头看"
+
+
+class Light(models.TextChoices):
+    RED = "red", "红灯"
+    YELLOW = "yellow", "黄灯"
+    GREEN = "green", "绿灯"
+
+
+class Issue(models.Model):
+    location = models.PointField("位置", srid=4326)
+    extent = models.GeometryField("范围", srid=4326, null=True, blank=True, help_text="黑臭水体等的面或线范围")
+    category = models.ForeignKey(Category, models.PROTECT, verbose_name="类别")
+    description = models.TextField("描述", blank=True)
+    source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.DISTRICT_PATROL)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="上报人", related_name="+")
+    reported_at = models.DateTimeField("上报时间", db_index=True)
+    town = models.ForeignKey("geo.Town", models.PROTECT, verbose_name="街镇", related_name="issues")
+    village = models.ForeignKey("geo.Village", models.PROTECT, verbose_name="行政村", related_name="issues")
+    grid = models.ForeignKey("geo.Grid", models.PROTECT, null=True, blank=True, verbose_name="网格", related_name="issues")
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REPORTED)
+    deadline = models.DateField("整改期限", null=True, blank=True)
+    assignee = models.CharField("责任单位", max_length=100, blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    rebound_of = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="rebounds", verbose_name="反弹自"
+    )
+    client_uuid = models.UUIDField("客户端编号", unique=True, default=uuid.uuid4)
+    red_supervision = models.BooleanField("红色督办", default=False)
+    supervised_at = models.DateTimeField("督办时间", null=True, blank=True)
+    accuracy_m = models.FloatField("定位精度（米）", null=True, blank=True)
+    crs = models.CharField("原始坐标系", max_length=6, default="wgs84")
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        db_table = "patrol_issue"
+        verbose_name = verbose_name_plural = "问题"
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["village", "status"]),
+            models.Index(fields=["town", "status"]),
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["category", "status"]),
+            models.Index(fields=["closed_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(location__isvalid=True), name="issue_location_valid"),
+            models.CheckConstraint(
+                condition=Q(extent__isnull=True) | Q(extent__isvalid=True), name="issue_extent_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False) | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                name="issue_closed_at_iff_closed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.category_id} {self.get_status_display()}"
+
+
+class Photo(models.Model):
+    class Kind(models.TextChoices):
+        BEFORE = "before", "整改前"
+        AFTER = "after", "整改后"
+
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="photos")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    image = models.FileField(upload_to="photos/%Y/%m/")
+    content_type = models.CharField(max_length=30)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    exif_location = models.PointField(srid=4326, null=True, blank=True)
+    exif_time = models.DateTimeField(null=True, blank=True)
+    gps_mismatch_m = models.FloatField(null=True, blank=True, help_text="EXIF 位置与上报位置的距离（米）")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    submitted_with = models.ForeignKey(
+        "IssueEvent", models.PROTECT, null=True, blank=True, related_name="photos", help_text="随哪次提交整改"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "照片"
+        ordering = ["uploaded_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["issue", "kind", "sha256"], name="photo_once_per_issue_kind")]
+
+    @property
+    def gps_flag(self):
+        limit = settings.PATROL["PHOTO_GPS_MISMATCH_M"]
+        return self.gps_mismatch_m is not None and self.gps_mismatch_m > limit
+
+
+class IssueEvent(models.Model):
+    """One step of an issue's history. Append-only: the database refuses UPDATE and DELETE (trigger)."""
+
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="events")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    note = models.TextField(blank=True)
+    photo = models.ForeignKey(Photo, models.PROTECT, null=True, blank=True, related_name="+")
+    location = models.PointField(srid=4326, null=True, blank=True, help_text="操作人所在位置")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "处置记录"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["issue", "at"]), models.Index(fields=["action", "at"])]
+
+
+class ReinspectionSample(models.Model):
+    """A closed issue drawn for the month's re-inspection (回头看) and what the inspector found."""
+
+    class Result(models.TextChoices):
+        HELD = "held", "保持"
+        CAME_BACK = "came_back", "反弹"
+
+    month = models.DateField("月份", help_text="该月第一天")
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="reinspections")
+    village = models.ForeignKey("geo.Village", models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(auto_now_add=True)
+    result = models.CharField(max_length=10, choices=Result.choices, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回头看抽查"
+        constraints = [models.UniqueConstraint(fields=["month", "issue"], name="reinspection_once_a_month")]
+        indexes = [models.Index(fields=["month", "village"])]

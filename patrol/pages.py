@@ -1,0 +1,46 @@
+"""Server-rendered pages for the problem list and detail (Chinese)."""
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+
+from . import services
+from .errors import NotVisible
+from .filters import IssueFilter
+from .models import Category, Issue, Source, Status
+
+
+def issue_list(request):
+    base = Issue.objects.for_user(request.user).select_related("category", "village", "grid", "town")
+    filterset = IssueFilter(request.GET, queryset=base.with_light(timezone.localdate()), request=request)
+    qs = filterset.qs if filterset.is_valid() else base.none()
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "patrol/issue_list.html", {
+        "page": page, "categories": Category.objects.all(), "statuses": Status.choices, "sources": Source.choices,
+        "params": request.GET, "query": query.urlencode(), "errors": None if filterset.is_valid() else filterset.errors,
+    })
+
+
+def issue_detail(request, pk):
+    try:
+        services.visible_issue(request.user, pk)
+    except NotVisible:
+        raise Http404("问题不存在或不在您的辖区内") from None
+    issue = (Issue.objects.with_light(timezone.localdate()).select_related("category", "village", "grid", "town",
+                                                                           "reporter", "rebound_of").get(pk=pk))
+    return render(request, "patrol/issue_detail.html", {
+        "issue": issue,
+        "events": issue.events.select_related("actor", "photo").order_by("at", "id"),
+        "photos": issue.photos.all(),
+        "allowed": services.allowed_actions(request.user, issue),
+        "rebounds": issue.rebounds.all(),
+    })
+
+
+urlpatterns = [
+    path("issues/", issue_list, name="issue-list"),
+    path("issues/<int:pk>/", issue_detail, name="issue-detail"),
+]

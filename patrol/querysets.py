@@ -1,0 +1,105 @@
+"""Issue queries: area scoping, derived lights and overdue, distances in metres."""
+import math
+from datetime import timedelta
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point, Polygon
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Func, Q, Value, When
+from django.utils import timezone
+
+OPEN = ("reported", "assigned", "submitted")
+
+
+def scope_q(area_code, prefix=""):
+    """Q for rows lying in an area, by the level of its code (codes are hierarchical prefixes)."""
+    if not area_code:
+        return Q(pk__in=[])
+    n = len(area_code)
+    if n == 6:
+        return Q(**{f"{prefix}town_id__startswith": area_code})
+    if n == 9:
+        return Q(**{f"{prefix}town_id": area_code})
+    if n == 12:
+        return Q(**{f"{prefix}village_id": area_code})
+    return Q(**{f"{prefix}grid_id": area_code})
+
+
+def red_q(today):
+    return ~Q(status="closed") & (Q(red_supervision=True) | Q(deadline__lt=today))
+
+
+def light_case(today):
+    return Case(
+        When(status="closed", then=Value("green")),
+        When(red_q(today), then=Value("red")),
+        default=Value("yellow"),
+        output_field=models.CharField(),
+    )
+
+
+class GeographyDistance(Func):
+    """Metres between two WGS-84 geometries, on the spheroid (geography), never degrees."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):
+        a, b = self.source_expressions
+        sql_a, params_a = compiler.compile(a)
+        sql_b, params_b = compiler.compile(b)
+        return f"ST_Distance(({sql_a})::geography, ({sql_b})::geography)", [*params_a, *params_b]
+
+
+def degree_box(lon, lat, metres):
+    """A lon/lat box surely containing every point within `metres` of (lon, lat): an index pre-filter."""
+    dlat = metres / 110_574 * 1.05 + 1e-7
+    dlon = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01)) * 1.05 + 1e-7
+    return Polygon.from_bbox((lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+
+
+class IssueQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if user.is_superuser and not user.area_code:
+            return self
+        return self.filter(scope_q(user.area_code))
+
+    def in_area(self, area_code):
+        return self.filter(scope_q(area_code))
+
+    def open(self):
+        return self.exclude(status="closed")
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.open().filter(deadline__lt=today)
+
+    def long_unresolved(self, now=None, days=60):
+        now = now or timezone.now()
+        return self.open().filter(reported_at__lt=now - timedelta(days=days))
+
+    def with_light(self, today=None):
+        today = today or timezone.localdate()
+        return self.annotate(
+            light=light_case(today),
+            overdue=ExpressionWrapper(~Q(status="closed") & Q(deadline__lt=today), output_field=BooleanField()),
+        )
+
+    def light(self, value, today=None):
+        today = today or timezone.localdate()
+        if value == "green":
+            return self.filter(status="closed")
+        if value == "red":
+            return self.filter(red_q(today))
+        return self.open().exclude(red_q(today))
+
+    def in_bbox(self, bbox):
+        return self.filter(location__contained=Polygon.from_bbox(tuple(bbox)))
+
+    def near(self, lon, lat, metres):
+        """Issues within `metres` of a point, with `distance_m` annotated, nearest first."""
+        point = Point(lon, lat, srid=4326)
+        return (
+            self.filter(location__bboverlaps=degree_box(lon, lat, metres))
+            .annotate(distance_m=GeographyDistance(F("location"), Value(point, output_field=models.PointField())))
+            .filter(distance_m__lte=metres)
+            .order_by("distance_m", "id")
+        )

@@ -1,0 +1,110 @@
+"""Request shapes (validated here, so bad input is a 400 naming the field) and small response shapes."""
+from rest_framework import serializers
+
+from .models import Category, IssueEvent, Photo, ReinspectionSample, Source
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ("code", "name", "campaign", "default_deadline_days", "icon")
+
+
+class PointGeometry(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Point"])
+    coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=3)
+
+    def validate_coordinates(self, value):
+        lon, lat = value[0], value[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise serializers.ValidationError("坐标应为 [经度, 纬度]，经度 -180..180，纬度 -90..90")
+        return value
+
+
+class ReportProperties(serializers.Serializer):
+    category = serializers.CharField(help_text="类别代码或中文名")
+    description = serializers.CharField(allow_blank=True, default="", max_length=2000)
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.DISTRICT_PATROL)
+    client_uuid = serializers.UUIDField(help_text="客户端生成的 UUID；重试时不变，保证不重复")
+    crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], default="wgs84")
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    extent = serializers.JSONField(required=False, allow_null=True, help_text="GeoJSON 面或线（黑臭水体范围）")
+
+
+class ReportFeature(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Feature"])
+    geometry = PointGeometry()
+    properties = ReportProperties()
+
+
+class TransitionRequest(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=["assign", "submit", "verify", "reject", "reopen", "supervise", "release"]
+    )
+    note = serializers.CharField(allow_blank=True, default="", max_length=2000)
+    deadline = serializers.DateField(required=False, allow_null=True)
+    assignee = serializers.CharField(allow_blank=True, default="", max_length=100)
+    location = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, required=False,
+                                     help_text="操作人所在位置 [经度, 纬度]（WGS-84）")
+
+
+class PhotoUpload(serializers.Serializer):
+    image = serializers.FileField()
+    kind = serializers.ChoiceField(choices=Photo.Kind.choices)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    exif_location = serializers.SerializerMethodField()
+    gps_flag = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Photo
+        fields = ("id", "issue", "kind", "url", "content_type", "width", "height", "exif_location", "exif_time",
+                  "gps_mismatch_m", "gps_flag", "uploaded_at")
+
+    def get_url(self, photo):
+        return f"/api/photos/{photo.pk}/image"
+
+    def get_exif_location(self, photo):
+        return [photo.exif_location.x, photo.exif_location.y] if photo.exif_location else None
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None)
+    actor_name = serializers.SerializerMethodField()
+    action_label = serializers.CharField(source="get_action_display")
+    location = serializers.SerializerMethodField()
+    photo = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IssueEvent
+        fields = ("id", "action", "action_label", "from_status", "to_status", "actor", "actor_name", "at", "note",
+                  "photo", "location", "data")
+
+    def get_actor_name(self, event):
+        return (event.actor.first_name or event.actor.username) if event.actor else "系统"
+
+    def get_location(self, event):
+        return [event.location.x, event.location.y] if event.location else None
+
+    def get_photo(self, event):
+        return f"/api/photos/{event.photo_id}/image" if event.photo_id else None
+
+
+class ReinspectionSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="issue.category_id")
+    location = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReinspectionSample
+        fields = ("id", "month", "issue", "village", "category", "location", "result", "recorded_at", "note")
+
+    def get_location(self, sample):
+        return [sample.issue.location.x, sample.issue.location.y]
+
+
+class ReinspectionRecord(serializers.Serializer):
+    result = serializers.ChoiceField(choices=ReinspectionSample.Result.choices)
+    note = serializers.CharField(allow_blank=True, default="", max_length=2000)
+    location = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, required=False)

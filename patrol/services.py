@@ -1,0 +1,421 @@
+"""The rectification loop: reporting, transitions, rebounds, escalation. Every rule lives here, once."""
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from geo import coords
+from geo.lookup import locate
+
+from .errors import BadInput, Conflict, Forbidden, NotVisible
+from .models import Action, Category, Issue, IssueEvent, Photo, ReinspectionSample, Source, Status
+
+A, S = Action, Status
+
+# Which action may start from which state, and where it leads. supervise/release keep the state.
+TRANSITIONS = {
+    A.ASSIGN: ({S.REPORTED}, S.ASSIGNED),
+    A.SUBMIT: ({S.ASSIGNED}, S.SUBMITTED),
+    A.VERIFY: ({S.SUBMITTED}, S.CLOSED),
+    A.REJECT: ({S.SUBMITTED}, S.ASSIGNED),
+    A.REOPEN: ({S.CLOSED}, S.ASSIGNED),
+    A.SUPERVISE: ({S.REPORTED, S.ASSIGNED, S.SUBMITTED}, None),
+    A.RELEASE: ({S.REPORTED, S.ASSIGNED, S.SUBMITTED}, None),
+}
+
+# Who may do what (besides the area check). Admins may do everything.
+ROLES = {
+    A.REPORT: {Role.INSPECTOR, Role.VILLAGE, Role.TOWN, Role.DISTRICT},
+    A.ASSIGN: {Role.TOWN, Role.DISTRICT},
+    A.SUBMIT: {Role.VILLAGE, Role.DISTRICT},
+    A.VERIFY: {Role.TOWN, Role.DISTRICT},
+    A.REJECT: {Role.TOWN, Role.DISTRICT},
+    A.REOPEN: {Role.INSPECTOR, Role.TOWN, Role.DISTRICT},
+    A.SUPERVISE: {Role.DISTRICT},
+    A.RELEASE: {Role.DISTRICT},
+    A.REINSPECT: {Role.INSPECTOR, Role.TOWN, Role.DISTRICT},
+}
+
+
+def conf(name):
+    return settings.PATROL[name]
+
+
+def covers(user, town_id, village_id, grid_id):
+    """Does the user's area contain a place with these codes?"""
+    area = user.area_code
+    if not area:
+        return user.is_superuser
+    n = len(area)
+    if n == 6:
+        return town_id.startswith(area)
+    if n == 9:
+        return town_id == area
+    if n == 12:
+        return village_id == area
+    return grid_id == area
+
+
+def may(user, action):
+    return user.role == Role.ADMIN or user.is_superuser or user.role in ROLES[action]
+
+
+def visible_issue(user, issue_id, lock=False):
+    """The issue if it lies in the user's area; 404 otherwise (another area's issue does not exist for them)."""
+    qs = Issue.objects.select_related("category")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    issue = qs.filter(pk=issue_id).first()
+    if issue is None or not covers(user, issue.town_id, issue.village_id, issue.grid_id):
+        raise NotVisible("问题不存在或不在您的辖区内")
+    return issue
+
+
+def allowed_actions(user, issue):
+    out = []
+    for action, (sources, _) in TRANSITIONS.items():
+        if issue.status not in sources or not may(user, action):
+            continue
+        if action == A.SUPERVISE and issue.red_supervision or action == A.RELEASE and not issue.red_supervision:
+            continue
+        out.append(action.value)
+    return out
+
+
+def _point(lon, lat):
+    return Point(float(lon), float(lat), srid=4326)
+
+
+# --- reporting -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportResult:
+    issue: Issue
+    created: bool
+    nearby: list = field(default_factory=list)
+
+
+def _category(value):
+    category = Category.objects.filter(code=value).first() or Category.objects.filter(name=value).first()
+    if category is None:
+        raise BadInput(f"未知的问题类别：{value!r}", field="category")
+    return category
+
+
+def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRICT_PATROL, description="",
+                 crs="wgs84", accuracy_m=None, extent=None, reported_at=None):
+    """Create an issue at a point (any supported crs), tied to the village and grid containing it.
+
+    Idempotent by client_uuid: a retry returns the stored issue (created=False), also when two retries race;
+    the same uuid with other content is a Conflict.
+    """
+    if not may(user, A.REPORT):
+        raise Forbidden("您的角色不能上报问题")
+    if source not in Source.values:
+        raise BadInput(f"未知的来源：{source!r}，可选：{', '.join(Source.values)}", field="source")
+    category = _category(category)
+    try:
+        lon, lat = coords.to_wgs84(float(lon), float(lat), crs)
+    except ValueError as exc:
+        raise BadInput(str(exc), field="crs") from exc
+    reported_at = reported_at or timezone.now()
+
+    existing = Issue.objects.filter(client_uuid=client_uuid).first()
+    if existing:
+        return _same_report(existing, user, lon, lat, category, source, description)
+
+    found = locate(lon, lat)
+    village = found["village"]
+    if village is None:
+        raise BadInput("该位置不在任何行政村内", field="geometry")
+    grid = found["grid"]
+    if not covers(user, village.town_id, village.code, grid.code if grid else ""):
+        raise Forbidden("该位置不在您的辖区内", field="geometry")
+    if extent is not None:
+        extent = _extent(extent)
+
+    rebound = (
+        Issue.objects.filter(category=category, status=S.CLOSED,
+                             closed_at__gte=reported_at - timedelta(days=conf("REBOUND_WINDOW_DAYS")),
+                             closed_at__lte=reported_at)
+        .near(lon, lat, conf("REBOUND_DISTANCE_M")).first()
+    )
+    issue = Issue(
+        location=_point(lon, lat), extent=extent, category=category, description=description, source=source,
+        reporter=user, reported_at=reported_at, town_id=village.town_id, village=village, grid=grid,
+        client_uuid=client_uuid, accuracy_m=accuracy_m, crs=crs, rebound_of=rebound,
+    )
+    try:
+        with transaction.atomic():
+            issue.save()
+            data = {"rebound_of": rebound.pk} if rebound else {}
+            IssueEvent.objects.create(issue=issue, action=A.REPORT, to_status=S.REPORTED, actor=user,
+                                      at=reported_at, location=issue.location, data=data)
+    except IntegrityError:
+        # A racing retry stored the same uuid first: answer with what it stored.
+        existing = Issue.objects.filter(client_uuid=client_uuid).first()
+        if existing is None:
+            raise
+        return _same_report(existing, user, lon, lat, category, source, description)
+    return ReportResult(issue, True, nearby_open(issue))
+
+
+def _same_report(existing, user, lon, lat, category, source, description):
+    same = (
+        existing.reporter_id == user.pk and existing.category_id == category.code and existing.source == source
+        and existing.description == description
+        and abs(existing.location.x - lon) < 1e-7 and abs(existing.location.y - lat) < 1e-7
+    )
+    if not same:
+        raise Conflict("该 client_uuid 已用于另一条内容不同的上报", field="client_uuid", id=existing.pk)
+    return ReportResult(existing, False, nearby_open(existing))
+
+
+def _extent(value):
+    try:
+        geom = GEOSGeometry(value if isinstance(value, str) else json.dumps(value), srid=4326)
+    except Exception as exc:
+        raise BadInput(f"范围几何无效：{exc}", field="extent") from exc
+    if geom.geom_type not in ("Polygon", "MultiPolygon", "LineString", "MultiLineString") or not geom.valid:
+        raise BadInput("范围应为有效的面或线", field="extent")
+    return geom
+
+
+def nearby_open(issue):
+    """Open issues of the same category near this one: a likely duplicate for the client to warn about."""
+    near = (
+        Issue.objects.open().filter(category_id=issue.category_id).exclude(pk=issue.pk)
+        .near(issue.location.x, issue.location.y, conf("DUPLICATE_DISTANCE_M"))[:10]
+    )
+    return [{"id": i.pk, "distance_m": round(i.distance_m, 1), "status": i.status,
+             "reported_at": i.reported_at.isoformat()} for i in near]
+
+
+# --- the loop ------------------------------------------------------------------------------------
+
+
+def transition_issue(user, issue_id, action, *, note="", deadline=None, assignee="", location=None, now=None,
+                     data=None):
+    """Apply one action of the loop, with all its rules, and record the event. Returns the event."""
+    now = now or timezone.now()
+    try:
+        action = A(action)
+    except ValueError:
+        raise BadInput(f"未知的操作：{action!r}，可选：{', '.join(TRANSITIONS)}", field="action") from None
+    if action not in TRANSITIONS:
+        raise BadInput(f"操作 {action.value} 不能用于状态变更", field="action")
+    with transaction.atomic():
+        issue = visible_issue(user, issue_id, lock=True)
+        sources, target = TRANSITIONS[action]
+        if not may(user, action):
+            raise Forbidden(f"您的角色（{user.get_role_display()}）不能执行“{action.label}”")
+        blocked = issue.status not in sources or (
+            action == A.SUPERVISE and issue.red_supervision) or (action == A.RELEASE and not issue.red_supervision)
+        if blocked:
+            raise Conflict(
+                f"当前状态为“{Status(issue.status).label}”，不能执行“{action.label}”",
+                status=issue.status, red_supervision=issue.red_supervision,
+                allowed_actions=allowed_actions(user, issue),
+            )
+        data = dict(data or {})
+        photo = None
+        from_status = issue.status
+        if action in (A.ASSIGN, A.REOPEN):
+            issue.deadline = _deadline(deadline, issue, now)
+            issue.assignee = assignee or issue.assignee or issue.village.name
+            issue.closed_at = None
+            data.update(deadline=issue.deadline.isoformat(), assignee=issue.assignee)
+        elif action == A.REJECT and deadline:
+            issue.deadline = _deadline(deadline, issue, now)
+            data.update(deadline=issue.deadline.isoformat())
+        elif action == A.SUBMIT:
+            photos = list(issue.photos.filter(kind=Photo.Kind.AFTER, submitted_with__isnull=True))
+            if not photos:
+                raise BadInput("提交整改需要至少一张整改后照片（kind=after）", field="photos")
+            photo = photos[0]
+            data["photos"] = [p.pk for p in photos]
+        if action in (A.VERIFY, A.REJECT) and _last_submitter(issue) == user.pk:
+            raise Forbidden("复核人不能是提交整改的人")
+        if action == A.VERIFY:
+            issue.closed_at = now
+            if issue.red_supervision:
+                issue.red_supervision = False
+                data["supervision_ended"] = True
+        elif action == A.SUPERVISE:
+            issue.red_supervision, issue.supervised_at = True, now
+        elif action == A.RELEASE:
+            issue.red_supervision = False
+        if target:
+            issue.status = target
+        issue.save()
+        event = IssueEvent.objects.create(
+            issue=issue, action=action, from_status=from_status, to_status=issue.status, actor=user, at=now,
+            note=note or "", photo=photo, location=_point(*location) if location else None, data=data,
+        )
+        if action == A.SUBMIT:
+            issue.photos.filter(pk__in=data["photos"]).update(submitted_with=event)
+    return event
+
+
+def _last_submitter(issue):
+    return issue.events.filter(action=A.SUBMIT).order_by("-at", "-id").values_list("actor_id", flat=True).first()
+
+
+def _deadline(value, issue, now):
+    if value in (None, ""):
+        return timezone.localdate(now) + timedelta(days=issue.category.default_deadline_days)
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise BadInput(f"整改期限应为 YYYY-MM-DD 日期：{value!r}", field="deadline") from None
+    if value < timezone.localdate(now):
+        raise BadInput("整改期限不能早于今天", field="deadline")
+    return value
+
+
+def escalate_overdue(today=None, days=None, now=None):
+    """Raise red supervision for issues overdue more than `days` (idempotent; for a daily timer).
+
+    An issue whose supervision district staff released after it fell due is left to their decision.
+    """
+    today = today or timezone.localdate()
+    days = conf("RED_SUPERVISION_OVERDUE_DAYS") if days is None else days
+    now = now or timezone.now()
+    limit = today - timedelta(days=days)
+    raised = []
+    candidates = Issue.objects.open().filter(red_supervision=False, deadline__lt=limit)
+    for issue in candidates:
+        if issue.events.filter(action=A.RELEASE, at__date__gt=issue.deadline).exists():
+            continue
+        with transaction.atomic():
+            locked = Issue.objects.select_for_update().get(pk=issue.pk)
+            if locked.red_supervision or locked.status == S.CLOSED:
+                continue
+            overdue_days = (today - locked.deadline).days
+            locked.red_supervision, locked.supervised_at = True, now
+            locked.save(update_fields=["red_supervision", "supervised_at"])
+            IssueEvent.objects.create(
+                issue=locked, action=A.SUPERVISE, from_status=locked.status, to_status=locked.status, actor=None,
+                at=now, note=f"超期{overdue_days}天，自动红色督办（规则：超期超过{days}天）",
+                data={"reason": "overdue", "overdue_days": overdue_days, "rule_days": days},
+            )
+            raised.append(locked.pk)
+    return raised
+
+
+# --- re-inspection (回头看) -----------------------------------------------------------------------
+
+
+def month_start(value):
+    if isinstance(value, str):
+        try:
+            y, m = value.split("-")
+            return date(int(y), int(m), 1)
+        except ValueError:
+            raise BadInput(f"月份应为 YYYY-MM：{value!r}", field="month") from None
+    return value.replace(day=1)
+
+
+def draw_reinspection(month, share=None):
+    """Draw the month's re-inspection sample per village: `share` of its issues closed before the month
+    (at least one where a village has any). Reproducible (seeded by month and village) and stored once."""
+    first = month_start(month)
+    share = conf("REINSPECTION_SHARE") if share is None else share
+    if ReinspectionSample.objects.filter(month=first).exists():
+        return list(ReinspectionSample.objects.filter(month=first))
+    start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
+    closed = (
+        Issue.objects.filter(status=S.CLOSED, closed_at__lt=start).order_by("village_id", "id")
+        .values_list("village_id", "id")
+    )
+    by_village = {}
+    for village_id, issue_id in closed:
+        by_village.setdefault(village_id, []).append(issue_id)
+    rows = []
+    for village_id, ids in sorted(by_village.items()):
+        n = max(1, round(len(ids) * share))
+        picked = random.Random(f"{first:%Y-%m}:{village_id}").sample(ids, n)
+        rows += [ReinspectionSample(month=first, issue_id=i, village_id=village_id) for i in sorted(picked)]
+    with transaction.atomic():
+        ReinspectionSample.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(ReinspectionSample.objects.filter(month=first))
+
+
+def record_reinspection(user, sample_id, result, note="", location=None, now=None):
+    """An inspector's finding on a sampled issue: held, or came back (which reopens the issue)."""
+    now = now or timezone.now()
+    if result not in ReinspectionSample.Result.values:
+        raise BadInput("结果应为 held（保持）或 came_back（反弹）", field="result")
+    if not may(user, A.REINSPECT):
+        raise Forbidden("您的角色不能记录回头看结果")
+    with transaction.atomic():
+        sample = ReinspectionSample.objects.select_for_update().select_related("issue").filter(pk=sample_id).first()
+        if sample is None:
+            raise NotVisible("抽查记录不存在")
+        issue = sample.issue
+        if not covers(user, issue.town_id, issue.village_id, issue.grid_id):
+            raise NotVisible("抽查记录不存在或不在您的辖区内")
+        if sample.result:
+            if sample.result == result:
+                return sample
+            raise Conflict(f"该抽查已记录为“{ReinspectionSample.Result(sample.result).label}”", field="result")
+        sample.result, sample.recorded_by, sample.recorded_at, sample.note = result, user, now, note
+        sample.save()
+        IssueEvent.objects.create(
+            issue=issue, action=A.REINSPECT, from_status=issue.status, to_status=issue.status, actor=user, at=now,
+            note=note, location=_point(*location) if location else None,
+            data={"result": result, "month": sample.month.isoformat(), "sample": sample.pk},
+        )
+    if result == ReinspectionSample.Result.CAME_BACK and issue.status == S.CLOSED:
+        transition_issue(user, issue.pk, A.REOPEN, note=f"回头看发现反弹：{note}".rstrip("："), location=location,
+                         now=now, data={"reinspection": sample.pk})
+    return sample
+
+
+# --- photos ----------------------------------------------------------------------------------------
+
+
+def add_photo(user, issue_id, fileobj, kind):
+    """Check, clean (EXIF stripped) and store a photo of an issue; the same picture again returns the first."""
+    from django.core.files.base import ContentFile
+
+    from .photos import PhotoRejected, distance_m, process_photo
+
+    issue = visible_issue(user, issue_id)
+    if not may(user, A.SUBMIT if kind == Photo.Kind.AFTER else A.REPORT):
+        raise Forbidden("您的角色不能上传此类照片")
+    try:
+        processed = process_photo(fileobj)
+    except PhotoRejected as exc:
+        raise BadInput(str(exc), field="image") from exc
+    existing = Photo.objects.filter(issue=issue, kind=kind, sha256=processed.sha256).first()
+    if existing:
+        return existing, False
+    exif_point = mismatch = None
+    if processed.exif_lon is not None and processed.exif_lat is not None:
+        exif_point = _point(processed.exif_lon, processed.exif_lat)
+        mismatch = distance_m(issue.location.x, issue.location.y, processed.exif_lon, processed.exif_lat)
+    exif_time = processed.exif_time
+    if exif_time is not None and timezone.is_naive(exif_time):
+        exif_time = timezone.make_aware(exif_time)  # cameras record local time without a zone
+    photo = Photo(
+        issue=issue, kind=kind, content_type=processed.content_type, width=processed.width,
+        height=processed.height, sha256=processed.sha256, exif_location=exif_point, exif_time=exif_time,
+        gps_mismatch_m=mismatch, uploaded_by=user,
+    )
+    name = f"{issue.pk}-{kind}-{processed.sha256[:16]}.{processed.extension}"
+    try:
+        with transaction.atomic():
+            photo.image.save(name, ContentFile(processed.content), save=False)
+            photo.save()
+    except IntegrityError:
+        return Photo.objects.get(issue=issue, kind=kind, sha256=processed.sha256), False
+    return photo, True
