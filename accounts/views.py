@@ -44,7 +44,9 @@ class ThrottledLoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         key = _client_key(request)
         if cache.get(key, 0) >= LOGIN_MAX_FAILURES:
-            return HttpResponse("登录失败次数过多，请5分钟后再试。", status=429, content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                "登录失败次数过多，请5分钟后再试。", status=429, content_type="text/plain; charset=utf-8"
+            )
         response = super().post(request, *args, **kwargs)
         if response.status_code != 302:
             cache.set(key, cache.get(key, 0) + 1, LOGIN_LOCK_SECONDS)

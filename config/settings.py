@@ -185,3 +185,7 @@ PATROL = {
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
+
+if TESTING:
+    # Hashing strength is not under test; a fast hasher keeps fixtures quick.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

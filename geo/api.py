@@ -79,7 +79,8 @@ class Locate(APIView):
     def get(self, request):
         query = LocateQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        lon, lat = coords.to_wgs84(query.validated_data["lon"], query.validated_data["lat"], query.validated_data["crs"])
+        q = query.validated_data
+        lon, lat = coords.to_wgs84(q["lon"], q["lat"], q["crs"])
         found = locate(lon, lat)
         village = found["village"]
         if village is None:

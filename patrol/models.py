@@ -67,7 +67,9 @@ class Issue(models.Model):
     reported_at = models.DateTimeField("上报时间", db_index=True)
     town = models.ForeignKey("geo.Town", models.PROTECT, verbose_name="街镇", related_name="issues")
     village = models.ForeignKey("geo.Village", models.PROTECT, verbose_name="行政村", related_name="issues")
-    grid = models.ForeignKey("geo.Grid", models.PROTECT, null=True, blank=True, verbose_name="网格", related_name="issues")
+    grid = models.ForeignKey(
+        "geo.Grid", models.PROTECT, null=True, blank=True, verbose_name="网格", related_name="issues"
+    )
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REPORTED)
     deadline = models.DateField("整改期限", null=True, blank=True)
     assignee = models.CharField("责任单位", max_length=100, blank=True)
@@ -100,7 +102,8 @@ class Issue(models.Model):
                 condition=Q(extent__isnull=True) | Q(extent__isvalid=True), name="issue_extent_valid"
             ),
             models.CheckConstraint(
-                condition=Q(status="closed", closed_at__isnull=False) | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                condition=Q(status="closed", closed_at__isnull=False)
+                | (~Q(status="closed") & Q(closed_at__isnull=True)),
                 name="issue_closed_at_iff_closed",
             ),
         ]

@@ -16,7 +16,7 @@ def scope_q(area_code, prefix=""):
         return Q(pk__in=[])
     n = len(area_code)
     if n == 6:
-        return Q(**{f"{prefix}town_id__startswith": area_code})
+        return Q(**{f"{prefix}town__code__startswith": area_code})
     if n == 9:
         return Q(**{f"{prefix}town_id": area_code})
     if n == 12:

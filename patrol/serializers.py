@@ -1,4 +1,6 @@
 """Request shapes (validated here, so bad input is a 400 naming the field) and small response shapes."""
+from datetime import UTC
+
 from rest_framework import serializers
 
 from .models import Category, IssueEvent, Photo, ReinspectionSample, Source
@@ -71,6 +73,7 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    at = serializers.DateTimeField(default_timezone=UTC, help_text="UTC")
     actor = serializers.CharField(source="actor.username", default=None)
     actor_name = serializers.SerializerMethodField()
     action_label = serializers.CharField(source="get_action_display")

@@ -284,7 +284,7 @@ def _deadline(value, issue, now):
 def escalate_overdue(today=None, days=None, now=None):
     """Raise red supervision for issues overdue more than `days` (idempotent; for a daily timer).
 
-    An issue whose supervision district staff released after it fell due is left to their decision.
+    An issue whose supervision district staff released since its deadline was set is left to their decision.
     """
     today = today or timezone.localdate()
     days = conf("RED_SUPERVISION_OVERDUE_DAYS") if days is None else days
@@ -293,7 +293,8 @@ def escalate_overdue(today=None, days=None, now=None):
     raised = []
     candidates = Issue.objects.open().filter(red_supervision=False, deadline__lt=limit)
     for issue in candidates:
-        if issue.events.filter(action=A.RELEASE, at__date__gt=issue.deadline).exists():
+        deadline_set = issue.events.filter(action__in=(A.ASSIGN, A.REOPEN)).order_by("-at", "-id").first()
+        if deadline_set and issue.events.filter(action=A.RELEASE, id__gt=deadline_set.id).exists():
             continue
         with transaction.atomic():
             locked = Issue.objects.select_for_update().get(pk=issue.pk)

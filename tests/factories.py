@@ -37,7 +37,9 @@ def make_geography():
     Town.objects.create(code=TOWN_B, name="乙镇", district=district, boundary=box(121.44, LAT0, 121.48, LAT1))
     for code, (town, x0, name) in VILLAGES.items():
         Village.objects.create(code=code, name=name, town_id=town, boundary=box(x0, LAT0, x0 + 0.02, LAT1))
-        Grid.objects.create(code=code + "001", name=name + "一网格", village_id=code, boundary=box(x0, LAT0, x0 + 0.01, LAT1))
+        Grid.objects.create(
+            code=code + "001", name=name + "一网格", village_id=code, boundary=box(x0, LAT0, x0 + 0.01, LAT1)
+        )
         Grid.objects.create(
             code=code + "002", name=name + "二网格", village_id=code, boundary=box(x0 + 0.01, LAT0, x0 + 0.02, LAT1)
         )
