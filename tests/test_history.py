@@ -1,0 +1,66 @@
+"""Month-end reconstruction: a past month does not change when a problem changes today."""
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from patrol.history import area_lights, month_bounds, states_at, states_at_month_end
+from patrol.services import add_photo, transition_issue
+from tests.factories import TOWN_A, make_issue, make_user, tiny_jpeg
+
+pytestmark = pytest.mark.django_db
+V1, V2 = "310112102201", "310112102202"
+
+
+def at(y, m, d, h=10):
+    return timezone.make_aware(datetime(y, m, d, h))
+
+
+@pytest.fixture
+def people(geography):
+    return make_user("inspector", "310112"), make_user("town", TOWN_A), make_user("village", V1)
+
+
+def test_states_follow_the_events_not_todays_row(people):
+    inspector, town, cun = people
+    issue = make_issue(inspector, V1, category="clutter", reported_at=at(2026, 3, 2))
+    transition_issue(town, issue.pk, "assign", now=at(2026, 3, 3), deadline="2026-03-10")
+    # End of March: assigned, deadline passed → red.
+    (march,) = states_at_month_end("2026-03")
+    assert (march.status, march.deadline.isoformat(), march.light) == ("assigned", "2026-03-10", "red")
+    add_photo(cun, issue.pk, tiny_jpeg(), "after")
+    transition_issue(cun, issue.pk, "submit", now=at(2026, 4, 5))
+    transition_issue(town, issue.pk, "verify", now=at(2026, 4, 6))
+    # Closing it in April leaves March as it was.
+    assert states_at_month_end("2026-03")[0].light == "red"
+    (april,) = states_at_month_end("2026-04")
+    assert (april.status, april.light, april.closed_at) == ("closed", "green", at(2026, 4, 6))
+    # Not yet reported at the end of February.
+    assert states_at_month_end("2026-02") == []
+
+
+def test_supervision_and_its_end_are_read_from_history(people):
+    inspector, town, cun = people
+    district = make_user("district", "310112")
+    issue = make_issue(inspector, V2, reported_at=at(2026, 5, 1))
+    transition_issue(district, issue.pk, "assign", now=at(2026, 5, 2), deadline="2026-06-30")
+    transition_issue(district, issue.pk, "supervise", now=at(2026, 5, 20))
+    assert states_at_month_end("2026-05")[0].light == "red"
+    transition_issue(district, issue.pk, "release", now=at(2026, 6, 3))
+    assert states_at_month_end("2026-06")[0].light == "yellow"
+    assert states_at_month_end("2026-05")[0].red_supervision is True
+
+
+def test_area_lights_and_scope(people):
+    inspector, town, _ = people
+    red = make_issue(inspector, V1, reported_at=at(2026, 3, 1))
+    transition_issue(town, red.pk, "assign", now=at(2026, 3, 1), deadline="2026-03-05")
+    make_issue(inspector, V2, reported_at=at(2026, 3, 1))  # reported, no deadline: yellow
+    states = states_at_month_end("2026-03", "310112")
+    lights = area_lights(states, key=lambda s: s.village_id)
+    assert lights[V1] == {"red": 1, "yellow": 0, "green": 0, "light": "red"}
+    assert lights[V2]["light"] == "yellow"
+    assert [s.village_id for s in states_at_month_end("2026-03", V2)] == [V2]
+    start, end = month_bounds("2026-03")
+    assert end - start == timedelta(days=31)
+    assert states_at(start, "310112") == []
