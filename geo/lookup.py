@@ -5,7 +5,7 @@ point-in-polygon test only ever looks at a small polygon whose bounding box the 
 """
 from django.db import connection
 
-from .models import AREA_MODELS, BoundaryPiece, Grid, Village
+from .models import AREA_MODELS, BoundaryPiece, Grid, Town, Village
 
 PIECE_VERTICES = 128
 
@@ -30,50 +30,90 @@ def rebuild_pieces(level, codes=None):
         )
 
 
+# Raw SQL: one round trip for the three levels with their names (the ORM would need three queries).
+LOCATE_SQL = """
+    WITH hit AS (
+        SELECT level, min(code) AS code FROM geo_boundarypiece
+        WHERE level IN ('village', 'grid') AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
+        GROUP BY level
+    )
+    SELECT v.code, v.name, t.code, t.name, g.code, g.name
+    FROM hit hv
+    JOIN geo_village v ON v.code = hv.code AND hv.level = 'village'
+    JOIN geo_town t ON t.code = v.town_id
+    LEFT JOIN hit hg ON hg.level = 'grid' AND hg.code LIKE v.code || '%%'
+    LEFT JOIN geo_grid g ON g.code = hg.code
+"""
+
+
 def locate(lon, lat):
-    """{"town": Town|None, "village": Village|None, "grid": Grid|None} for a WGS-84 point.
+    """{"town": Town|None, "village": Village|None, "grid": Grid|None} for a WGS-84 point (names and codes only).
 
     A point on a shared border belongs to the area with the smallest code, so the answer is stable.
     """
-    codes = {}
-    for level, code in (
-        BoundaryPiece.objects.containing(lon, lat).order_by("level", "code").values_list("level", "code")
-    ):
-        codes.setdefault(level, code)
-    village = None
-    if "village" in codes:
-        village = Village.objects.select_related("town").filter(code=codes["village"]).first()
-    grid = None
-    if village and "grid" in codes and codes["grid"].startswith(village.code):
-        grid = Grid.objects.filter(code=codes["grid"]).only("code", "name", "village_id").first()
-    return {"town": village.town if village else None, "village": village, "grid": grid}
+    with connection.cursor() as cur:
+        cur.execute(LOCATE_SQL, [float(lon), float(lat)])
+        row = cur.fetchone()
+    if row is None:
+        return {"town": None, "village": None, "grid": None}
+    v_code, v_name, t_code, t_name, g_code, g_name = row
+    town = Town(code=t_code, name=t_name)
+    village = Village(code=v_code, name=v_name, town=town)
+    grid = Grid(code=g_code, name=g_name, village=village) if g_code else None
+    return {"town": town, "village": village, "grid": grid}
 
 
-def locate_many(lons, lats):
-    """Bulk assignment: (village_code, grid_code) for each point, None where a point lies in no village.
+def locate_many(lons, lats, workers=1, chunk=50_000):
+    """Bulk assignment: (village_code, grid_code) for each point, (None, None) where a point lies in no village.
 
-    One set-based query: the points go in as two arrays and each one probes the piece index.
+    Set-based: each chunk of points goes in as two arrays and probes the piece index once per point; with
+    workers > 1 the chunks run on separate database connections (one per thread) in parallel.
     """
     if len(lons) != len(lats):
         raise ValueError("lons and lats differ in length")
-    if not lons:
-        return []
-    # Raw SQL: an array-unnest with a LATERAL index probe per point is far faster than one ORM query a point.
-    sql = """
-        SELECT p.i,
-          (SELECT b.code FROM geo_boundarypiece b WHERE b.level = 'village'
-             AND ST_Intersects(b.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) ORDER BY b.code LIMIT 1),
-          (SELECT b.code FROM geo_boundarypiece b WHERE b.level = 'grid'
-             AND ST_Intersects(b.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) ORDER BY b.code LIMIT 1)
-        FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
-        ORDER BY p.i
-    """
-    with connection.cursor() as cur:
-        cur.execute(sql, [list(map(float, lons)), list(map(float, lats))])
-        rows = cur.fetchall()
-    out = []
-    for _, village, grid in rows:
-        if grid and not (village and grid.startswith(village)):
-            grid = None
-        out.append((village, grid) if village else (None, None))
+    chunks = [(i, list(map(float, lons[i:i + chunk])), list(map(float, lats[i:i + chunk])))
+              for i in range(0, len(lons), chunk)]
+    out = [(None, None)] * len(lons)
+
+    def run(part):
+        offset, xs, ys = part
+        try:
+            for i, village, grid in _locate_chunk(xs, ys):
+                out[offset + i] = (village, grid)
+        finally:
+            if workers > 1:
+                connection.close()  # each worker thread opened its own connection
+
+    if workers > 1 and len(chunks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, chunks))
+    else:
+        for part in chunks:
+            run(part)
     return out
+
+
+# Raw SQL: an array-unnest joined to the piece index (one probe per point for both levels) is far faster
+# than one ORM query per point, and the ORM cannot join to a set-returning function.
+LOCATE_MANY_SQL = """
+    SELECT p.i - 1, b.level, b.code
+    FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
+    JOIN geo_boundarypiece b
+      ON b.level IN ('village', 'grid') AND ST_Intersects(b.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+"""
+
+
+def _locate_chunk(lons, lats):
+    found = {}
+    with connection.cursor() as cur:
+        cur.execute(LOCATE_MANY_SQL, [lons, lats])
+        for i, level, code in cur.fetchall():
+            slot = found.setdefault(i, {})
+            if code < slot.get(level, "~"):  # on a shared border the smallest code wins, as in locate()
+                slot[level] = code
+    for i, slot in found.items():
+        village, grid = slot.get("village"), slot.get("grid")
+        if village:
+            yield i, village, grid if grid and grid.startswith(village) else None

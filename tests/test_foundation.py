@@ -27,3 +27,17 @@ def test_locate_outside_every_village_is_404_json(geography, login):
     response = api.get("/api/locate/", {"lon": 121.30, "lat": 31.11})
     assert response.status_code == 404
     assert "行政村" in response.json()["detail"]
+
+
+def test_locate_many_matches_single_lookup(geography):
+    from geo.lookup import locate, locate_many
+
+    points = [village_point(v, g) for v in ("310112102201", "310112103202") for g in (1, 2)] + [(121.30, 31.11)]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    expected = []
+    for lon, lat in points:
+        found = locate(lon, lat)
+        expected.append((found["village"].code, found["grid"].code) if found["village"] else (None, None))
+    assert locate_many(lons, lats) == expected
+    assert locate_many(lons, lats, chunk=2) == expected
+    assert expected[-1] == (None, None) and expected[1] == ("310112102201", "310112102201002")
