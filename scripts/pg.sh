@@ -53,7 +53,7 @@ CONF
     as_owner "$BIN/pg_ctl" -D "$DATA" -l "$PGROOT/server.log" -w -t 60 start >/dev/null
   fi
   printf '%s\n' "$SOCK" > "$PGROOT/socket_dir"
-  local psql=("$BIN/psql" -h "$SOCK" -U postgres -X -q -v ON_ERROR_STOP=1)
+  local psql=(env PGOPTIONS="-c client_min_messages=warning" "$BIN/psql" -h "$SOCK" -U postgres -X -q -v ON_ERROR_STOP=1)
   # Extensions in template1 so that every new database (also pytest's test databases) has them.
   "${psql[@]}" -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pgrouting;"
   if ! "${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1; then

@@ -248,3 +248,19 @@ def test_reinspection_api_lists_and_records(people, login):
 def test_close_issue_helper_runs_the_loop(people):
     issue = close_issue(make_issue(people["inspector"], V1), people["town"], people["village"])
     assert issue.status == "closed" and issue.closed_at is not None
+
+
+def test_detail_page_shows_history_and_runs_the_loop(people, client):
+    issue = make_issue(people["inspector"], V1)
+    client.force_login(people["town"])
+    page = client.get(f"/issues/{issue.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "处置记录" in html and "上报" in html and 'value="assign"' in html
+    response = client.post(f"/issues/{issue.pk}/", {"action": "assign", "note": "请尽快整改"})
+    assert response.status_code == 302
+    assert Issue.objects.get(pk=issue.pk).status == "assigned"
+    refused = client.post(f"/issues/{issue.pk}/", {"action": "verify"})
+    assert refused.status_code == 400 and "不能执行" in refused.content.decode()
+    client.force_login(people["town_other"])
+    assert client.get(f"/issues/{issue.pk}/").status_code == 404
