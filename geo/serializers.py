@@ -4,33 +4,42 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from .models import Grid, Town, Village
 
 
-class TownSerializer(GeoFeatureModelSerializer):
+class AreaFeatureSerializer(GeoFeatureModelSerializer):
+    """`code` stays in the properties (clients read it there) and is also the feature's id."""
+
+    def to_representation(self, instance):
+        feature = super().to_representation(instance)
+        feature["id"] = instance.code
+        return feature
+
+
+class TownSerializer(AreaFeatureSerializer):
     district = serializers.CharField(source="district_id")
 
     class Meta:
         model = Town
         geo_field = "boundary"
-        id_field = "code"
+        id_field = False
         fields = ("code", "name", "district")
 
 
-class VillageSerializer(GeoFeatureModelSerializer):
+class VillageSerializer(AreaFeatureSerializer):
     town = serializers.CharField(source="town_id")
 
     class Meta:
         model = Village
         geo_field = "boundary"
-        id_field = "code"
+        id_field = False
         fields = ("code", "name", "town")
 
 
-class GridSerializer(GeoFeatureModelSerializer):
+class GridSerializer(AreaFeatureSerializer):
     village = serializers.CharField(source="village_id")
 
     class Meta:
         model = Grid
         geo_field = "boundary"
-        id_field = "code"
+        id_field = False
         fields = ("code", "name", "village", "leader")
 
 

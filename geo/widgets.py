@@ -8,6 +8,7 @@ class OfflineMapWidget(OpenLayersWidget):
     default_lon, default_lat, default_zoom = 121.40, 31.05, 11
 
     class Media:
+        extend = False  # replace, not add to, the parent's CDN-hosted OpenLayers
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
         js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
 

@@ -1,0 +1,113 @@
+"""Accounts, login throttling, area-scoped geography endpoints, add_user."""
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from tests.factories import TOWN_A, TOWN_B, make_user, village_point
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_token_login_and_use(geography, client):
+    make_user("town", TOWN_A, username="zhen", password="s3cret-pass")
+    response = client.post("/api/auth/token/", {"username": "zhen", "password": "s3cret-pass"},
+                           content_type="application/json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    listed = client.get("/api/villages/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert listed.status_code == 200
+    bad = client.post("/api/auth/token/", {"username": "zhen", "password": "wrong"}, content_type="application/json")
+    assert bad.status_code == 400 and "detail" in bad.json()
+
+
+def test_token_login_is_throttled(geography, client, settings):
+    make_user("town", TOWN_A, username="zhen", password="s3cret-pass")
+    codes = [client.post("/api/auth/token/", {"username": "zhen", "password": f"guess{i}"},
+                         content_type="application/json").status_code for i in range(12)]
+    assert codes[:10] == [400] * 10 and codes[-1] == 429
+
+
+def test_web_login_locks_out_after_repeated_failures(geography, client):
+    make_user("town", TOWN_A, username="zhen", password="s3cret-pass")
+    for _ in range(5):
+        assert client.post("/accounts/login/", {"username": "zhen", "password": "nope"}).status_code == 200
+    locked = client.post("/accounts/login/", {"username": "zhen", "password": "s3cret-pass"})
+    assert locked.status_code == 429
+
+
+def test_everything_but_login_and_healthz_needs_a_user(geography, client):
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 200
+    page = client.get("/issues/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
+    for url in ("/api/issues/", "/api/villages/", "/api/locate/?lon=121.41&lat=31.11", "/api/categories/"):
+        assert client.get(url).status_code in (401, 403), url
+
+
+def test_geography_is_scoped_to_the_users_area(geography, login):
+    api = login(make_user("town", TOWN_B))
+    villages = api.get("/api/villages/").json()
+    assert villages["type"] == "FeatureCollection"
+    assert sorted(f["properties"]["code"] for f in villages["features"]) == ["310112103201", "310112103202"]
+    assert {f["properties"]["town"] for f in villages["features"]} == {TOWN_B}
+    assert [f["properties"]["code"] for f in api.get("/api/towns/").json()["features"]] == [TOWN_B]
+    grids = api.get("/api/grids/", {"village": "310112103202"}).json()["features"]
+    assert [g["properties"]["village"] for g in grids] == ["310112103202"] * 2
+    assert api.get("/api/grids/", {"village": "310112102201"}).json()["features"] == []
+    lon, lat = village_point("310112102201")
+    assert api.get("/api/locate/", {"lon": lon, "lat": lat}).status_code == 404
+
+
+def test_bbox_filter_and_bad_bbox(geography, login):
+    api = login(make_user("district", "310112"))
+    inside = api.get("/api/villages/", {"bbox": "121.405,31.105,121.415,31.115"}).json()["features"]
+    assert [f["properties"]["code"] for f in inside] == ["310112102201"]
+    bad = api.get("/api/villages/", {"bbox": "121.5,31,121.4"})
+    assert bad.status_code == 400 and "bbox" in bad.json()["detail"]
+
+
+def test_locate_accepts_gcj02_and_bd09(geography, login):
+    from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
+
+    api = login(make_user("district", "310112"))
+    lon, lat = village_point("310112103202", grid=2)
+    for crs, convert in (("gcj02", wgs84_to_gcj02), ("bd09", wgs84_to_bd09)):
+        x, y = convert(lon, lat)
+        body = api.get("/api/locate/", {"lon": x, "lat": y, "crs": crs}).json()
+        assert body["grid"]["code"] == "310112103202002"
+        assert abs(body["wgs84"][0] - lon) < 1e-6
+    assert api.get("/api/locate/", {"lon": lon, "lat": lat, "crs": "utm"}).status_code == 400
+    assert api.get("/api/locate/", {"lon": "east", "lat": lat}).json()["field"] == "lon"
+
+
+def test_add_user_command(geography):
+    call_command("add_user", "wang", "--role", "village", "--area", "310112102201", "--password", "pw-12345678")
+    user = User.objects.get(username="wang")
+    assert (user.role, user.area_code, user.check_password("pw-12345678")) == ("village", "310112102201", True)
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("add_user", "li", "--role", "town", "--area", "310112999", "--password", "pw-12345678")
+    assert not User.objects.filter(username="li").exists()
+
+
+def test_database_url_wins(monkeypatch):
+    import importlib
+
+    import config.settings as settings_module
+
+    monkeypatch.setenv("DATABASE_URL", "postgis://app:p%40ss@db.example:5433/patrol_prod")
+    reloaded = importlib.reload(settings_module)
+    try:
+        db = reloaded.DATABASES["default"]
+        assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+            "patrol_prod", "app", "p@ss", "db.example", "5433")
+    finally:
+        monkeypatch.delenv("DATABASE_URL")
+        importlib.reload(settings_module)
