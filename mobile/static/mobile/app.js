@@ -345,7 +345,7 @@
     if (problem) return;
     const id = uuid();
     const { village, grid } = placeOf(pos.wgs);
-    await outbox.put({
+    const item = {
       id, kind: "report", user: USER, createdAt: Date.now(), state: "pending", error: "",
       label: `${CATS[form.category].name} · ${village ? village.properties.name + (grid ? " " + grid.properties.name : "") : "辖区外"}`,
       feature: {
@@ -357,15 +357,14 @@
         },
       },
       photos: form.photos.slice(), photosSent: 0, issueId: null,
-    });
+    };
     form.category = null;
     form.photos = [];
     $("report-description").value = "";
     renderCategories();
     renderThumbs(form.photos, $("report-thumbs"));
     notice(navigator.onLine ? "" : "已保存在手机上，联网后自动发送");
-    await refresh();
-    sync();
+    await queue(item);
   }
 
   // --- the outbox and sync -----------------------------------------------------------------------
@@ -424,31 +423,53 @@
     },
   };
 
-  let syncing = false;
+  let syncing = false, again = false;
   async function sync() {
-    if (syncing || !navigator.onLine) return;
+    if (!navigator.onLine) {
+      document.body.dataset.sync = "offline";
+      return;
+    }
+    if (syncing) {
+      again = true; // something was queued during this sync: go round once more
+      return;
+    }
     syncing = true;
-    try {
-      const run = async () => {
-        for (const item of await outbox.all()) {
-          if (item.state !== "pending" || !navigator.onLine) continue;
-          let outcome;
-          try {
-            outcome = await senders[item.kind](item);
-          } catch (err) {
-            outcome = "later"; // no connection: try again later
-          }
-          if (outcome === "ok") await outbox.del(item.id);
-          if (outcome === "later") break;
+    document.body.dataset.sync = "running";
+    const run = async () => {
+      for (const item of await outbox.all()) {
+        if (item.state !== "pending" || !navigator.onLine) continue;
+        let outcome;
+        try {
+          outcome = await senders[item.kind](item);
+        } catch (err) {
+          outcome = "later"; // no connection: try again later
         }
-      };
-      // Web Locks also keep two open tabs of the app from sending the same item at once.
-      if (navigator.locks) await navigator.locks.request("patrol-sync", { ifAvailable: true }, (lock) => lock && run());
-      else await run();
+        if (outcome === "ok") await outbox.del(item.id);
+        if (outcome === "later") return false;
+      }
+      return true;
+    };
+    try {
+      let carryOn = true;
+      do {
+        again = false;
+        // Web Locks also keep two open tabs of the app from sending the same item at once.
+        carryOn = navigator.locks
+          ? await navigator.locks.request("patrol-sync", { ifAvailable: true }, (lock) => (lock ? run() : false))
+          : await run();
+      } while (again && carryOn && navigator.onLine);
     } finally {
       syncing = false;
     }
-    await refresh(true);
+    await refresh();
+    document.body.dataset.sync = navigator.onLine ? "idle" : "offline";
+  }
+  // Keep an item on the phone, then try to send it.
+  async function queue(item) {
+    document.body.dataset.sync = "queued";
+    await outbox.put(item);
+    await refresh();
+    sync();
   }
 
   // --- lists ---------------------------------------------------------------------------------------
@@ -470,9 +491,7 @@
   async function retryItem(item) {
     item.state = "pending";
     item.error = "";
-    await outbox.put(item);
-    await refresh();
-    sync();
+    await queue(item);
   }
   async function deleteItem(item) {
     if (!window.confirm("删除后这条记录不会再发送，确定吗？")) return;
@@ -539,11 +558,9 @@
         error.textContent = "请拍整改后照片";
         return;
       }
-      await outbox.put({ id: uuid(), kind: "rectify", user: USER, createdAt: Date.now(), state: "pending", error: "",
+      await queue({ id: uuid(), kind: "rectify", user: USER, createdAt: Date.now(), state: "pending", error: "",
         issueId: f.id, label: `${CATS[f.properties.category] ? CATS[f.properties.category].name : ""} #${f.id}`,
         note: note.value.trim(), photos: photos.slice(), photosSent: 0, location: here() });
-      await refresh();
-      sync();
     };
     return el("div", {}, el("label", { class: "photo-btn" }, icon("camera"), " 整改后照片", input), thumbs, note, error,
       el("button", { type: "button", class: "primary", "data-testid": `rectify-submit-${f.id}`, onclick: send }, "提交整改"));
@@ -552,10 +569,8 @@
   function reinspectCard(s, pendingResult) {
     const cat = CATS[s.category];
     const record = (result) => async () => {
-      await outbox.put({ id: uuid(), kind: "reinspect", user: USER, createdAt: Date.now(), state: "pending", error: "",
+      await queue({ id: uuid(), kind: "reinspect", user: USER, createdAt: Date.now(), state: "pending", error: "",
         sampleId: s.id, result, note: "", label: `${cat ? cat.name : s.category} #${s.issue}`, location: here() });
-      await refresh();
-      sync();
     };
     const labels = { held: "保持", came_back: "反弹" };
     const done = s.result || pendingResult;

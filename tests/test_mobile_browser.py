@@ -1,0 +1,252 @@
+"""The field app at /m/ in Debian's Chromium (Playwright) on a phone viewport: online, offline, refused items."""
+import io
+import os
+import re
+from urllib.parse import urlparse
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from patrol.models import Issue, Photo
+from tests.factories import make_geography, make_user, village_point
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+V1, V2 = "310112102201", "310112102202"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Phone:
+    """A phone-sized browser context that records every request and console error."""
+
+    def __init__(self, browser, live_server, lon, lat):
+        self.base = live_server.url
+        self.context = browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN",
+            permissions=["geolocation"], geolocation={"longitude": lon, "latitude": lat, "accuracy": 8},
+        )
+        self.context.set_default_timeout(15_000)
+        self.requests, self.errors, self.failed = [], [], []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.on("response", lambda r: r.status >= 400 and self.failed.append((r.status, urlparse(r.url).path)))
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def login_form(self, username, password="pass-1234"):
+        self.page.goto(self.base + "/m/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(re.compile(r"/m/$"))
+
+    def login_cookie(self, user):
+        client = Client()
+        client.force_login(user)
+        self.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": self.base}])
+        self.page.goto(self.base + "/m/")
+
+    def ready(self, village_text):
+        """The service worker controls the page and the boundaries are drawn (the village is known)."""
+        self.page.wait_for_function("navigator.serviceWorker.controller !== null")
+        self.expect("report-village", village_text)
+
+    def el(self, testid):
+        return self.page.get_by_test_id(testid)
+
+    def expect(self, testid, text):
+        from playwright.sync_api import expect
+
+        expect(self.el(testid)).to_contain_text(text)
+
+    def report(self, category, description, photo):
+        self.el(f"category-{category}").click()
+        self.el("report-photo").set_input_files(photo)
+        self.page.locator("[data-testid=report-thumbs] img").first.wait_for()
+        self.el("report-description").fill(description)
+        self.el("report-submit").click()
+
+    def synced(self, pending):
+        """Wait until no sync is running and `pending` items wait to be sent."""
+        self.page.wait_for_function(
+            "n => document.body.dataset.sync === 'idle' && "
+            "document.querySelector('[data-testid=pending-count]').textContent === n", arg=str(pending))
+
+    def assert_local_only(self):
+        outside = [u for u in self.requests
+                   if not u.startswith(("blob:", "data:")) and urlparse(u).hostname not in LOCAL_HOSTS]
+        assert not outside, outside
+
+    def assert_no_errors(self, expected=()):
+        """No console or page errors; HTTP errors only the expected (status, path) ones."""
+        assert not [e for e in self.errors if not e.startswith("Failed to load resource")], self.errors
+        assert set(self.failed) <= {(404, "/favicon.ico"), *expected}, self.failed
+
+    def close(self):
+        self.context.close()
+
+
+def jpeg(size=(2400, 1800), color=(90, 120, 60), name="photo.jpg"):
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "JPEG", quality=80)
+    return {"name": name, "mimeType": "image/jpeg", "buffer": buf.getvalue()}
+
+
+def seed_categories():
+    """Transactional tests start from a flushed database: put back the categories the migration seeds."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("patrol.migrations.0002_history_append_only_and_categories").seed(apps, None)
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    seed_categories()
+    made = []
+
+    def _phone(lon, lat):
+        made.append(Phone(browser, live_server, lon, lat))
+        return made[-1]
+
+    yield _phone
+    for p in made:
+        p.close()
+
+
+def test_online_report_with_photo_lands_in_the_right_village_and_grid(phone):
+    make_geography()
+    user = make_user("inspector", "310112")
+    lon, lat = village_point(V2, grid=2)
+    p = phone(lon, lat)
+    p.login_form(user.username)
+    p.ready("乙村 · 乙村二网格")
+    from patrol.models import Category
+
+    for code in Category.objects.values_list("code", flat=True):
+        assert p.el(f"category-{code}").count() == 1
+    p.report("dry_toilet", "路边小粪缸", jpeg())
+    p.synced(0)
+    issue = Issue.objects.get()
+    assert (issue.village_id, issue.grid_id, issue.category_id) == (V2, V2 + "002", "dry_toilet")
+    assert issue.description == "路边小粪缸" and issue.accuracy_m == 8
+    photo = Photo.objects.get(issue=issue)
+    assert photo.kind == "before" and max(photo.width, photo.height) == 1600  # resized on the phone
+
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    body = api.get("/api/issues/", {"mine": "1"}).json()
+    assert [(f["properties"]["village"], f["properties"]["grid"]) for f in body["features"]] == [(V2, V2 + "002")]
+    p.el("tab-history").click()
+    p.expect("history", f"#{issue.pk}")
+    p.assert_local_only()
+    p.assert_no_errors()
+
+
+def test_offline_reports_survive_reload_and_arrive_once(phone):
+    make_geography()
+    user = make_user("inspector", "310112")
+    lon, lat = village_point(V1, grid=1)
+    p = phone(lon, lat)
+    p.login_cookie(user)
+    p.ready("甲村 · 甲村一网格")
+    p.context.set_offline(True)
+    for i, code in enumerate(["shack", "clutter", "wires"]):
+        p.report(code, f"离线上报{i}", jpeg(color=(10 * i, 100, 50)))
+        p.expect("pending-count", str(i + 1))
+    assert Issue.objects.count() == 0
+
+    response = p.page.reload()  # still offline: the page comes from the service worker's cache
+    assert response.from_service_worker
+    p.expect("pending-count", "3")
+    p.expect("report-village", "甲村")  # boundaries kept on the phone
+    p.el("tab-history").click()
+    assert p.el("outbox-item").count() == 3
+    assert Issue.objects.count() == 0
+
+    p.context.set_offline(False)  # the `online` event starts the sync
+    p.synced(0)
+    issues = Issue.objects.order_by("description")
+    assert [i.description for i in issues] == ["离线上报0", "离线上报1", "离线上报2"]
+    assert [i.photos.count() for i in issues] == [1, 1, 1]
+    assert {i.village_id for i in issues} == {V1}
+
+    p.el("sync-now").click()  # sync again: nothing more arrives
+    p.synced(0)
+    assert Issue.objects.count() == 3 and Photo.objects.count() == 3
+    p.expect("history", "离线上报2")
+    p.assert_local_only()
+    p.assert_no_errors()
+
+
+def test_lost_answer_is_retried_without_a_second_problem(phone):
+    """The server stored the report but the answer never reached the phone: the retry finds the same problem."""
+    make_geography()
+    user = make_user("inspector", "310112")
+    p = phone(*village_point(V1, grid=2))
+    p.login_cookie(user)
+    p.ready("甲村")
+    lost = []
+
+    def drop_answer(route):
+        if route.request.method == "POST" and not lost:
+            route.fetch()  # reaches the server
+            lost.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    p.page.route("**/api/issues/", drop_answer)
+    p.report("sewage", "污水", jpeg())
+    for _ in range(100):
+        if lost:
+            break
+        p.page.wait_for_timeout(50)
+    p.synced(1)
+    assert lost and Issue.objects.count() == 1 and Photo.objects.count() == 0
+    p.el("sync-now").click()
+    p.synced(0)
+    p.page.unroute_all()
+    assert Issue.objects.count() == 1 and Photo.objects.count() == 1
+    p.assert_local_only()
+
+
+def test_refused_item_stays_with_its_reason(phone):
+    make_geography()
+    user = make_user("inspector", V1)  # works in 甲村 only
+    p = phone(*village_point(V2, grid=1))  # stands in 乙村
+    p.login_cookie(user)
+    p.ready("不在您辖区")
+    p.report("shack", "辖区外", jpeg())
+    p.expect("notice", "退回")
+    p.expect("pending-count", "0")
+    p.el("tab-history").click()
+    p.expect("outbox-error", "辖区")
+    p.page.reload()
+    p.el("tab-history").click()
+    p.expect("outbox-error", "该位置不在您的辖区内")
+    assert p.el("outbox-item").get_attribute("data-state") == "refused"
+    assert Issue.objects.count() == 0
+    p.assert_local_only()
+    p.assert_no_errors({(403, "/api/issues/")})
