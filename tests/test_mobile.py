@@ -4,10 +4,15 @@ import json
 import pytest
 
 from patrol.models import Category
-from tests.factories import make_issue, make_user
+from tests.factories import make_issue, make_user, seed_categories
 
 pytestmark = pytest.mark.django_db
 V1 = "310112102201"
+
+
+@pytest.fixture(autouse=True)
+def _categories(db):
+    seed_categories()  # in case a transactional test flushed them earlier in this worker
 
 
 def test_app_requires_login(client):
@@ -25,6 +30,7 @@ def test_app_embeds_categories_and_hooks(client, geography):
     html = response.content.decode()
     boot = json.loads(html.split('<script id="boot" type="application/json">')[1].split("</script>")[0])
     assert [c["code"] for c in boot["categories"]] == list(Category.objects.values_list("code", flat=True))
+    assert len(boot["categories"]) == 11 and boot["categories"][0]["code"] == "dry_toilet"
     assert boot["user"]["role"] == "inspector" and boot["source_default"] == "district_patrol"
     for testid in ("report-photo", "report-description", "report-submit", "pending-count", "report-village"):
         assert f'data-testid="{testid}"' in html

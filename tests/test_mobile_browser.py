@@ -9,10 +9,12 @@ from django.test import Client
 from PIL import Image
 
 from patrol.models import Issue, Photo
-from tests.factories import make_geography, make_user, village_point
+from tests.factories import make_geography, make_user, seed_categories, village_point
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Let Playwright see (and take offline) the service worker's own requests, not only the page's.
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 V1, V2 = "310112102201", "310112102202"
@@ -110,18 +112,17 @@ def jpeg(size=(2400, 1800), color=(90, 120, 60), name="photo.jpg"):
     return {"name": name, "mimeType": "image/jpeg", "buffer": buf.getvalue()}
 
 
-def seed_categories():
-    """Transactional tests start from a flushed database: put back the categories the migration seeds."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("patrol.migrations.0002_history_append_only_and_categories").seed(apps, None)
+@pytest.fixture(scope="module", autouse=True)
+def _categories_back(django_db_blocker):
+    """Each test here ends with a flush; leave the categories in place for the tests that run after this file."""
+    yield
+    with django_db_blocker.unblock():
+        seed_categories()
 
 
 @pytest.fixture
 def phone(browser, live_server):
-    seed_categories()
+    seed_categories()  # the previous test's flush removed them
     made = []
 
     def _phone(lon, lat):
@@ -172,6 +173,8 @@ def test_offline_reports_survive_reload_and_arrive_once(phone):
     p.login_cookie(user)
     p.ready("甲村 · 甲村一网格")
     p.context.set_offline(True)
+    worker = p.context.service_workers[0]
+    assert worker.evaluate("fetch('/healthz').then(() => 'online', () => 'offline')") == "offline"
     for i, code in enumerate(["shack", "clutter", "wires"]):
         p.report(code, f"离线上报{i}", jpeg(color=(10 * i, 100, 50)))
         p.expect("pending-count", str(i + 1))
