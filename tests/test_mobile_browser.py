@@ -43,6 +43,7 @@ class Phone:
         self.base = live_server.url
         self.context = browser.new_context(
             viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN",
+            timezone_id="Asia/Shanghai",
             permissions=["geolocation"], geolocation={"longitude": lon, "latitude": lat, "accuracy": 8},
         )
         self.context.set_default_timeout(15_000)
@@ -116,8 +117,11 @@ def jpeg(size=(2400, 1800), color=(90, 120, 60), name="photo.jpg"):
 def _categories_back(django_db_blocker):
     """Each test here ends with a flush; leave the categories in place for the tests that run after this file."""
     yield
+    from django.db import connections
+
     with django_db_blocker.unblock():
         seed_categories()
+        connections.close_all()
 
 
 @pytest.fixture
@@ -253,3 +257,56 @@ def test_refused_item_stays_with_its_reason(phone):
     assert Issue.objects.count() == 0
     p.assert_local_only()
     p.assert_no_errors({(403, "/api/issues/")})
+
+
+
+def test_tasks_rectification_offline_and_reinspection(phone):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from patrol.models import ReinspectionSample
+    from patrol.services import draw_reinspection, transition_issue
+    from tests.factories import close_issue, make_issue
+
+    make_geography()
+    inspector, town = make_user("inspector", "310112"), make_user("town", "310112102")
+    staff = make_user("village", V1)
+    past = timezone.now() - timedelta(days=40)
+    old = close_issue(make_issue(inspector, V1, category="shack", reported_at=past - timedelta(days=5)), town, staff,
+                      now=past)
+    todo = make_issue(inspector, V1, grid=2, category="clutter", description="柴草堆")
+    transition_issue(town, todo.pk, "assign")
+    sample = next(s for s in draw_reinspection(timezone.localdate()) if s.issue_id == old.pk)
+
+    p = phone(*village_point(V1, grid=2))  # village staff rectify, offline, with an after-photo
+    p.login_cookie(staff)
+    p.ready("甲村")
+    p.el("tab-tasks").click()
+    p.expect("tasks", f"#{todo.pk}")
+    p.context.set_offline(True)
+    p.el(f"rectify-open-{todo.pk}").click()
+    p.el(f"rectify-photo-{todo.pk}").set_input_files(jpeg(color=(1, 2, 3)))
+    p.el(f"rectify-note-{todo.pk}").fill("已清理")
+    p.page.locator("[data-testid=tasks] .thumbs img").first.wait_for()
+    p.el(f"rectify-submit-{todo.pk}").click()
+    p.expect("pending-count", "1")
+    p.expect("tasks", "待发送")
+    p.context.set_offline(False)
+    p.synced(0)
+    todo.refresh_from_db()
+    assert todo.status == "submitted" and todo.photos.filter(kind="after").count() == 1
+    assert todo.events.get(action="submit").note == "已清理"
+    p.assert_local_only()
+    p.assert_no_errors()
+
+    q = phone(*village_point(V1))  # the inspector records this month's re-inspection
+    q.login_cookie(inspector)
+    q.ready("甲村")
+    q.el("tab-tasks").click()
+    q.el(f"reinspect-held-{sample.pk}").click()
+    q.synced(0)
+    assert ReinspectionSample.objects.get(pk=sample.pk).result == "held"
+    q.expect("tasks", "结果：保持")
+    q.assert_local_only()
+    q.assert_no_errors()

@@ -602,7 +602,8 @@
       }
     }
     if (["inspector", "town", "district", "admin"].includes(role)) {
-      const month = new Date().toISOString().slice(0, 7);
+      const now = new Date();
+      const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
       const samples = await getJSON(`/api/reinspections/?month=${month}`);
       const pending = Object.fromEntries(items.filter((i) => i.kind === "reinspect").map((i) => [i.sampleId, i.result]));
       parts.push(el("h2", {}, `本月回头看（${month}）`));
