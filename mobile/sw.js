@@ -15,19 +15,23 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-async function pageFirstFromNetwork(request) {
+// Weak signal: if the network has not answered within PAGE_WAIT_MS, open the cached page (the network
+// answer still refreshes the cache for next time).
+const PAGE_WAIT_MS = 4000;
+
+async function pageFirstFromNetwork(event) {
   const cache = await caches.open(CACHE);
-  try {
-    const response = await fetch(request);
+  const network = fetch(event.request).then(async (response) => {
     if (response.ok && !response.redirected && response.type === "basic") {
       await cache.put("/m/", response.clone());
     }
     return response;
-  } catch (err) {
-    const cached = await cache.match("/m/");
-    if (cached) return cached;
-    throw err;
-  }
+  });
+  event.waitUntil(network.catch(() => null));
+  const cached = await cache.match("/m/");
+  if (!cached) return network;
+  const slow = new Promise((resolve) => setTimeout(() => resolve(cached), PAGE_WAIT_MS));
+  return Promise.race([network.catch(() => cached), slow]);
 }
 
 async function fromCache(request) {
@@ -47,7 +51,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && url.pathname === "/m/") {
-    event.respondWith(pageFirstFromNetwork(request));
+    event.respondWith(pageFirstFromNetwork(event));
   } else if (url.pathname.startsWith("/static/") || url.pathname === "/m/manifest.webmanifest") {
     event.respondWith(fromCache(request));
   }

@@ -255,6 +255,10 @@ def test_refused_item_stays_with_its_reason(phone):
     p.expect("outbox-error", "该位置不在您的辖区内")
     assert p.el("outbox-item").get_attribute("data-state") == "refused"
     assert Issue.objects.count() == 0
+    p.el("outbox-edit").click()  # back into the form for correction, photo and text kept
+    assert p.el("category-shack").get_attribute("aria-pressed") == "true"
+    assert p.el("report-description").input_value() == "辖区外"
+    assert p.page.locator("[data-testid=report-thumbs] img").count() == 1
     p.assert_local_only()
     p.assert_no_errors({(403, "/api/issues/")})
 
@@ -310,3 +314,30 @@ def test_tasks_rectification_offline_and_reinspection(phone):
     q.expect("tasks", "结果：保持")
     q.assert_local_only()
     q.assert_no_errors()
+
+
+def test_gcj02_position_is_marked_and_a_likely_duplicate_is_shown(phone):
+    from geo.coords import wgs84_to_gcj02
+    from tests.factories import make_issue
+
+    make_geography()
+    user = make_user("inspector", "310112")
+    wgs = (121.427, 31.11)  # in 乙村一网格, 3 m west of 二网格
+    earlier = make_issue(user, V2, category="clutter", lon=wgs[0], lat=wgs[1])
+    gcj = wgs84_to_gcj02(*wgs)  # a phone app in GCJ-02: ~500 m off, in 二网格 if taken as WGS-84
+    assert gcj[0] > 121.43
+    p = phone(*gcj)
+    p.login_cookie(user)
+    p.ready("乙村 · 乙村二网格")
+    p.el("report-gcj02").check()
+    p.expect("report-village", "乙村一网格")
+    assert p.el("report-crs").is_visible()
+    p.el("category-clutter").click()
+    p.expect("report-duplicates", f"#{earlier.pk}")
+    p.report("clutter", "又堆上了", jpeg())
+    p.synced(0)
+    issue = Issue.objects.exclude(pk=earlier.pk).get()
+    assert issue.crs == "gcj02" and issue.grid_id == V2 + "001"
+    assert abs(issue.location.x - wgs[0]) < 1e-6 and abs(issue.location.y - wgs[1]) < 1e-6
+    p.assert_local_only()
+    p.assert_no_errors()
