@@ -585,7 +585,7 @@
   async function renderTasks(items) {
     const role = BOOT.user.role, parts = [];
     if (["village", "district", "admin"].includes(role)) {
-      const pending = new Set(items.filter((i) => i.kind === "rectify").map((i) => i.issueId));
+      const pending = new Set(items.filter((i) => i.kind === "rectify" && i.state === "pending").map((i) => i.issueId));
       const data = await getJSON("/api/issues/?status=assigned&page_size=500");
       const features = (data && data.features) || [];
       parts.push(el("h2", {}, "待整改问题"));
@@ -605,7 +605,8 @@
       const now = new Date();
       const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
       const samples = await getJSON(`/api/reinspections/?month=${month}`);
-      const pending = Object.fromEntries(items.filter((i) => i.kind === "reinspect").map((i) => [i.sampleId, i.result]));
+      const pending = Object.fromEntries(items.filter((i) => i.kind === "reinspect" && i.state === "pending")
+        .map((i) => [i.sampleId, i.result]));
       parts.push(el("h2", {}, `本月回头看（${month}）`));
       if (!samples) parts.push(el("p", { class: "empty" }, "离线：暂无已下载的回头看清单"));
       else if (!samples.length) parts.push(el("p", { class: "empty" }, "本月没有回头看任务"));
