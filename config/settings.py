@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "geo",
     "patrol",
     "layers",
+    "mobile",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/", include("geo.urls")),
     path("api/", include("patrol.urls")),
+    path("m/", include("mobile.urls")),
     path("", include("patrol.pages")),
 ]

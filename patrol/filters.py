@@ -21,6 +21,9 @@ class IssueFilter(django_filters.FilterSet):
     reported_after = django_filters.DateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.DateTimeFilter(field_name="reported_at", lookup_expr="lt")
     bbox = django_filters.CharFilter(method="filter_bbox")
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label="我上报的", widget=django_filters.widgets.BooleanWidget
+    )
 
     class Meta:
         model = Issue
@@ -35,3 +38,9 @@ class IssueFilter(django_filters.FilterSet):
 
     def filter_bbox(self, queryset, name, value):
         return queryset.in_bbox(parse_bbox(value))
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none() if value else queryset
+        return queryset.filter(reporter=user) if value else queryset.exclude(reporter=user)

@@ -105,3 +105,12 @@ def close_issue(issue, town_user, village_user, now=None):
     transition_issue(town_user, issue.pk, "verify", now=now)
     issue.refresh_from_db()
     return issue
+
+
+def seed_categories():
+    """Put back the problem categories the migration seeds (a transactional test's flush removes them)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("patrol.migrations.0002_history_append_only_and_categories").seed(apps, None)

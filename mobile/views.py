@@ -1,0 +1,90 @@
+"""The field app at /m/: one page (all screens in app.js), its service worker and its web app manifest."""
+import hashlib
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from patrol.models import Category, Source, Status
+from patrol.serializers import CategorySerializer
+
+# Static files the app needs to open with no connection (the page itself, /m/, is cached too).
+SHELL_STATIC = [
+    "mobile/app.js",
+    "mobile/app.css",
+    "mobile/icon-192.png",
+    "mobile/icon-512.png",
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/fontawesome/css/all.min.css",
+    "vendor/fontawesome/webfonts/fa-solid-900.woff2",
+]
+SW_SOURCE = Path(__file__).with_name("sw.js")
+TEMPLATE = Path(__file__).parent / "templates" / "mobile" / "app.html"
+
+
+def shell_urls():
+    return ["/m/", "/m/manifest.webmanifest"] + [static(p) for p in SHELL_STATIC]
+
+
+def shell_version():
+    """Changes whenever a cached file changes, so a new deploy replaces the phone's cache."""
+    digest = hashlib.sha256()
+    for path in [finders.find(p) for p in SHELL_STATIC] + [SW_SOURCE, TEMPLATE]:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def source_default(user):
+    return Source.DISTRICT_PATROL if len(user.area_code or "") <= 6 else Source.TOWN_SELF_CHECK
+
+
+@ensure_csrf_cookie
+def app(request):
+    user = request.user
+    boot = {
+        "user": {"username": user.username, "name": user.first_name or user.username, "role": user.role,
+                 "role_label": user.get_role_display(), "area": user.area_code},
+        "categories": CategorySerializer(Category.objects.all(), many=True).data,
+        "sources": [{"code": c, "name": n} for c, n in Source.choices],
+        "source_default": source_default(user),
+        "statuses": dict(Status.choices),
+        "duplicate_m": settings.PATROL["DUPLICATE_DISTANCE_M"],
+        "login_url": settings.LOGIN_URL,
+    }
+    return render(request, "mobile/app.html", {"boot": boot})
+
+
+@login_not_required
+def service_worker(request):
+    head = f"const VERSION = {json.dumps(shell_version())};\nconst SHELL = {json.dumps(shell_urls())};\n"
+    response = HttpResponse(head + SW_SOURCE.read_text(encoding="utf-8"), content_type="application/javascript")
+    response["Service-Worker-Allowed"] = "/m/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_not_required
+def manifest(request):
+    body = {
+        "name": "农村人居环境巡查",
+        "short_name": "人居巡查",
+        "lang": "zh-CN",
+        "start_url": "/m/",
+        "scope": "/m/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#1f4e79",
+        "icons": [
+            {"src": static("mobile/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": static("mobile/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+        ],
+    }
+    return JsonResponse(body, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
