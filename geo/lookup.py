@@ -63,22 +63,28 @@ def locate(lon, lat):
     return {"town": town, "village": village, "grid": grid}
 
 
-def locate_many(lons, lats, workers=1, chunk=50_000):
+def locate_many(lons, lats, workers=1, chunk=None):
     """Bulk assignment: (village_code, grid_code) for each point, (None, None) where a point lies in no village.
 
-    Set-based: each chunk of points goes in as two arrays and probes the piece index once per point; with
-    workers > 1 the chunks run on separate database connections (one per thread) in parallel.
+    Small batches probe the piece index once per point. Large batches load the points into a temporary table
+    with its own index and join it to whole boundaries, so each boundary is prepared once and tested against all
+    the points near it (much faster per point); with workers > 1 the chunks run on separate database
+    connections (one per thread) in parallel.
     """
     if len(lons) != len(lats):
         raise ValueError("lons and lats differ in length")
+    n = len(lons)
+    bulk = n >= BULK_THRESHOLD
+    chunk = chunk or (max(BULK_THRESHOLD, -(-n // max(1, workers))) if bulk else 50_000)
     chunks = [(i, list(map(float, lons[i:i + chunk])), list(map(float, lats[i:i + chunk])))
-              for i in range(0, len(lons), chunk)]
-    out = [(None, None)] * len(lons)
+              for i in range(0, n, chunk)]
+    out = [(None, None)] * n
 
     def run(part):
         offset, xs, ys = part
         try:
-            for i, village, grid in _locate_chunk(xs, ys):
+            rows = _locate_joined(xs, ys) if len(xs) >= BULK_THRESHOLD else _locate_chunk(xs, ys)
+            for i, village, grid in rows:
                 out[offset + i] = (village, grid)
         finally:
             if workers > 1:
@@ -95,6 +101,8 @@ def locate_many(lons, lats, workers=1, chunk=50_000):
     return out
 
 
+BULK_THRESHOLD = 20_000
+
 # Raw SQL: an array-unnest joined to the piece index (one probe per point for both levels) is far faster
 # than one ORM query per point, and the ORM cannot join to a set-returning function.
 LOCATE_MANY_SQL = """
@@ -106,14 +114,44 @@ LOCATE_MANY_SQL = """
 
 
 def _locate_chunk(lons, lats):
-    found = {}
     with connection.cursor() as cur:
         cur.execute(LOCATE_MANY_SQL, [lons, lats])
-        for i, level, code in cur.fetchall():
-            slot = found.setdefault(i, {})
-            if code < slot.get(level, "~"):  # on a shared border the smallest code wins, as in locate()
-                slot[level] = code
+        return _pick(cur.fetchall())
+
+
+def _locate_joined(lons, lats):
+    # Raw SQL: a temporary point table with a GiST index lets PostGIS loop over boundaries (outer) and reuse
+    # each prepared boundary for all its points (inner index scan); the ORM has no temporary tables.
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS locate_points")  # inside an enclosing transaction it may still exist
+        cur.execute("CREATE TEMP TABLE locate_points (i int, geom geometry(Point, 4326)) ON COMMIT DROP")
+        cur.execute(
+            "INSERT INTO locate_points SELECT p.i - 1, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)"
+            " FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(lon, lat, i)",
+            [lons, lats],
+        )
+        cur.execute("CREATE INDEX ON locate_points USING gist (geom)")
+        cur.execute("ANALYZE locate_points")
+        cur.execute(
+            "SELECT p.i, 'village', v.code FROM geo_village v JOIN locate_points p ON ST_Intersects(v.boundary, p.geom)"
+            " UNION ALL"
+            " SELECT p.i, 'grid', g.code FROM geo_grid g JOIN locate_points p ON ST_Intersects(g.boundary, p.geom)"
+        )
+        return _pick(cur.fetchall())
+
+
+def _pick(rows):
+    """(i, village, grid) per point from (i, level, code) hits; on a shared border the smallest code wins."""
+    found = {}
+    for i, level, code in rows:
+        slot = found.setdefault(i, {})
+        if code < slot.get(level, "~"):
+            slot[level] = code
+    out = []
     for i, slot in found.items():
         village, grid = slot.get("village"), slot.get("grid")
         if village:
-            yield i, village, grid if grid and grid.startswith(village) else None
+            out.append((i, village, grid if grid and grid.startswith(village) else None))
+    return out

@@ -41,3 +41,18 @@ def test_locate_many_matches_single_lookup(geography):
     assert locate_many(lons, lats) == expected
     assert locate_many(lons, lats, chunk=2) == expected
     assert expected[-1] == (None, None) and expected[1] == ("310112102201", "310112102201002")
+
+
+def test_bulk_path_agrees_with_the_probe_path(geography, monkeypatch):
+    import random
+
+    from geo import lookup
+
+    rng = random.Random(3)
+    lons = [rng.uniform(121.39, 121.49) for _ in range(400)]
+    lats = [rng.uniform(31.095, 31.125) for _ in range(400)]
+    probe = lookup.locate_many(lons, lats)
+    monkeypatch.setattr(lookup, "BULK_THRESHOLD", 50)
+    joined = lookup.locate_many(lons, lats, chunk=150)
+    assert joined == probe
+    assert sum(1 for v, _ in probe if v is None) > 20 and sum(1 for _, g in probe if g) > 200
