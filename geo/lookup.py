@@ -134,10 +134,14 @@ def _locate_joined(lons, lats):
         )
         cur.execute("CREATE INDEX ON locate_points USING gist (geom)")
         cur.execute("ANALYZE locate_points")
+        # LATERAL ... OFFSET 0 keeps the boundary as the outer loop (the planner would otherwise probe the
+        # boundary index once per point and prepare nothing).
         cur.execute(
-            "SELECT p.i, 'village', v.code FROM geo_village v JOIN locate_points p ON ST_Intersects(v.boundary, p.geom)"
+            "SELECT p.i, 'village', v.code FROM geo_village v CROSS JOIN LATERAL"
+            " (SELECT i FROM locate_points p WHERE ST_Intersects(v.boundary, p.geom) OFFSET 0) p"
             " UNION ALL"
-            " SELECT p.i, 'grid', g.code FROM geo_grid g JOIN locate_points p ON ST_Intersects(g.boundary, p.geom)"
+            " SELECT p.i, 'grid', g.code FROM geo_grid g CROSS JOIN LATERAL"
+            " (SELECT i FROM locate_points p WHERE ST_Intersects(g.boundary, p.geom) OFFSET 0) p"
         )
         return _pick(cur.fetchall())
 
