@@ -14,8 +14,6 @@ setup-browser:
 	@WANT_BROWSER=1 bash scripts/bootstrap.sh
 
 run: setup
-	@$(PY) manage.py migrate --noinput -v 0
-	@$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@exec .venv/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w $${WORKERS:-2} --timeout 120 --access-logfile -

@@ -1,4 +1,5 @@
-"""python manage.py demo_setup (used by `make run`): demo geography when there is none, demo accounts, loaders.
+"""python manage.py demo_setup (used by `make run`): migrations and static files, demo geography when there is
+none, demo accounts, loaders.
 
 - no District at all → the default synthetic district (geo.demo.generate with its defaults);
 - one account per role, created when missing (existing accounts are left as they are);
@@ -10,6 +11,7 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -70,6 +72,9 @@ class Command(BaseCommand):
     help = "准备演示环境：示例区划、演示账号 / set up the demo: synthetic geography and demo accounts"
 
     def handle(self, *args, **options):
+        # One process for the whole start-up (each Django start costs seconds): migrate, static files, demo.
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         created = None
         if not District.objects.exists():
             self.stdout.write("生成示例区划 / generating the demo geography ...")
