@@ -95,7 +95,7 @@ class Hotspots(APIView):
         cell_m = _int(q, "cell_m", 500, 100, 20_000)
         qs = queries.filtered_issues(request.user, queries.kind_params(q))
         cells, counts, z, p, classes = hotspots.hotspots(qs, _area(request), cell_m)
-        body = hotspots.feature_collection(cells, {"count": counts, "gi_z": z.round(6), "p_value": p.round(8),
+        body = hotspots.feature_collection(cells, {"count": counts, "gi_z": z, "p_value": p,
                                                    "class": classes})
         body["count"] = int(counts.sum())
         return Response(body)

@@ -5,6 +5,7 @@ the list API's filters, so a map, a tile and the list always agree on which prob
 """
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.cache import cache
 from django.db import connection
@@ -119,7 +120,8 @@ def scope_bounds(user):
 
 def area_features(queryset, simplify=SIMPLIFY_DEG):
     """[(code, name, geojson geometry str), ...] with simplified boundaries."""
-    geom = Func(F("boundary"), Value(simplify), function="ST_SimplifyPreserveTopology")
+    geom = Func(F("boundary"), Value(simplify), function="ST_SimplifyPreserveTopology",
+                output_field=GeometryField(srid=4326))
     return list(queryset.order_by("code").annotate(_geo=AsGeoJSON(geom, precision=PRECISION))
                 .values_list("code", "name", "_geo"))
 
