@@ -75,11 +75,12 @@ def battle_map(request):
     level_name = "行政村" if level == "village" else "街镇"
     fields = ("name", "light_label", "red", "yellow", "green")
     aliases = (level_name, f"{month} 月末亮灯", "红灯问题", "黄灯问题", "绿灯问题")
-    maps.add_choropleth(m, areas, "light", maps.LIGHT_COLORS, f"{level_name}亮灯（{month}）", fields=fields,
-                        aliases=aliases, popup_fields=(*fields, "detail"), popup_aliases=(*aliases, "详情"))
     if level == "village":
+        # Drawn first, so that a click inside a village reaches the village (the choropleth above it).
         towns = queries.area_features(queries.scope_areas(user, queries.Town))
         maps.add_boundaries(m, _fc(towns), "街镇界", color="#1f4e79", weight=2.5)
+    maps.add_choropleth(m, areas, "light", maps.LIGHT_COLORS, f"{level_name}亮灯（{month}）", fields=fields,
+                        aliases=aliases, popup_fields=(*fields, "detail"), popup_aliases=(*aliases, "详情"))
     params = query.urlencode()
     maps.add_live_pins(m, "/api/issues/", params, icons=_icons(), names=_names())
     maps.light_legend(m, counts, title="视图内问题亮灯")
