@@ -64,20 +64,23 @@ def battle_map(request):
         counts = queries.light_counts(queries.filtered_issues(user, query))
     villages = queries.scope_areas(user, queries.Village)
     level = "village" if villages.count() <= MAX_VILLAGES_DRAWN else "town"
-    areas = queries.area_lights(user, month, level, query)
+    bounds = queries.scope_bounds(user)
+    # About a pixel of the opening view: a district keeps ~100 m detail, many districts get coarser outlines.
+    simplify = max(queries.PAGE_SIMPLIFY_DEG, (bounds[2] - bounds[0]) / 1000)
+    areas = queries.area_lights(user, month, level, query, simplify=simplify, precision=queries.PAGE_PRECISION)
     for f in areas["features"]:
         p = f["properties"]
         p["light_label"] = maps.LIGHT_LABELS[p["light"]]
-        p["detail"] = f'<a href="/issues/?{level}={p["code"]}" target="_top">查看问题清单</a>'
+        p["detail"] = f'<a href="/issues/?{level}={p["code"]}">问题清单</a>'
     month_totals = {k: sum(1 for f in areas["features"] if f["properties"]["light"] == k) for k in queries.LIGHTS}
 
-    m = maps.new_map(bounds=queries.scope_bounds(user))
+    m = maps.new_map(bounds=bounds)
     level_name = "行政村" if level == "village" else "街镇"
     fields = ("name", "light_label", "red", "yellow", "green")
     aliases = (level_name, f"{month} 月末亮灯", "红灯问题", "黄灯问题", "绿灯问题")
     if level == "village":
         # Drawn first, so that a click inside a village reaches the village (the choropleth above it).
-        towns = queries.area_features(queries.scope_areas(user, queries.Town))
+        towns = queries.area_features(queries.scope_areas(user, queries.Town), simplify, queries.PAGE_PRECISION)
         maps.add_boundaries(m, _fc(towns), "街镇界", color="#1f4e79", weight=2.5)
     maps.add_choropleth(m, areas, "light", maps.LIGHT_COLORS, f"{level_name}亮灯（{month}）", fields=fields,
                         aliases=aliases, popup_fields=(*fields, "detail"), popup_aliases=(*aliases, "详情"))
@@ -142,7 +145,8 @@ def heatmap(request):
     heat = maps.add_heatmap(m, month_points, name="热力图（当月）",
                             max=max([pt[2] for pt in month_points], default=1))
     maps.add_hotspot_cells(m, fc, name=f"热点网格（{months[0]}至{months[-1]}，{cell_m}米）")
-    towns = queries.area_features(queries.scope_areas(user, queries.Town))
+    towns = queries.area_features(queries.scope_areas(user, queries.Town), queries.PAGE_SIMPLIFY_DEG,
+                                  queries.PAGE_PRECISION)
     maps.add_boundaries(m, _fc(towns), "街镇界", color="#1f4e79", weight=2)
     maps.hotspot_legend(m, class_counts)
     maps.add_heat_slider(m, heat, "/api/heatmap/", months, months.index(month), urlencode(base))

@@ -20,9 +20,13 @@ from patrol.models import Issue
 from patrol.querysets import light_case
 
 LIGHTS = ("red", "yellow", "green")
-# Degrees: boundaries drawn on overview maps are simplified to about 30 m, with 5 decimals (about 1 m).
+# Degrees: boundaries from the API are simplified to about 30 m, with 5 decimals (about 1 m); on the overview
+# map page (a district of hundreds of villages) to about 100 m with 4 decimals (about 10 m), which keeps the
+# page small and is finer than a pixel at the zoom that shows a whole district.
 SIMPLIFY_DEG = 0.0003
 PRECISION = 5
+PAGE_SIMPLIFY_DEG = 0.001
+PAGE_PRECISION = 4
 
 
 def filtered_issues(user, params):
@@ -118,11 +122,11 @@ def scope_bounds(user):
     return bounds
 
 
-def area_features(queryset, simplify=SIMPLIFY_DEG):
+def area_features(queryset, simplify=SIMPLIFY_DEG, precision=PRECISION):
     """[(code, name, geojson geometry str), ...] with simplified boundaries."""
     geom = Func(F("boundary"), Value(simplify), function="ST_SimplifyPreserveTopology",
                 output_field=GeometryField(srid=4326))
-    return list(queryset.order_by("code").annotate(_geo=AsGeoJSON(geom, precision=PRECISION))
+    return list(queryset.order_by("code").annotate(_geo=AsGeoJSON(geom, precision=precision))
                 .values_list("code", "name", "_geo"))
 
 
@@ -159,7 +163,8 @@ def _light_of(counts):
     return "red" if counts["red"] else "yellow" if counts["yellow"] else "green"
 
 
-def area_lights(user, month, level="village", params=None, simplify=SIMPLIFY_DEG, geometry=True):
+def area_lights(user, month, level="village", params=None, simplify=SIMPLIFY_DEG, geometry=True,
+                precision=PRECISION):
     """FeatureCollection of the person's villages or towns with their light and red/yellow/green counts at
     the end of `month`. Towns also carry the share of their villages in each colour."""
     if level not in ("village", "town"):
@@ -177,7 +182,7 @@ def area_lights(user, month, level="village", params=None, simplify=SIMPLIFY_DEG
         villages, towns = villages.filter(town_id=params["town"]), towns.filter(code=params["town"])
     features = []
     if level == "village":
-        rows = area_features(villages, simplify) if geometry else [(c, n, None) for c, n in
+        rows = area_features(villages, simplify, precision) if geometry else [(c, n, None) for c, n in
                                                                      villages.values_list("code", "name")]
         towns_of = dict(villages.values_list("code", "town_id"))
         for code, name, geo in rows:
@@ -188,7 +193,7 @@ def area_lights(user, month, level="village", params=None, simplify=SIMPLIFY_DEG
         for code, town in villages.values_list("code", "town_id"):
             light = _light_of(per_village.get(code, dict.fromkeys(LIGHTS, 0)))
             village_lights.setdefault(town, dict.fromkeys(LIGHTS, 0))[light] += 1
-        rows = area_features(towns, simplify) if geometry else [(c, n, None) for c, n in
+        rows = area_features(towns, simplify, precision) if geometry else [(c, n, None) for c, n in
                                                                   towns.values_list("code", "name")]
         for code, name, geo in rows:
             counts = per_town.get(code, dict.fromkeys(LIGHTS, 0))
