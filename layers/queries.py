@@ -31,7 +31,10 @@ PAGE_PRECISION = 4
 
 def filtered_issues(user, params):
     """The caller's problems with the list API's filters applied; BadInput on an invalid filter."""
-    filterset = IssueFilter(params, queryset=Issue.objects.for_user(user))
+    base = Issue.objects.for_user(user)
+    if not any(key in params for key in IssueFilter.base_filters):
+        return base  # what IssueFilter returns for no filter, without building its form (tiles are hot)
+    filterset = IssueFilter(params, queryset=base)
     if not filterset.is_valid():
         detail = "; ".join(f"{k}: {v[0]}" for k, v in filterset.errors.items())
         raise BadInput(f"筛选条件无效：{detail}", field=next(iter(filterset.errors), None))

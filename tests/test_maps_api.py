@@ -378,3 +378,26 @@ def test_emerging_api(people, login):
     assert busiest["properties"]["category"].endswith("_hot") and len(busiest["properties"]["bins"]) == 6
     assert client.get("/api/hotspots/emerging/", {"months": 1}).status_code == 400
     assert client.get("/api/hotspots/emerging/").json()["features"]  # kind=rebound: cells, all zero
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+def test_pages_render_small_and_shift_only_on_a_gaode_basemap(people, settings):
+    from django.test import Client
+
+    for k in range(40):
+        make_issue(people["inspector"], V1, lon=121.401 + k * 0.0004, lat=31.105)
+    client = Client()
+    client.force_login(people["district"])
+    plain = client.get("/map/").content.decode()
+    assert "wgsToGcj" not in plain and "121.4, 31.1" in plain.replace("121.40", "121.4")
+    # No problem is embedded: pins come from the API for the view (one L.marker call, in the loader's code).
+    assert plain.count("L.marker(") == 1 and "121.4014" not in plain and "121.4156" not in plain
+    settings.MAP_BASEMAP = "gaode"
+    shifted = client.get("/map/").content.decode()
+    assert "wgsToGcj" in shifted and "webrd0" in shifted
+    heat = client.get("/heatmap/?kind=all").content.decode()
+    assert "heat-month" in heat and "热点网格" in heat
+    assert client.get("/map/?month=2026-99").status_code == 200  # a bad filter is reported, not a crash
+    assert "filter-error" in client.get("/map/?month=2026-99").content.decode()
