@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import ThrottledLoginView, TokenView, healthz, home
+from layers.api import IssueTile
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -14,7 +15,10 @@ urlpatterns = [
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/", include("geo.urls")),
+    path("api/", include("layers.urls")),
+    path("tiles/issues/<int:z>/<int:x>/<int:y>.pbf", IssueTile.as_view(), name="issue-tile"),
     path("api/", include("patrol.urls")),
     path("m/", include("mobile.urls")),
     path("", include("patrol.pages")),
+    path("", include("layers.pages")),
 ]

@@ -105,8 +105,11 @@ def add_boundaries(m, geojson, name, color="#3366cc", weight=1.5, fields=("name"
 
 
 def add_choropleth(m, geojson, prop, colors, name, fields=("name",), aliases=("名称",), opacity=0.55,
-                   default="#cccccc"):
-    """Areas filled by the value of a property (`colors`: value → colour, or a function value → colour)."""
+                   default="#cccccc", popup_fields=None, popup_aliases=None):
+    """Areas filled by the value of a property (`colors`: value → colour, or a function value → colour).
+
+    `popup_fields` (optional) open a popup with those properties on a click (values may hold a link).
+    """
     pick = colors if callable(colors) else (lambda v: colors.get(v, default))
     layer = folium.GeoJson(
         display_geojson(m, geojson), name=name,
@@ -114,6 +117,8 @@ def add_choropleth(m, geojson, prop, colors, name, fields=("name",), aliases=("�
                                   "fillOpacity": opacity},
         highlight_function=lambda f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=list(fields), aliases=list(aliases)) if geojson.get("features") else None,
+        popup=folium.GeoJsonPopup(fields=list(popup_fields), aliases=list(popup_aliases or popup_fields))
+        if popup_fields and geojson.get("features") else None,
     )
     layer.add_to(m)
     return layer
@@ -138,11 +143,11 @@ def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True):
     return group
 
 
-def add_heatmap(m, points, name="热力图", radius=18):
-    """points: [(lon, lat, weight), ...]"""
+def add_heatmap(m, points, name="热力图", radius=18, **options):
+    """points: [(lon, lat, weight), ...]; `options` go to Leaflet.heat (e.g. max=the largest weight)."""
 
     data = [display_point(m, lat, lon) + [w] for lon, lat, w in points]
-    layer = HeatMap(data, name=name, radius=radius, min_opacity=0.3)
+    layer = HeatMap(data, name=name, radius=radius, min_opacity=0.3, **options)
     layer.add_to(m)
     return layer
 
@@ -228,3 +233,241 @@ def map_parts(m, layer_control=True):
         "script": figure.script.render(),
         "map_name": m.get_name(),
     }
+
+
+# --- hot spots ---------------------------------------------------------------------------------------------
+
+HOTSPOT_COLORS = {
+    "hot_99": "#d62f27", "hot_95": "#ed7551", "hot_90": "#fab984", "not_significant": "#f0f0f0",
+    "cold_90": "#abc4e0", "cold_95": "#6d94c4", "cold_99": "#4575b5",
+}
+HOTSPOT_LABELS = {
+    "hot_99": "热点（99%置信）", "hot_95": "热点（95%置信）", "hot_90": "热点（90%置信）", "not_significant": "不显著",
+    "cold_90": "冷点（90%置信）", "cold_95": "冷点（95%置信）", "cold_99": "冷点（99%置信）",
+}
+EMERGING_LABELS = {
+    "none": "无时空模式",
+    "new_hot": "新增热点", "consecutive_hot": "连续热点", "intensifying_hot": "加强热点",
+    "persistent_hot": "持续热点", "diminishing_hot": "减弱热点", "sporadic_hot": "零星热点",
+    "oscillating_hot": "振荡热点", "historical_hot": "历史热点",
+    "new_cold": "新增冷点", "consecutive_cold": "连续冷点", "intensifying_cold": "加强冷点",
+    "persistent_cold": "持续冷点", "diminishing_cold": "减弱冷点", "sporadic_cold": "零星冷点",
+    "oscillating_cold": "振荡冷点", "historical_cold": "历史冷点",
+}
+
+
+def add_hotspot_cells(m, geojson, name="热点网格", show=True):
+    """Hexagonal cells coloured by their Gi* class; the tooltip names class, count, z and emerging category.
+
+    Expects properties `class`, `count`, `gi_z` and optionally `emerging`; labels are added here.
+    """
+    data = json.loads(json.dumps(geojson))
+    for f in data.get("features", []):
+        p = f["properties"]
+        p["class_label"] = HOTSPOT_LABELS.get(p.get("class"), p.get("class"))
+        p["emerging_label"] = EMERGING_LABELS.get(p.get("emerging", "none"), p.get("emerging"))
+        p["gi_z"] = round(float(p.get("gi_z", 0)), 2)
+    layer = folium.GeoJson(
+        display_geojson(m, data), name=name, show=show,
+        style_function=lambda f: {"fillColor": HOTSPOT_COLORS.get(f["properties"].get("class"), "#ccc"),
+                                  "color": "#777", "weight": 0.5, "fillOpacity": 0.6},
+        tooltip=folium.GeoJsonTooltip(fields=["class_label", "emerging_label", "count", "gi_z"],
+                                      aliases=["热点分类", "时空模式", "问题数", "Gi* z"])
+        if data.get("features") else None,
+    )
+    layer.add_to(m)
+    return layer
+
+
+def hotspot_legend(m, counts=None, title="热点分析（Gi*，FDR校正）"):
+    counts = counts or {}
+    add_legend(m, title, [(HOTSPOT_COLORS[k], HOTSPOT_LABELS[k], k, counts.get(k)) for k in HOTSPOT_COLORS
+                          if k != "not_significant"])
+
+
+# --- layers loaded by the browser for the visible area ------------------------------------------------------
+
+# The standard WGS-84 → GCJ-02 formulas (as geo.coords), for layers drawn in the browser over a Gaode basemap.
+_GCJ_JS = """
+function wgsToGcj(lat, lon) {
+  if (lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271) return [lat, lon];
+  var a = 6378245.0, ee = 0.00669342162296594323, x = lon - 105.0, y = lat - 35.0, PI = Math.PI;
+  var dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+  dLat += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+  dLat += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+  dLat += (160.0 * Math.sin(y / 12.0 * PI) + 320 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+  var dLon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+  dLon += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+  dLon += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+  dLon += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+  var radLat = lat / 180.0 * PI, magic = Math.sin(radLat);
+  magic = 1 - ee * magic * magic;
+  var sqrtMagic = Math.sqrt(magic);
+  dLat = (dLat * 180.0) / ((a * (1 - ee)) / (magic * sqrtMagic) * PI);
+  dLon = (dLon * 180.0) / (a / sqrtMagic * Math.cos(radLat) * PI);
+  return [lat + dLat, lon + dLon];
+}
+"""
+
+
+def _shift_js(m):
+    """JS defining toMap(lat, lon) → [lat, lon] drawn on this map, and fromMap(latlng) → WGS-84 [lat, lon]."""
+    if getattr(m, "_basemap", "none") == "gaode":
+        return _GCJ_JS + """
+        function toMap(lat, lon) { return wgsToGcj(lat, lon); }
+        function fromMap(lat, lon) { var s = wgsToGcj(lat, lon); return [2 * lat - s[0], 2 * lon - s[1]]; }
+        """
+    return "function toMap(lat, lon) { return [lat, lon]; } function fromMap(lat, lon) { return [lat, lon]; }"
+
+
+class _Live(MacroElement):
+    """Base of the layers that fetch data for the visible area: `this.setup` gives toMap/fromMap and viewBbox."""
+
+    def __init__(self, m, **kwargs):
+        super().__init__()
+        self.shift = _shift_js(m)
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+
+
+class LivePins(_Live):
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+          {{ this.shift }}
+          var map = {{ this._parent.get_name() }}, group = {{ this.group }};
+          var icons = {{ this.icons|tojson }}, names = {{ this.names|tojson }}, labels = {{ this.labels|tojson }};
+          var colors = {red: "red", yellow: "orange", green: "green"}, seq = 0;
+          var box = map.getContainer();
+          function load() {
+            var hint = document.getElementById("pins-hint");
+            if (map.getZoom() < {{ this.min_zoom }}) {
+              group.clearLayers();
+              box.setAttribute("data-pins", "0");
+              if (hint) hint.textContent = "放大到第 {{ this.min_zoom }} 级以上显示问题点位（当前为村级汇总）";
+              return;
+            }
+            var b = map.getBounds(), sw = fromMap(b.getSouth(), b.getWest()), ne = fromMap(b.getNorth(), b.getEast());
+            var bbox = [sw[1], sw[0], ne[1], ne[0]].map(function(v) { return v.toFixed(6); }).join(",");
+            var query = {{ this.params|tojson }}, mine = ++seq;
+            var url = {{ this.url|tojson }} + "?" + (query ? query + "&" : "") + "bbox=" + bbox +
+                      "&page_size={{ this.page_size }}";
+            fetch(url, {credentials: "same-origin"}).then(function(r) { return r.json(); }).then(function(fc) {
+              if (mine !== seq) return;
+              group.clearLayers();
+              (fc.features || []).forEach(function(f) {
+                var p = f.properties, c = f.geometry.coordinates;
+                var icon = L.AwesomeMarkers.icon({icon: icons[p.category] || "circle", prefix: "fa",
+                                                  markerColor: colors[p.light] || "gray"});
+                L.marker(toMap(c[1], c[0]), {icon: icon})
+                  .bindTooltip("#" + p.id + " " + (names[p.category] || p.category) + " " + (labels[p.light] || ""))
+                  .bindPopup('<a href="/issues/' + p.id + '/" target="_top">问题 #' + p.id + "</a><br>" +
+                             (names[p.category] || p.category) + " · " + (labels[p.light] || ""))
+                  .addTo(group);
+              });
+              box.setAttribute("data-pins", String((fc.features || []).length));
+              if (hint) hint.textContent = fc.count > (fc.features || []).length ?
+                  "本视图共 " + fc.count + " 个问题，显示其中 " + fc.features.length + " 个，请放大查看" : "";
+            });
+          }
+          map.on("moveend", load);
+          load();
+        })();
+        {% endmacro %}
+    """)
+
+
+def add_live_pins(m, url, params="", icons=None, names=None, min_zoom=14, page_size=2000, name="问题点位"):
+    """Problem pins for the visible area, fetched from the bbox-filtered list API (`url`, with the query string
+    `params` of the page's filters) at zoom ≥ min_zoom; below it the page shows aggregates instead.
+
+    The page's weight does not depend on the number of problems: nothing is embedded.
+    """
+    group = folium.FeatureGroup(name=name)
+    group.add_to(m)
+    LivePins(m, group=group.get_name(), url=url, params=params, icons=icons or {}, names=names or {},
+             labels=LIGHT_LABELS, min_zoom=int(min_zoom), page_size=int(page_size)).add_to(m)
+    return group
+
+
+class LiveCounts(_Live):
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+          {{ this.shift }}
+          var map = {{ this._parent.get_name() }}, seq = 0;
+          function load() {
+            var b = map.getBounds(), sw = fromMap(b.getSouth(), b.getWest()), ne = fromMap(b.getNorth(), b.getEast());
+            var bbox = [sw[1], sw[0], ne[1], ne[0]].map(function(v) { return v.toFixed(6); }).join(",");
+            var query = {{ this.params|tojson }}, mine = ++seq;
+            var url = {{ this.url|tojson }} + "?" + (query ? query + "&" : "") + "bbox=" + bbox;
+            fetch(url, {credentials: "same-origin"}).then(function(r) { return r.json(); }).then(function(c) {
+                if (mine !== seq) return;
+                ["red", "yellow", "green"].forEach(function(k) {
+                  document.querySelectorAll('[data-legend="' + k + '"]').forEach(function(el) {
+                    el.textContent = c[k];
+                  });
+                });
+                var legend = document.querySelector('[data-testid="map-legend"]');
+                if (legend) legend.setAttribute("data-bbox", bbox);
+                if (legend) legend.setAttribute("data-loaded", String(mine));
+              });
+          }
+          map.on("moveend", load);
+          load();
+        })();
+        {% endmacro %}
+    """)
+
+
+def add_live_counts(m, url, params=""):
+    """Keep the legend's red/yellow/green counts equal to the counts API for the filters and the visible area."""
+    LiveCounts(m, url=url, params=params).add_to(m)
+
+
+class HeatSlider(_Live):
+    _template = Template("""
+        {% macro html(this, kwargs) %}
+        <div class="heat-slider" data-testid="heat-slider" style="position:absolute;z-index:9999;top:10px;
+             left:60px;background:#fff;padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);
+             font-size:13px">
+          <label>月份 <input type="range" id="heat-month" min="0" max="{{ this.months|length - 1 }}"
+                 value="{{ this.selected }}" step="1" style="vertical-align:middle;width:220px"></label>
+          <b id="heat-month-label">{{ this.months[this.selected] }}</b>
+          <span id="heat-count" data-testid="heat-count"></span>
+        </div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function() {
+          {{ this.shift }}
+          var heat = {{ this.heat }}, months = {{ this.months|tojson }}, seq = 0;
+          var input = document.getElementById("heat-month"), label = document.getElementById("heat-month-label");
+          var count = document.getElementById("heat-count");
+          function load() {
+            var month = months[+input.value], query = {{ this.params|tojson }}, mine = ++seq;
+            label.textContent = month;
+            fetch({{ this.url|tojson }} + "?" + (query ? query + "&" : "") + "from=" + month + "&to=" + month,
+                  {credentials: "same-origin"}).then(function(r) { return r.json(); }).then(function(d) {
+              if (mine !== seq) return;
+              var max = 1;
+              var pts = d.points.map(function(p) { max = Math.max(max, p[2]); var ll = toMap(p[1], p[0]);
+                                                    return [ll[0], ll[1], p[2]]; });
+              heat.setOptions({max: max});
+              heat.setLatLngs(pts);
+              count.textContent = "（" + d.count + " 个问题）";
+              count.setAttribute("data-count", String(d.count));
+              count.setAttribute("data-month", month);
+            });
+          }
+          input.addEventListener("input", load);
+          load();
+        })();
+        {% endmacro %}
+    """)
+
+
+def add_heat_slider(m, heat_layer, url, months, selected=None, params=""):
+    """A month slider that reloads a heat layer from the heat API (`url`) for one month at a time."""
+    selected = len(months) - 1 if selected is None else selected
+    HeatSlider(m, heat=heat_layer.get_name(), url=url, months=list(months), selected=int(selected),
+               params=params).add_to(m)

@@ -1,0 +1,165 @@
+"""Maps at scale (1 million problems): vector tiles against bare ST_AsMVT, the battle map's page weight,
+hot spots over everything at 500 m, lights of a month rebuilt from the event history.
+
+`run(report)` is called by `python -m bench` with Django set up on the bench database; `python -m bench.maps`
+runs this section alone (PGDATABASE_NAME, default bench_demo).
+"""
+import math
+import os
+import random
+import statistics
+import time
+
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+N_PROBLEMS = 1_000_000
+TILES_PER_ZOOM = 40
+ROUNDS = 3
+
+
+def percentile(samples, q):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def tile_of(lon, lat, z):
+    n = 2**z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def _user(username, role, area_code, superuser=False):
+    from accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        make = User.objects.create_superuser if superuser else User.objects.create_user
+        user = make(username, password=None, role=role, area_code=area_code)
+    return user
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _busiest_district():
+    with connection.cursor() as cur:
+        cur.execute("SELECT left(town_id, 6), count(*) FROM patrol_issue GROUP BY 1 ORDER BY 2 DESC LIMIT 1")
+        return cur.fetchone()
+
+
+def _sample_points(district, k, seed=7):
+    """Locations of k random problems of a district (tiles are requested where problems are, as people look)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT setseed(0.7)")
+        cur.execute("SELECT ST_X(location), ST_Y(location) FROM patrol_issue TABLESAMPLE SYSTEM (2) REPEATABLE (%s)"
+                    " WHERE town_id LIKE %s LIMIT %s", [seed, district + "%", k])
+        rows = cur.fetchall()
+    random.Random(seed).shuffle(rows)
+    return rows
+
+
+def bench_tiles(report, client, points):
+    from layers import tiles
+
+    for z in (12, 14, 16):
+        coords = list(dict.fromkeys(tile_of(lon, lat, z) for lon, lat in points))[:TILES_PER_ZOOM]
+        for x, y in coords[:5]:  # warm the caches
+            client.get(f"/tiles/issues/{z}/{x}/{y}.pbf")
+            tiles.bare_tile(z, x, y)
+        api_ms, bare_ms, sizes = [], [], []
+        for _ in range(ROUNDS):
+            for x, y in coords:
+                t = time.perf_counter()
+                r = client.get(f"/tiles/issues/{z}/{x}/{y}.pbf")
+                api_ms.append((time.perf_counter() - t) * 1000)
+                sizes.append(len(r.content))
+                t = time.perf_counter()
+                tiles.bare_tile(z, x, y)
+                bare_ms.append((time.perf_counter() - t) * 1000)
+        p50, p95 = statistics.median(api_ms), percentile(api_ms, 95)
+        b50, b95 = statistics.median(bare_ms), percentile(bare_ms, 95)
+        note = f"{len(coords)} tiles × {ROUNDS}, mean {statistics.mean(sizes) / 1024:.0f} KB"
+        report("maps", f"tile z{z} p50 (district user, through the view)", p50, "ms", note)
+        report("maps", f"tile z{z} p95", p95, "ms", "target ≤ 50 at z14" if z == 14 else "")
+        report("maps", f"bare ST_AsMVT z{z} p50 / p95", f"{b50:.1f} / {b95:.1f}", "ms")
+        report("maps", f"tile z{z} / bare ratio (p50, p95)", f"{p50 / b50:.2f} / {p95 / b95:.2f}", "×",
+               "target ≤ 1.3")
+
+
+def run(report):
+    from bench.data import ensure_issues
+
+    name = connection.settings_dict["NAME"]
+    if not (name.startswith("bench") or name.startswith("test_")):
+        raise RuntimeError(f"bench.maps loads a million problems: run it on a bench database, not {name!r}")
+    ensure_issues(N_PROBLEMS)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM patrol_issue")
+        total = cur.fetchone()[0]
+    report("maps", "problems in the database", total, "")
+    district, in_district = _busiest_district()
+    admin = _user("bench_maps_admin", "admin", "", superuser=True)
+    staff = _user(f"bench_maps_{district}", "district", district)
+    staff_client, admin_client = _client(staff), _client(admin)
+
+    bench_tiles(report, staff_client, _sample_points(district, 400))
+
+    for label, client in ((f"district {district}, {in_district:,} problems", staff_client),
+                          ("superuser, all districts", admin_client)):
+        client.get("/map/")
+        t = time.perf_counter()
+        r = client.get("/map/")
+        elapsed = time.perf_counter() - t
+        report("maps", f"/map/ HTML size ({label})", len(r.content) / 1024, "KB", "target ≤ 300")
+        report("maps", f"/map/ server time ({label})", elapsed, "s")
+
+    from layers import emerging, hotspots, queries
+    from patrol.models import Issue
+
+    t = time.perf_counter()
+    cells, counts, z, p, classes = hotspots.hotspots(Issue.objects.all(), None, 500)
+    elapsed = time.perf_counter() - t
+    hot = int(sum(1 for c in classes if c.startswith("hot_")))
+    report("maps", f"hot spots, {int(counts.sum()):,} problems, 500 m cells (compute)", elapsed, "s",
+           f"target ≤ 10; {len(cells):,} cells, {hot:,} hot")
+    t = time.perf_counter()
+    r = admin_client.get("/api/hotspots/?kind=all&cell_m=500")
+    report("maps", "GET /api/hotspots/ all districts (with GeoJSON)", time.perf_counter() - t, "s",
+           f"{len(r.content) / 1e6:.0f} MB")
+    t = time.perf_counter()
+    r = staff_client.get("/api/hotspots/?kind=all&cell_m=500")
+    report("maps", f"GET /api/hotspots/ district {district}", time.perf_counter() - t, "s",
+           f"{len(r.json()['features']):,} cells")
+    t = time.perf_counter()
+    emerging.emerging(Issue.objects.all(), None, timezone.localdate().replace(day=1), 12, 500)
+    report("maps", "emerging hot spots, all problems, 12 months, 500 m", time.perf_counter() - t, "s")
+
+    month = f"{(timezone.localdate().replace(day=1) - timezone.timedelta(days=1)):%Y-%m}"
+    for label, user in ((f"district {district}", staff), ("superuser, all", admin)):
+        t = time.perf_counter()
+        body = queries.area_lights(user, month, "village", geometry=False)
+        elapsed = time.perf_counter() - t
+        report("maps", f"lights of {month}, village level ({label})", elapsed, "s",
+               f"target ≤ 2; {len(body['features']):,} villages")
+    t = time.perf_counter()
+    r = staff_client.get(f"/api/lights/?month={month}&level=village")
+    report("maps", f"GET /api/lights/ {month} (district, with boundaries)", time.perf_counter() - t, "s",
+           f"{len(r.content) / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+    def _print(section, name, value, unit="", note=""):
+        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else value
+        print(f"  {section:<6} {name:<58} {shown:>14} {unit:<4} {note}", flush=True)
+
+    run(_print)

@@ -1,0 +1,124 @@
+"""Map APIs: thin views over layers.queries, layers.tiles, layers.hotspots and layers.emerging."""
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from patrol.errors import BadInput
+from patrol.filters import IssueFilter
+from patrol.history import parse_month
+
+from . import emerging, hotspots, queries, tiles
+
+STR = OpenApiTypes.STR
+
+
+def _int(query, name, default, low, high):
+    try:
+        value = int(query.get(name, default))
+    except (TypeError, ValueError):
+        raise BadInput(f"{name} 应为整数", field=name) from None
+    if not low <= value <= high:
+        raise BadInput(f"{name} 应在 {low} 与 {high} 之间", field=name)
+    return value
+
+
+def _area(request):
+    """The area hot spots cover: the caller's, or one of their towns (town=)."""
+    town = request.query_params.get("town")
+    user = request.user
+    if town:
+        if not queries.scope_areas(user, queries.Town).filter(code=town).exists():
+            raise BadInput("该街镇不在您的辖区内", field="town")
+        return town
+    return user.area_code or None
+
+
+class IssueTile(APIView):
+    """GET /tiles/issues/{z}/{x}/{y}.pbf: a Mapbox vector tile, layer `issues` (id, category, status, light),
+    with the list API's filters and area scoping."""
+
+    @extend_schema(parameters=[OpenApiParameter(n, STR) for n in IssueFilter.base_filters],
+                   responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY})
+    def get(self, request, z, x, y):
+        if not tiles.valid_tile(z, x, y):
+            raise NotFound("瓦片编号无效")
+        qs = queries.filtered_issues(request.user, request.query_params)
+        data = tiles.issue_tile(qs, z, x, y)
+        response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
+        response["Cache-Control"] = "private, max-age=60"
+        return response
+
+
+class IssueCounts(APIView):
+    """GET /api/issues/counts/: {count, red, yellow, green} for the list API's filters (same scoping)."""
+
+    @extend_schema(parameters=[OpenApiParameter(n, STR) for n in IssueFilter.base_filters])
+    def get(self, request):
+        return Response(queries.light_counts(queries.filtered_issues(request.user, request.query_params)))
+
+
+class Lights(APIView):
+    """GET /api/lights/?month=YYYY-MM&level=village|town: each area's light and red/yellow/green counts at the
+    end of the month, rebuilt from the event history (towns add the share of their villages per colour)."""
+
+    @extend_schema(parameters=[OpenApiParameter("month", STR), OpenApiParameter("level", STR),
+                               OpenApiParameter("town", STR), OpenApiParameter("category", STR),
+                               OpenApiParameter("source", STR)])
+    def get(self, request):
+        q = request.query_params
+        month = q.get("month") or f"{timezone.localdate():%Y-%m}"
+        return Response(queries.area_lights(request.user, month, q.get("level", "village"), q))
+
+
+class Heatmap(APIView):
+    """GET /api/heatmap/?kind=all|rebound&from=&to=&category=&town=: weighted points [[lon, lat, weight], ...]."""
+
+    @extend_schema(parameters=[OpenApiParameter(n, STR) for n in ("kind", "from", "to", "category", "town")])
+    def get(self, request):
+        params = queries.kind_params(request.query_params)
+        points = queries.heat_points(queries.filtered_issues(request.user, params))
+        return Response({"kind": request.query_params.get("kind", "all"), "count": sum(p[2] for p in points),
+                         "points": points})
+
+
+class Hotspots(APIView):
+    """GET /api/hotspots/?kind=all|rebound&from=&to=&category=&cell_m=500: Gi* hexagonal cells."""
+
+    @extend_schema(parameters=[OpenApiParameter(n, STR) for n in ("kind", "from", "to", "category", "town",
+                                                                    "cell_m")])
+    def get(self, request):
+        q = request.query_params
+        cell_m = _int(q, "cell_m", 500, 100, 20_000)
+        qs = queries.filtered_issues(request.user, queries.kind_params(q))
+        cells, counts, z, p, classes = hotspots.hotspots(qs, _area(request), cell_m)
+        body = hotspots.feature_collection(cells, {"count": counts, "gi_z": z, "p_value": p,
+                                                   "class": classes})
+        body["count"] = int(counts.sum())
+        return Response(body)
+
+
+class EmergingHotspots(APIView):
+    """GET /api/hotspots/emerging/?kind=rebound&months=12&to=YYYY-MM&cell_m=500: emerging hot spot categories."""
+
+    @extend_schema(parameters=[OpenApiParameter(n, STR) for n in ("kind", "months", "to", "category", "town",
+                                                                    "cell_m")])
+    def get(self, request):
+        q = request.query_params
+        cell_m = _int(q, "cell_m", 500, 100, 20_000)
+        months = _int(q, "months", 12, 2, 120)
+        last = parse_month(q["to"]) if q.get("to") else timezone.localdate().replace(day=1)
+        params = queries.kind_params({"kind": q.get("kind", "rebound"), "category": q.get("category"),
+                                      "town": q.get("town")})
+        qs = queries.filtered_issues(request.user, params)
+        cells, labels, counts, z, bins, tz, tp, categories = emerging.emerging(qs, _area(request), last, months,
+                                                                               cell_m)
+        body = hotspots.feature_collection(cells, {
+            "category": categories, "trend_z": tz.round(6), "trend_p": tp.round(8), "count": counts.sum(axis=1),
+            "bins": bins.tolist(), "gi_z": z.round(4).tolist(),
+        })
+        body["months"] = labels
+        return Response(body)

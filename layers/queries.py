@@ -1,0 +1,240 @@
+"""What the maps show, as data: the caller's filtered problems, light counts, monthly area lights, heat points.
+
+Every problem query starts from `Issue.objects.for_user(user)` and goes through `patrol.filters.IssueFilter`,
+the list API's filters, so a map, a tile and the list always agree on which problems a person sees.
+"""
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, Func, Value
+from django.utils import timezone
+
+from geo.models import District, Town, Village
+from patrol.errors import BadInput
+from patrol.filters import IssueFilter
+from patrol.history import month_end, parse_month, states_at
+from patrol.models import Issue
+from patrol.querysets import light_case
+
+LIGHTS = ("red", "yellow", "green")
+# Degrees: boundaries from the API are simplified to about 30 m, with 5 decimals (about 1 m); on the overview
+# map page (a district of hundreds of villages) to about 100 m with 4 decimals (about 10 m), which keeps the
+# page small and is finer than a pixel at the zoom that shows a whole district.
+SIMPLIFY_DEG = 0.0003
+PRECISION = 5
+PAGE_SIMPLIFY_DEG = 0.001
+PAGE_PRECISION = 4
+
+
+def filtered_issues(user, params):
+    """The caller's problems with the list API's filters applied; BadInput on an invalid filter."""
+    base = Issue.objects.for_user(user)
+    if not any(key in params for key in IssueFilter.base_filters):
+        return base  # what IssueFilter returns for no filter, without building its form (tiles are hot)
+    filterset = IssueFilter(params, queryset=base)
+    if not filterset.is_valid():
+        detail = "; ".join(f"{k}: {v[0]}" for k, v in filterset.errors.items())
+        raise BadInput(f"筛选条件无效：{detail}", field=next(iter(filterset.errors), None))
+    return filterset.qs
+
+
+def light_counts(queryset, today=None):
+    """{"count", "red", "yellow", "green"} of a queryset, lights as of today (as the list API derives them)."""
+    today = today or timezone.localdate()
+    out = dict.fromkeys(LIGHTS, 0)
+    rows = queryset.order_by().annotate(_light=light_case(today)).values("_light").annotate(n=Count("id"))
+    for row in rows:
+        out[row["_light"]] = row["n"]
+    out["count"] = sum(out[k] for k in LIGHTS)
+    return out
+
+
+# --- dates ------------------------------------------------------------------------------------------------
+
+
+def parse_day_or_month(value, field, end=False):
+    """'YYYY-MM' or 'YYYY-MM-DD' → an aware datetime: the start of that month/day, or (end=True) the start of
+    the next one (an exclusive upper bound, so `to=2026-03` takes all of March)."""
+    if not value:
+        return None
+    tz = timezone.get_current_timezone()
+    try:
+        if len(value) == 7:
+            first = parse_month(value)
+            day = (first + timedelta(days=32)).replace(day=1) if end else first
+        else:
+            day = date.fromisoformat(value) + (timedelta(days=1) if end else timedelta(0))
+    except (ValueError, BadInput):
+        raise BadInput(f"日期应为 YYYY-MM 或 YYYY-MM-DD：{value!r}", field=field) from None
+    return timezone.make_aware(datetime.combine(day, time.min), tz)
+
+
+def kind_params(query, allowed=("category", "town")):
+    """IssueFilter parameters for the heat and hot spot APIs: kind=all|rebound, from, to and `allowed`."""
+    kind = query.get("kind", "all")
+    if kind not in ("all", "rebound"):
+        raise BadInput("kind 应为 all 或 rebound", field="kind")
+    params = {k: query.get(k) for k in allowed if query.get(k)}
+    if kind == "rebound":
+        params["rebound"] = "true"
+    start = parse_day_or_month(query.get("from"), "from")
+    stop = parse_day_or_month(query.get("to"), "to", end=True)
+    if start:
+        params["reported_after"] = start.isoformat()
+    if stop:
+        params["reported_before"] = stop.isoformat()
+    return params
+
+
+# --- areas -------------------------------------------------------------------------------------------------
+
+
+def scope_areas(user, model):
+    """Towns or villages a person's area covers or lies in (a grid user sees their village)."""
+    code = user.area_code
+    if not code:
+        return model.objects.all() if user.is_superuser else model.objects.none()
+    width = 9 if model is Town else 12
+    if len(code) > width:
+        return model.objects.filter(code=code[:width])
+    return model.objects.filter(code__startswith=code)
+
+
+def scope_bounds(user):
+    """(minx, miny, maxx, maxy) of the person's area."""
+    code = user.area_code
+    key = f"layers:bounds:{code or '*'}"
+    found = cache.get(key)
+    if found:
+        return found
+    from geo.models import AREA_MODELS, level_of
+
+    level = level_of(code) if code else None
+    table = AREA_MODELS[level]._meta.db_table if level else District._meta.db_table
+    where, params = ("WHERE code = %s", [code]) if level else ("", [])
+    with connection.cursor() as cur:
+        # Raw SQL: ST_Extent is an aggregate the ORM's Extent also offers, but only per model; one line is simpler.
+        cur.execute(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                    f"(SELECT ST_Extent(boundary) e FROM {table} {where}) t", params)
+        row = cur.fetchone()
+    bounds = tuple(row) if row and row[0] is not None else (121.0, 30.7, 121.9, 31.5)
+    cache.set(key, bounds, 600)
+    return bounds
+
+
+def area_features(queryset, simplify=SIMPLIFY_DEG, precision=PRECISION):
+    """[(code, name, geojson geometry str), ...] with simplified boundaries."""
+    geom = Func(F("boundary"), Value(simplify), function="ST_SimplifyPreserveTopology",
+                output_field=GeometryField(srid=4326))
+    return list(queryset.order_by("code").annotate(_geo=AsGeoJSON(geom, precision=precision))
+                .values_list("code", "name", "_geo"))
+
+
+# --- lights of a month ----------------------------------------------------------------------------------
+
+
+def month_states(user, month, params=None):
+    """Issue states at the end of `month` (now, for the running month) in the person's area, as rebuilt from
+    the event history, optionally narrowed by town, category and source."""
+    first = parse_month(month)
+    moment, day = month_end(first)
+    now = timezone.now()
+    if moment > now:
+        moment, day = now, timezone.localdate()
+    code = user.area_code or None
+    if code is None and not user.is_superuser:
+        return []
+    states = states_at(moment, code, day)
+    params = params or {}
+    town, category = params.get("town"), params.get("category")
+    sources = params.getlist("source") if hasattr(params, "getlist") else params.get("source") or []
+    if isinstance(sources, str):
+        sources = [sources]
+    if town:
+        states = [s for s in states if s.town_id == town]
+    if category:
+        states = [s for s in states if s.category_id == category]
+    if sources:
+        states = [s for s in states if s.source in sources]
+    return states
+
+
+def _light_of(counts):
+    return "red" if counts["red"] else "yellow" if counts["yellow"] else "green"
+
+
+def area_lights(user, month, level="village", params=None, simplify=SIMPLIFY_DEG, geometry=True,
+                precision=PRECISION):
+    """FeatureCollection of the person's villages or towns with their light and red/yellow/green counts at
+    the end of `month`. Towns also carry the share of their villages in each colour."""
+    if level not in ("village", "town"):
+        raise BadInput("level 应为 village 或 town", field="level")
+    states = month_states(user, month, params)
+    params = params or {}
+    per_village, per_town = {}, {}
+    for s in states:
+        for key, table in ((s.village_id, per_village), (s.town_id, per_town)):
+            counts = table.setdefault(key, dict.fromkeys(LIGHTS, 0))
+            counts[s.light] += 1
+    villages = scope_areas(user, Village)
+    towns = scope_areas(user, Town)
+    if params.get("town"):
+        villages, towns = villages.filter(town_id=params["town"]), towns.filter(code=params["town"])
+    features = []
+    if level == "village":
+        rows = area_features(villages, simplify, precision) if geometry else [(c, n, None) for c, n in
+                                                                     villages.values_list("code", "name")]
+        towns_of = dict(villages.values_list("code", "town_id"))
+        for code, name, geo in rows:
+            counts = per_village.get(code, dict.fromkeys(LIGHTS, 0))
+            features.append(_feature(code, name, geo, {"town": towns_of[code], **counts, "light": _light_of(counts)}))
+    else:
+        village_lights = {}
+        for code, town in villages.values_list("code", "town_id"):
+            light = _light_of(per_village.get(code, dict.fromkeys(LIGHTS, 0)))
+            village_lights.setdefault(town, dict.fromkeys(LIGHTS, 0))[light] += 1
+        rows = area_features(towns, simplify, precision) if geometry else [(c, n, None) for c, n in
+                                                                  towns.values_list("code", "name")]
+        for code, name, geo in rows:
+            counts = per_town.get(code, dict.fromkeys(LIGHTS, 0))
+            vl = village_lights.get(code, dict.fromkeys(LIGHTS, 0))
+            n = sum(vl.values())
+            share = {k: round(vl[k] / n, 4) if n else 0.0 for k in LIGHTS}
+            features.append(_feature(code, name, geo, {
+                **counts, "light": _light_of(counts), "villages": n,
+                "villages_red": vl["red"], "villages_yellow": vl["yellow"], "villages_green": vl["green"],
+                "share_red": share["red"], "share_yellow": share["yellow"], "share_green": share["green"],
+            }))
+    return {"type": "FeatureCollection", "month": f"{parse_month(month):%Y-%m}", "level": level,
+            "features": features}
+
+
+def _feature(code, name, geo, props):
+    import json
+
+    return {"type": "Feature", "id": code, "geometry": json.loads(geo) if geo else None,
+            "properties": {"code": code, "name": name, **props}}
+
+
+# --- heat ---------------------------------------------------------------------------------------------------
+
+# Raw SQL: grouping snapped points needs ST_SnapToGrid in GROUP BY; the filtered queryset comes in compiled.
+HEAT_SQL = """
+SELECT ST_X(g), ST_Y(g), count(*) FROM (
+    SELECT ST_SnapToGrid(location, %s) AS g FROM patrol_issue WHERE id IN ({subquery})
+) t GROUP BY g ORDER BY 3 DESC
+"""
+
+
+def heat_points(queryset, grid_deg=0.001):
+    """[[lon, lat, weight], ...]: problems snapped to a grid of about 100 m, weighted by how many fell there.
+
+    The heat layer's weight stays bounded by the area, not by the number of problems.
+    """
+    sub_sql, sub_params = queryset.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(HEAT_SQL.format(subquery=sub_sql), [grid_deg, *sub_params])
+        return [[round(x, 6), round(y, 6), n] for x, y, n in cur.fetchall()]

@@ -1,0 +1,104 @@
+"""Mapbox vector tiles of problems, built in PostGIS with ST_AsMVT.
+
+The filters and area scoping are exactly the list API's: the caller's queryset (`for_user` + `IssueFilter`) is
+compiled to SQL and used as the tile query's row source (a subselect), so there is one definition of "which
+problems may this person see with these filters".
+"""
+import math
+
+from django.contrib.gis.geos import Polygon
+from django.db import connection
+from django.utils import timezone
+
+LAYER = "issues"
+EXTENT = 4096
+# No buffer: problems are drawn as markers by the client, so a tile holds exactly the problems inside it
+# (a point on an edge shared by two tiles is in both).
+BUFFER = 0
+MAX_ZOOM = 22
+
+# Raw SQL: ST_AsMVT / ST_AsMVTGeom / ST_TileEnvelope have no ORM equivalent, and the tile is one bytea
+# assembled in the database. The problems come from the caller's queryset (scoping + IssueFilter) compiled to
+# SQL with one more condition, `location && <the tile's envelope in EPSG:4326>`, so the GiST index on location
+# drives the scan and the filters apply inline (no semi-join over all visible ids). All parameters — the
+# queryset's and ours — are bound, never formatted into the text.
+# The light CASE is patrol.querysets.light_case written out (red = open and under red supervision or past its
+# deadline); the tests check that tile lights equal the list API's.
+TILE_SQL = """
+WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS env)
+SELECT ST_AsMVT(t.*, %s, %s, 'geom', 'fid') FROM (
+    SELECT q.id AS fid, q.id, q.category_id AS category, q.status,
+           CASE WHEN q.status = 'closed' THEN 'green'
+                WHEN q.red_supervision OR q.deadline < %s THEN 'red'
+                ELSE 'yellow' END AS light,
+           ST_AsMVTGeom(ST_Transform(q.location, 3857), bounds.env, %s, %s, true) AS geom
+    FROM ({subquery}) q, bounds
+) t WHERE t.geom IS NOT NULL
+"""
+
+# The same tile without any filter or scoping: the benchmark's baseline.
+BARE_SQL = """
+WITH bounds AS (
+    SELECT ST_TileEnvelope(%s, %s, %s) AS env,
+           ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326) AS env4326
+),
+picked AS (
+    SELECT i.id AS fid, i.id, i.category_id AS category, i.status,
+           CASE WHEN i.status = 'closed' THEN 'green'
+                WHEN i.red_supervision OR i.deadline < %s THEN 'red'
+                ELSE 'yellow' END AS light,
+           ST_AsMVTGeom(ST_Transform(i.location, 3857), bounds.env, %s, %s, true) AS geom
+    FROM patrol_issue i, bounds
+    WHERE i.location && bounds.env4326
+)
+SELECT ST_AsMVT(picked.*, %s, %s, 'geom', 'fid') FROM picked WHERE geom IS NOT NULL
+"""
+
+
+def valid_tile(z, x, y):
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+def _params(z, x, y, today):
+    margin = BUFFER / EXTENT
+    return [z, x, y, z, x, y, margin, today, EXTENT, BUFFER]
+
+
+def envelope_4326(z, x, y):
+    """The tile's bounds in lon/lat (Web Mercator tiles are lon/lat rectangles)."""
+    n = 2**z
+
+    def lat(t):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * t / n))))
+
+    return Polygon.from_bbox((x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)))
+
+
+def tile_sql(queryset, z, x, y, today=None):
+    """(sql, params) of the tile of a filtered, scoped issue queryset."""
+    today = today or timezone.localdate()
+    env = envelope_4326(z, x, y)
+    env.srid = 4326
+    sub = (queryset.order_by().filter(location__bboverlaps=env)
+           .values("id", "category_id", "status", "red_supervision", "deadline", "location"))
+    sub_sql, sub_params = sub.query.sql_with_params()
+    sql = TILE_SQL.format(subquery=sub_sql)
+    return sql, [z, x, y, LAYER, EXTENT, today, EXTENT, BUFFER, *sub_params]
+
+
+def issue_tile(queryset, z, x, y, today=None):
+    """The MVT bytes of one tile (empty bytes when no problem falls in it)."""
+    sql, params = tile_sql(queryset, z, x, y, today)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        (data,) = cur.fetchone()
+    return bytes(data or b"")
+
+
+def bare_tile(z, x, y, today=None):
+    """The same tile straight from the table, no scoping or filter: the benchmark's yardstick."""
+    today = today or timezone.localdate()
+    with connection.cursor() as cur:
+        cur.execute(BARE_SQL, [*_params(z, x, y, today), LAYER, EXTENT])
+        (data,) = cur.fetchone()
+    return bytes(data or b"")
