@@ -16,7 +16,7 @@ setup-browser:
 run: setup
 	@$(PY) manage.py demo_setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	@exec .venv/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w $${WORKERS:-2} --timeout 120 --access-logfile -
+	@exec .venv/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w $${WORKERS:-2} --threads $${THREADS:-4} --timeout 120 --access-logfile -
 
 test: setup-browser
 	@PATROL_TESTING=1 $(PY) -m pytest -p no:cacheprovider -n $${TEST_WORKERS:-2} --dist loadfile $(PYTEST_ARGS)

@@ -1,4 +1,6 @@
 """Problems API: thin views over patrol.services and the issue querysets."""
+import json
+
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +15,7 @@ from . import services
 from .filters import IssueFilter
 from .geojson import feature, feature_rows
 from .models import Category, Issue, Photo, ReinspectionSample
+from .querysets import light_of
 from .serializers import (
     CategorySerializer,
     EventSerializer,
@@ -62,14 +65,22 @@ class CategoryList(generics.ListAPIView):
     serializer_class = CategorySerializer
 
 
-def issue_feature(user, issue_id, extra=None):
-    row = feature_rows(Issue.objects.filter(pk=issue_id), timezone.localdate()).get()
+def issue_feature(user, issue, extra=None):
+    """One issue as a Feature, from the instance in hand (no further query but the allowed actions' rules)."""
+    today = timezone.localdate()
+    row = {
+        "id": issue.pk, "lon": issue.location.x, "lat": issue.location.y, "light": light_of(issue, today),
+        "status": issue.status, "deadline": issue.deadline, "reported_at": issue.reported_at,
+        "source": issue.source, "red_supervision": issue.red_supervision, "assignee": issue.assignee,
+        "closed_at": issue.closed_at, "description": issue.description, "category_code": issue.category_id,
+        "town_code": issue.town_id, "village_code": issue.village_id, "grid_code": issue.grid_id,
+        "rebound_id": issue.rebound_of_id,
+    }
     out = feature(row)
-    issue = Issue.objects.get(pk=issue_id)
     out["properties"].update(
-        overdue=row["light"] == "red" and bool(row["deadline"]) and row["deadline"] < timezone.localdate(),
+        overdue=issue.status != "closed" and issue.deadline is not None and issue.deadline < today,
         allowed_actions=services.allowed_actions(user, issue),
-        extent=issue.extent.json if issue.extent else None,
+        extent=json.loads(issue.extent.json) if issue.extent else None,
         accuracy_m=issue.accuracy_m,
         crs=issue.crs,
     )
@@ -113,7 +124,7 @@ class IssueList(APIView):
             accuracy_m=props.get("accuracy_m"), extent=props.get("extent"),
         )
         return Response(
-            issue_feature(request.user, result.issue.pk, {"nearby": result.nearby, "created": result.created}),
+            issue_feature(request.user, result.issue, {"nearby": result.nearby, "created": result.created}),
             status=201 if result.created else 200,
         )
 
@@ -121,8 +132,7 @@ class IssueList(APIView):
 class IssueDetail(APIView):
     @extend_schema(responses={200: FeatureSchema, 404: ErrorSchema})
     def get(self, request, pk):
-        services.visible_issue(request.user, pk)
-        return Response(issue_feature(request.user, pk))
+        return Response(issue_feature(request.user, services.visible_issue(request.user, pk)))
 
 
 class IssueTransition(APIView):
@@ -136,7 +146,7 @@ class IssueTransition(APIView):
             request.user, pk, data["action"], note=data["note"], deadline=data.get("deadline"),
             assignee=data["assignee"], location=data.get("location"),
         )
-        return Response(issue_feature(request.user, pk, {"event": EventSerializer(event).data}))
+        return Response(issue_feature(request.user, event.issue, {"event": EventSerializer(event).data}))
 
 
 class IssueHistory(generics.ListAPIView):

@@ -3,6 +3,8 @@
 The list endpoint serves pages of up to 10,000 features; building them from `values()` rows with the point's
 coordinates read in SQL is several times faster than DRF's per-object serializer fields.
 """
+from datetime import UTC
+
 from django.db.models import F, FloatField, Func
 
 from .querysets import light_case
@@ -29,6 +31,10 @@ def feature_rows(queryset, today):
     )
 
 
+def utc(moment):
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
 def feature(row):
     return {
         "type": "Feature",
@@ -43,12 +49,12 @@ def feature(row):
             "village": row["village_code"],
             "grid": row["grid_code"],
             "deadline": row["deadline"].isoformat() if row["deadline"] else None,
-            "reported_at": row["reported_at"].isoformat().replace("+00:00", "Z"),
+            "reported_at": utc(row["reported_at"]),
             "rebound_of": row["rebound_id"],
             "source": row["source"],
             "red_supervision": row["red_supervision"],
             "assignee": row["assignee"],
-            "closed_at": row["closed_at"].isoformat().replace("+00:00", "Z") if row["closed_at"] else None,
+            "closed_at": utc(row["closed_at"]),
             "description": row["description"],
         },
     }

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .errors import BadInput
+from .querysets import next_code
 
 IssueState = namedtuple(
     "IssueState",
@@ -45,13 +46,16 @@ def month_end(month):
 
 
 def _scope_sql(area_code):
+    """SQL condition on patrol_issue `i` for an area, with its named parameters (see querysets.scope_q)."""
     if not area_code:
-        return "TRUE", []
-    column = {6: "i.town_id LIKE %s", 9: "i.town_id = %s", 12: "i.village_id = %s", 15: "i.grid_id = %s"}
-    sql = column.get(len(area_code))
-    if sql is None:
+        return "TRUE", {}
+    column = {9: "i.town_id = %(area)s", 12: "i.village_id = %(area)s", 15: "i.grid_id = %(area)s"}
+    if len(area_code) == 6:
+        params = {"area": area_code, "area_end": next_code(area_code)}
+        return "i.town_id >= %(area)s AND i.town_id < %(area_end)s", params
+    if len(area_code) not in column:
         raise BadInput(f"区域代码无效：{area_code!r}", field="area")
-    return sql, [area_code + "%" if len(area_code) == 6 else area_code]
+    return column[len(area_code)], {"area": area_code}
 
 
 # Raw SQL: three DISTINCT ON picks over one scan of the events (state, deadline, supervision) are far faster
@@ -92,9 +96,8 @@ def states_at(moment, area_code=None, day=None):
     """
     scope, params = _scope_sql(area_code)
     day = day or timezone.localtime(moment).date()
-    sql = STATES_SQL.format(scope=scope.replace("%s", "%(area)s"))
     with connection.cursor() as cur:
-        cur.execute(sql, {"moment": moment, "day": day, "area": params[0] if params else None})
+        cur.execute(STATES_SQL.format(scope=scope), {"moment": moment, "day": day, **params})
         return [IssueState(*row) for row in cur.fetchall()]
 
 

@@ -264,3 +264,15 @@ def test_detail_page_shows_history_and_runs_the_loop(people, client):
     assert refused.status_code == 400 and "不能执行" in refused.content.decode()
     client.force_login(people["town_other"])
     assert client.get(f"/issues/{issue.pk}/").status_code == 404
+
+
+def test_python_light_rule_equals_the_sql_one(people):
+    from patrol.querysets import light_of
+
+    issues = [_issue_in_state(people, s) for s in ("reported", "assigned", "submitted", "closed")]
+    transition_issue(people["district"], issues[1].pk, "supervise")
+    Issue.objects.filter(pk=issues[2].pk).update(deadline=date(2020, 1, 1))
+    today = timezone.localdate()
+    for issue in Issue.objects.with_light(today):
+        assert light_of(issue, today) == issue.light
+    assert sorted(Issue.objects.with_light(today).values_list("light", flat=True)) == ["green", "red", "red", "yellow"]
