@@ -70,8 +70,8 @@ def gunicorn(workers=2):
     port = free_port()
     env = dict(os.environ, DJANGO_DEBUG="0")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", "4",
-         "--log-level", "warning"], cwd=REPO, env=env,
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+         "--threads", "4", "--log-level", "warning"], cwd=REPO, env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
