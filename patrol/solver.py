@@ -1,0 +1,167 @@
+"""The routing model: a prize-collecting vehicle routing problem solved with PyVRP.
+
+Index 0 of the matrices is the start (the town office, the depot); 1..n are the stops. Each team leaves the depot
+and comes back within `max_duration` seconds (travel plus service). A stop that is not required may be left out;
+leaving it out costs its prize. Prizes are the stop priorities scaled so that one point of priority outweighs all
+the travel time of a plan: the plan first collects the most priority, and among such plans drives the least.
+With one team and no time limit every stop is required: a travelling-salesman tour.
+
+Afterwards each route goes through an intra-route 2-opt/Or-opt search (patrol.tour), which PyVRP lacks; it only
+reorders a route's stops and never lengthens it.
+"""
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from pyvrp import Model, RandomNumberGenerator
+from pyvrp import Solution as VrpSolution
+from pyvrp.crossover import ordered_crossover, selective_route_exchange
+from pyvrp.diversity import broken_pairs_distance
+from pyvrp.GeneticAlgorithm import GeneticAlgorithm, GeneticAlgorithmParams
+from pyvrp.PenaltyManager import PenaltyManager, PenaltyParams
+from pyvrp.Population import Population, PopulationParams
+from pyvrp.search import NODE_OPERATORS, ROUTE_OPERATORS, LocalSearch, NeighbourhoodParams, compute_neighbours
+from pyvrp.stop import MaxRuntime
+
+from . import tour
+
+
+@dataclass
+class Visit:
+    stop: int  # 0-based index into the stops (matrix index − 1)
+    arrival_s: int  # seconds after the start of the day
+    departure_s: int
+
+
+@dataclass
+class TeamRoute:
+    team: int  # 1-based
+    visits: list
+    duration_s: int
+    distance_m: int
+
+
+@dataclass
+class Solution:
+    routes: list
+    dropped: list  # stop indices not visited
+    collected: int  # priority points
+    feasible: bool
+    seconds: float
+
+
+def solve(durations, distances, *, service_s=None, priority=None, required=None, teams=1, max_duration_s=None,
+          seconds=1.0, seed=0, objective="duration", prize_seconds=3600):
+    """Plan routes; `durations`/`distances` are (n+1)² integer matrices with the depot first.
+
+    objective: "duration" (seconds, the plans) or "distance" (metres, the TSPLIB benchmark)."""
+    started = time.monotonic()
+    durations = np.asarray(durations, dtype=np.int64)
+    distances = np.asarray(distances, dtype=np.int64)
+    n = len(durations) - 1
+    service_s = [0] * n if service_s is None else [int(s) for s in service_s]
+    priority = [1] * n if priority is None else [int(p) for p in priority]
+    tsp = max_duration_s is None and teams == 1
+    required = [True] * n if tsp else ([False] * n if required is None else [bool(r) for r in required])
+    if n == 0:
+        return Solution([TeamRoute(t + 1, [], 0, 0) for t in range(teams)], [], 0, True, 0.0)
+
+    cost = durations if objective == "duration" else distances
+    scale = int(prize_seconds)  # one point of priority is worth this much team time
+    model = Model()
+    depot = model.add_depot(x=0, y=0)
+    model.add_vehicle_type(
+        num_available=teams, max_duration=int(max_duration_s) if max_duration_s else np.iinfo(np.int64).max,
+        unit_distance_cost=1 if objective == "distance" else 0, unit_duration_cost=1 if objective == "duration" else 0,
+    )
+    clients = [
+        model.add_client(x=0, y=0, service_duration=service_s[i], prize=priority[i] * scale, required=required[i])
+        for i in range(n)
+    ]
+    locations = [depot, *clients]
+    for i, a in enumerate(locations):
+        for j, b in enumerate(locations):
+            if i != j:
+                model.add_edge(a, b, distance=int(distances[i, j]), duration=int(durations[i, j]))
+    budget = max(0.1, float(seconds))
+    polish = 0.45 * budget if tsp and n >= 8 else min(0.2 * budget, 1.0)
+    best = _run(model.data(), budget - polish, seed, tw_penalty=max(1.0, max(priority) * scale / 600))
+
+    routes, visited = [], set()
+    left = max(0.05, budget - (time.monotonic() - started))
+    built = [r for r in best.routes() if len(r.visits())]
+    for k, route in enumerate(built):
+        order = [0, *route.visits()]
+        share = left / max(1, len(built) - k)
+        t0 = time.monotonic()
+        better = tour.improve(order, cost.astype(float), share, seed=seed) if len(order) >= 4 else order
+        left -= time.monotonic() - t0
+        if tour.route_cost(better, cost) > tour.route_cost(order, cost):
+            better = order
+        if max_duration_s:
+            better = _repair(better, durations, service_s, priority, required, max_duration_s)
+        routes.append(_schedule(k + 1, better, durations, distances, service_s))
+        visited.update(better[1:])
+    while len(routes) < teams:
+        routes.append(TeamRoute(len(routes) + 1, [], 0, 0))
+    feasible = best.is_feasible() and (max_duration_s is None or all(r.duration_s <= max_duration_s for r in routes))
+    dropped = [i for i in range(n) if i + 1 not in visited]
+    collected = sum(priority[i - 1] for i in visited)
+    return Solution(routes, dropped, collected, feasible, time.monotonic() - started)
+
+
+def _run(data, seconds, seed, tw_penalty):
+    """pyvrp.solve's loop (0.11), with two changes for prize collecting under a working-day limit: the time-warp
+    penalty starts at the value of the best prize per ten minutes rather than at 1 per second (with large prizes
+    the default start leaves the search among plans that overrun the day), and the first population also holds
+    the empty plan, which is always feasible when no stop is required."""
+    rng = RandomNumberGenerator(seed=seed)
+    ls = LocalSearch(data, rng, compute_neighbours(data, NeighbourhoodParams()))
+    for op in NODE_OPERATORS:
+        ls.add_node_operator(op(data))
+    for op in ROUTE_OPERATORS:
+        ls.add_route_operator(op(data))
+    default = PenaltyManager.init_from(data, PenaltyParams())
+    loads, tw, dist = default.penalties()
+    pm = PenaltyManager((loads, max(tw, tw_penalty), dist), PenaltyParams())
+    pop = Population(broken_pairs_distance, PopulationParams())
+    init = [VrpSolution.make_random(data, rng) for _ in range(PopulationParams().min_pop_size)]
+    if not any(c.required for c in data.clients()):
+        init.append(VrpSolution(data, []))
+    crossover = selective_route_exchange if data.num_vehicles > 1 else ordered_crossover
+    algo = GeneticAlgorithm(data, pm, rng, pop, ls, crossover, init, GeneticAlgorithmParams())
+    return algo.run(MaxRuntime(seconds), collect_stats=False, display=False).best
+
+
+def _repair(order, durations, service_s, priority, required, limit):
+    """Drop optional stops from a route that overruns the day (cheapest priority per second saved first)."""
+    order = list(order)
+
+    def length(o):
+        return tour.route_cost(o, durations) + sum(service_s[i - 1] for i in o[1:])
+
+    while length(order) > limit:
+        options = []
+        for k in range(1, len(order)):
+            if required[order[k] - 1]:
+                continue
+            saved = length(order) - length(order[:k] + order[k + 1:])
+            options.append((priority[order[k] - 1] / max(saved, 1e-9), k))
+        if not options:
+            break
+        order.pop(min(options)[1])
+    return order
+
+
+def _schedule(team, order, durations, distances, service_s):
+    t, dist, visits = 0, 0, []
+    prev = 0
+    for loc in order[1:]:
+        t += int(durations[prev, loc])
+        dist += int(distances[prev, loc])
+        visits.append(Visit(loc - 1, t, t + service_s[loc - 1]))
+        t += service_s[loc - 1]
+        prev = loc
+    t += int(durations[prev, 0])
+    dist += int(distances[prev, 0])
+    return TeamRoute(team, visits, t, dist)
