@@ -188,6 +188,7 @@ PATROL = {
     "PLAN_DAY_START": env("PLAN_DAY_START", "08:30"),
     "PLAN_SERVICE_MIN": env_float("PLAN_SERVICE_MIN", 15),
     "PLAN_SOLVER_SECONDS": env_float("PLAN_SOLVER_SECONDS", 5),
+    "PLAN_PRIZE_SECONDS": int(env("PLAN_PRIZE_SECONDS", "3600")),  # team time one point of priority is worth
     "PLAN_MAX_STOPS": int(env("PLAN_MAX_STOPS", "400")),
     "PLAN_MAX_TEAMS": int(env("PLAN_MAX_TEAMS", "20")),
     "ROAD_SNAP_MAX_M": env_float("ROAD_SNAP_MAX_M", 1000),

@@ -2,8 +2,9 @@
 
 Index 0 of the matrices is the start (the town office, the depot); 1..n are the stops. Each team leaves the depot
 and comes back within `max_duration` seconds (travel plus service). A stop that is not required may be left out;
-leaving it out costs its prize. Prizes are the stop priorities scaled so that one point of priority outweighs all
-the travel time of a plan: the plan first collects the most priority, and among such plans drives the least.
+leaving it out costs its prize. A prize is the stop's priority times `prize_seconds` (PLAN_PRIZE_SECONDS, one hour
+by default): one point of priority is worth that much team time, so the plan collects the most priority it can and
+drives the least for it, and only skips a stop whose detour costs more than its priority is worth.
 With one team and no time limit every stop is required: a travelling-salesman tour.
 
 Afterwards each route goes through an intra-route 2-opt/Or-opt search (patrol.tour), which PyVRP lacks; it only
@@ -13,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from pyvrp import Model, RandomNumberGenerator
 from pyvrp import Solution as VrpSolution
 from pyvrp.crossover import ordered_crossover, selective_route_exchange
@@ -51,7 +53,7 @@ class Solution:
 
 
 def solve(durations, distances, *, service_s=None, priority=None, required=None, teams=1, max_duration_s=None,
-          seconds=1.0, seed=0, objective="duration", prize_seconds=3600):
+          seconds=1.0, seed=0, objective="duration", prize_seconds=None):
     """Plan routes; `durations`/`distances` are (n+1)² integer matrices with the depot first.
 
     objective: "duration" (seconds, the plans) or "distance" (metres, the TSPLIB benchmark)."""
@@ -67,7 +69,7 @@ def solve(durations, distances, *, service_s=None, priority=None, required=None,
         return Solution([TeamRoute(t + 1, [], 0, 0) for t in range(teams)], [], 0, True, 0.0)
 
     cost = durations if objective == "duration" else distances
-    scale = int(prize_seconds)  # one point of priority is worth this much team time
+    scale = int(prize_seconds or settings.PATROL["PLAN_PRIZE_SECONDS"])  # team time one point of priority is worth
     model = Model()
     depot = model.add_depot(x=0, y=0)
     model.add_vehicle_type(
