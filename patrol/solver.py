@@ -7,8 +7,9 @@ by default): one point of priority is worth that much team time, so the plan col
 drives the least for it, and only skips a stop whose detour costs more than its priority is worth.
 With one team and no time limit every stop is required: a travelling-salesman tour.
 
-Afterwards each route goes through an intra-route 2-opt/Or-opt search (patrol.tour), which PyVRP lacks; it only
-reorders a route's stops and never lengthens it.
+Afterwards each route goes through an intra-route 2-opt/Or-opt iterated local search (patrol.tour), which PyVRP
+0.11 lacks (it has no segment reversal, and with a single route its crossover has little to recombine); it only
+reorders a route's stops and never lengthens it. On a single tour (TSP) it gets 60 % of the time.
 """
 import time
 from dataclasses import dataclass
@@ -86,7 +87,8 @@ def solve(durations, distances, *, service_s=None, priority=None, required=None,
             if i != j:
                 model.add_edge(a, b, distance=int(distances[i, j]), duration=int(durations[i, j]))
     budget = max(0.1, float(seconds))
-    polish = 0.45 * budget if tsp and n >= 8 else min(0.2 * budget, 1.0)
+    polish = 0.6 * budget if tsp and n >= 8 else min(0.2 * budget, 1.0)
+    symmetric = bool(np.array_equal(cost, cost.T))
     best = _run(model.data(), budget - polish, seed, tw_penalty=max(1.0, max(priority) * scale / 600))
 
     routes, visited = [], set()
@@ -96,7 +98,8 @@ def solve(durations, distances, *, service_s=None, priority=None, required=None,
         order = [0, *route.visits()]
         share = left / max(1, len(built) - k)
         t0 = time.monotonic()
-        better = tour.improve(order, cost.astype(float), share, seed=seed) if len(order) >= 4 else order
+        search = tour.improve_symmetric if symmetric else tour.improve
+        better = search(order, cost, share, seed=seed) if len(order) >= 4 else order
         left -= time.monotonic() - t0
         if tour.route_cost(better, cost) > tour.route_cost(order, cost):
             better = order

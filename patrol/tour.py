@@ -97,3 +97,141 @@ def improve(route, cost, seconds, seed=0):
         if candidate_cost < best_cost - EPS:
             best, best_cost = candidate, candidate_cost
     return best
+
+
+def improve_symmetric(route, cost, seconds, seed=0, neighbours=10):
+    """Iterated local search for symmetric costs (the TSP benchmark, straight-line plans), in plain Python:
+    2-opt and Or-opt moves over each stop's nearest neighbours with don't-look bits, kicked by small double
+    bridges; a kick that does not lead to a shorter tour is undone. Returns the best route, depot first."""
+    n = len(route)
+    if n < 5:
+        return list(route)
+    deadline = time.monotonic() + seconds
+    idx = np.asarray(route, dtype=np.int64)
+    local = np.asarray(cost, dtype=float)[np.ix_(idx, idx)]
+    d = local.tolist()
+    near = np.argsort(local + np.diag(np.full(n, np.inf)), axis=1)[:, :min(neighbours, n - 1)].tolist()
+    tour = list(range(n))
+    pos = list(range(n))
+
+    def succ(a):
+        return tour[(pos[a] + 1) % n]
+
+    def pred(a):
+        return tour[pos[a] - 1]
+
+    def reverse(i, j):  # positions i..j (cyclic, inclusive), or the complement when shorter: the same cycle
+        inner = (j - i) % n + 1
+        if 2 * inner > n:
+            i, j, inner = (j + 1) % n, (i - 1) % n, n - inner
+        for s in range(inner // 2):
+            a, b = (i + s) % n, (j - s) % n
+            tour[a], tour[b] = tour[b], tour[a]
+            pos[tour[a]], pos[tour[b]] = a, b
+
+    def two_opt(a):
+        for forward in (True, False):
+            b = succ(a) if forward else pred(a)
+            dab = d[a][b]
+            for c in near[a]:
+                dac = d[a][c]
+                if dac >= dab:
+                    break
+                e = succ(c) if forward else pred(c)
+                if c == b or e == a:
+                    continue
+                delta = dac + d[b][e] - dab - d[c][e]
+                if delta < -EPS:
+                    if forward:
+                        reverse(pos[b], pos[c])
+                    else:
+                        reverse(pos[a], pos[e])
+                    return delta, (a, b, c, e)
+        return 0.0, None
+
+    def or_opt(a):
+        for length in (1, 2, 3):
+            first = pos[a]
+            seg = [tour[(first + k) % n] for k in range(length)]
+            p, q = pred(seg[0]), tour[(first + length) % n]
+            if q in seg or p in seg or p == q:
+                continue
+            removed = d[p][seg[0]] + d[seg[-1]][q] - d[p][q]
+            if removed <= EPS:
+                continue
+            best = None
+            for end in (seg[0], seg[-1]):
+                for c in near[end]:
+                    if d[end][c] >= removed:
+                        break
+                    if c in seg:
+                        continue
+                    for left in (c, pred(c)):
+                        right = succ(left)
+                        if left in seg or right in seg or (left == p and right == q):
+                            continue
+                        keep = d[left][seg[0]] + d[seg[-1]][right]
+                        flip = d[left][seg[-1]] + d[seg[0]][right]
+                        add = min(keep, flip) - d[left][right]
+                        if add - removed < -EPS and (best is None or add - removed < best[0]):
+                            best = (add - removed, left, flip < keep)
+            if best:
+                delta, left, flipped = best
+                rest = [x for x in tour if x not in seg]
+                k = rest.index(left)
+                piece = seg[::-1] if flipped else seg
+                tour[:] = rest[:k + 1] + piece + rest[k + 1:]
+                for i, x in enumerate(tour):
+                    pos[x] = i
+                return delta, (p, q, left, *seg)
+        return 0.0, None
+
+    def local_opt(active):
+        queue = list(active)
+        queued = set(queue)
+        gain = 0.0
+        while queue:
+            if time.monotonic() > deadline:
+                break
+            a = queue.pop()
+            queued.discard(a)
+            delta, touched = two_opt(a)
+            if touched is None:
+                delta, touched = or_opt(a)
+            if touched is not None:
+                gain += delta
+                for x in (a, *touched):
+                    if x not in queued:
+                        queue.append(x)
+                        queued.add(x)
+        return gain
+
+    current = route_cost(list(range(n)), local)
+    current += local_opt(range(n))
+    best, best_cost = tour[:], current
+    rng = np.random.default_rng(seed)
+    while time.monotonic() < deadline:
+        start = int(rng.integers(n))
+        rotated = tour[start:] + tour[:start]
+        span = min(n - 1, 50)
+        x, y, z = sorted(int(v) for v in rng.choice(np.arange(1, span + 1), size=3, replace=False))
+        a_, b_, c_, d_ = rotated[:x], rotated[x:y], rotated[y:z], rotated[z:]
+        new = a_ + c_ + b_ + d_
+        ends = [a_[-1], b_[0], b_[-1], c_[0], c_[-1], d_[0] if d_ else a_[0]]
+        before = d[a_[-1]][b_[0]] + d[b_[-1]][c_[0]] + d[c_[-1]][ends[5]]
+        after = d[a_[-1]][c_[0]] + d[c_[-1]][b_[0]] + d[b_[-1]][ends[5]]
+        tour[:] = new
+        for i, v in enumerate(tour):
+            pos[v] = i
+        current += after - before
+        current += local_opt(ends)
+        if current < best_cost - EPS:
+            best, best_cost = tour[:], current
+        else:
+            tour[:] = best
+            for i, v in enumerate(tour):
+                pos[v] = i
+            current = best_cost
+    k = best.index(0)
+    best = best[k:] + best[:k]
+    return [int(idx[v]) for v in best]
