@@ -278,11 +278,13 @@ def make_plan(user, *, day, teams, start, hours=None, stops="auto", must=(), exc
         ])
         for route in result.routes:
             order = [0, *[v.stop + 1 for v in route.visits]]
-            geom = None
+            geom, distance = None, route.distance_m
             if route.visits:
                 coords = routing.route_line(points, order, m)
                 geom = LineString(coords, srid=4326) if len(coords) >= 2 else None
-            PatrolRoute.objects.create(plan=plan, team=route.team, distance_m=route.distance_m,
+                if m.source == "roads":
+                    distance = routing.line_length_m(coords)
+            PatrolRoute.objects.create(plan=plan, team=route.team, distance_m=distance,
                                        duration_s=route.duration_s, geom=geom)
     return plan
 

@@ -70,14 +70,16 @@ def plan_file(stops_path, start, out_path, teams=1, hours=None, speed_kmh=None, 
         priority=[s[2] for s in stops], teams=teams, max_duration_s=int(hours * 3600) if hours else None,
         seconds=seconds or p["PLAN_SOLVER_SECONDS"],
     )
-    features, placed = [], {}
+    features, placed, total = [], {}, 0
     for route in result.routes:
         for seq, v in enumerate(route.visits, start=1):
             placed[v.stop] = (route.team, seq, v.arrival_s)
         if route.visits:
             coords = routing.route_line(points, [0, *[v.stop + 1 for v in route.visits]], m)
+            distance = round(routing.line_length_m(coords)) if m.source == "roads" else route.distance_m
+            total += distance
             features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
-                             "properties": {"team": route.team, "distance_m": route.distance_m,
+                             "properties": {"team": route.team, "distance_m": distance,
                                             "duration_s": route.duration_s}})
     for i, s in enumerate(stops):
         team, seq, arrival = placed.get(i, (None, None, None))
@@ -88,4 +90,4 @@ def plan_file(stops_path, start, out_path, teams=1, hours=None, speed_kmh=None, 
            "properties": {"matrix": m.source, "collected": result.collected, "feasible": result.feasible}}
     Path(out_path).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
     return {"stops": len(stops), "visited": len(placed), "teams": teams, "matrix": m.source,
-            "distance_m": sum(r.distance_m for r in result.routes)}
+            "distance_m": total}

@@ -1,8 +1,10 @@
 """Travel-time and distance matrices between stops, and route lines.
 
 On roads: every stop is snapped to the nearest node of the loaded network (geo_roadedge, a pgRouting topology)
-and pgRouting's `pgr_dijkstraCostMatrix` gives the travel times (edge cost, seconds) and, in a second pass over
-`length_m`, the road distances. The walk or drive from the stop to its node is added at the fallback speed.
+and pgRouting's `pgr_dijkstraCostMatrix` gives the travel times (edge cost, seconds); the way from the stop to its
+node is added at the fallback speed. The solver only needs times; a route's road distance is the length of its
+line along the roads (`route_line`, `line_length_m`), so the matrix's distances on roads are only estimates
+(great-circle × detour).
 Without roads near the stops (none loaded for the area, or a stop farther than ROAD_SNAP_MAX_M from any road)
 the matrix is the great-circle distance × a detour factor, at a set speed.
 """
@@ -62,19 +64,20 @@ def edges_sql(points, cost="cost", reverse="reverse_cost"):
 
 
 def snap(points):
-    """[(node, metres)] for each point: the nearer end of the nearest road edge (KNN on the GiST index)."""
+    """[(node, metres)] for each point: the nearest end among the SNAP_EDGES nearest road edges (KNN on the GiST
+    index), so a stop beside a long edge is not sent to a far end of it."""
     lons, lats = zip(*points, strict=True)
     # Raw SQL: a LATERAL nearest-neighbour probe (<->) per point is one index lookup each; the ORM has no KNN.
     sql = """
         SELECT p.i, e.node, e.metres FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
         CROSS JOIN LATERAL (
-          SELECT CASE WHEN ST_Distance(ST_StartPoint(r.geom)::geography, g.pt::geography)
-                        <= ST_Distance(ST_EndPoint(r.geom)::geography, g.pt::geography)
-                      THEN r.source ELSE r.target END AS node,
-                 LEAST(ST_Distance(ST_StartPoint(r.geom)::geography, g.pt::geography),
-                       ST_Distance(ST_EndPoint(r.geom)::geography, g.pt::geography)) AS metres
-          FROM (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) AS pt) g, geo_roadedge r
-          ORDER BY r.geom <-> g.pt LIMIT 1
+          SELECT ends.node, ST_Distance(ends.pt::geography, g.pt::geography) AS metres
+          FROM (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) AS pt) g,
+               LATERAL (SELECT r.source, r.target, r.geom FROM geo_roadedge r
+                        ORDER BY r.geom <-> g.pt LIMIT 5) near,
+               LATERAL (VALUES (near.source, ST_StartPoint(near.geom)), (near.target, ST_EndPoint(near.geom)))
+                 AS ends(node, pt)
+          ORDER BY 2, 1 LIMIT 1
         ) e
         ORDER BY p.i
     """
@@ -115,16 +118,25 @@ def road_matrix(points, speed_kmh=None, detour=None):
         return None
     nodes = [n for n, _ in snapped]
     seconds = cost_matrix(points, nodes)
-    metres = cost_matrix(points, nodes, "length_m", "CASE WHEN reverse_cost < 0 THEN -1 ELSE length_m END")
-    if np.isnan(seconds).any() or np.isnan(metres).any():
+    if np.isnan(seconds).any():
         return None  # some stop lies on a piece of road not connected to the others
     speed = (speed_kmh or conf("PLAN_SPEED_KMH")) / 3.6
     access = np.array([m for _, m in snapped])
     legs = access[:, None] + access[None, :]
     np.fill_diagonal(legs, 0.0)
     durations = np.rint(seconds + legs / speed).astype(np.int64)
-    distances = np.rint(metres + legs).astype(np.int64)
-    return Matrix(durations, distances, "roads", nodes, [m for _, m in snapped])
+    estimate = straight_matrix(points, speed_kmh, detour).distances
+    return Matrix(durations, estimate, "roads", nodes, [m for _, m in snapped])
+
+
+def line_length_m(coords):
+    """Length of a [lon, lat] line in metres (great circle between vertices)."""
+    if len(coords) < 2:
+        return 0.0
+    c = np.radians(np.asarray(coords, float))
+    dlon, dlat = np.diff(c[:, 0]), np.diff(c[:, 1])
+    a = np.sin(dlat / 2) ** 2 + np.cos(c[:-1, 1]) * np.cos(c[1:, 1]) * np.sin(dlon / 2) ** 2
+    return float((2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))).sum())
 
 
 def matrix(points, speed_kmh=None, detour=None, roads=True):
