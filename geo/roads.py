@@ -90,8 +90,7 @@ def _length_m(line):
     c = np.asarray(line.coords)
     if len(c) < 2:
         return 0.0
-    _, _, d = _GEOD.inv(c[:-1, 0], c[:-1, 1], c[1:, 0], c[1:, 1])
-    return float(np.sum(d))
+    return float(_GEOD.line_length(c[:, 0].tolist(), c[:, 1].tolist()))
 
 
 def _speed(kind):
