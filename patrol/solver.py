@@ -91,9 +91,9 @@ def solve(durations, distances, *, service_s=None, priority=None, required=None,
     symmetric = bool(np.array_equal(cost, cost.T))
     best = _run(model.data(), budget - polish, seed, tw_penalty=max(1.0, max(priority) * scale / 600))
 
-    routes, visited = [], set()
     left = max(0.05, budget - (time.monotonic() - started))
     built = [r for r in best.routes() if len(r.visits())]
+    orders = []
     for k, route in enumerate(built):
         order = [0, *route.visits()]
         share = left / max(1, len(built) - k)
@@ -105,12 +105,20 @@ def solve(durations, distances, *, service_s=None, priority=None, required=None,
             better = order
         if max_duration_s:
             better = _repair(better, durations, service_s, priority, required, max_duration_s)
-        routes.append(_schedule(k + 1, better, durations, distances, service_s))
-        visited.update(better[1:])
+        orders.append(better)
+    if max_duration_s:
+        while len(orders) < teams:
+            orders.append([0])
+        orders = _fill(orders, durations, service_s, priority, max_duration_s)
+    routes, visited = [], set()
+    for k, order in enumerate(o for o in orders if len(o) > 1):
+        routes.append(_schedule(k + 1, order, durations, distances, service_s))
+        visited.update(order[1:])
     while len(routes) < teams:
         routes.append(TeamRoute(len(routes) + 1, [], 0, 0))
-    feasible = best.is_feasible() and (max_duration_s is None or all(r.duration_s <= max_duration_s for r in routes))
     dropped = [i for i in range(n) if i + 1 not in visited]
+    feasible = (max_duration_s is None or all(r.duration_s <= max_duration_s for r in routes)) and not any(
+        required[i] for i in dropped)
     collected = sum(priority[i - 1] for i in visited)
     return Solution(routes, dropped, collected, feasible, time.monotonic() - started)
 
@@ -136,6 +144,30 @@ def _run(data, seconds, seed, tw_penalty):
     crossover = selective_route_exchange if data.num_vehicles > 1 else ordered_crossover
     algo = GeneticAlgorithm(data, pm, rng, pop, ls, crossover, init, GeneticAlgorithmParams())
     return algo.run(MaxRuntime(seconds), collect_stats=False, display=False).best
+
+
+def _fill(orders, durations, service_s, priority, limit):
+    """Insert stops left out where a route (shortened by the tour search) still has time: the highest priority
+    first, each at its cheapest place that keeps the route within the day."""
+    visited = {x for o in orders for x in o[1:]}
+    left = sorted((i + 1 for i in range(len(service_s)) if i + 1 not in visited),
+                  key=lambda loc: (-priority[loc - 1], loc))
+    lengths = [tour.route_cost(o, durations) + sum(service_s[x - 1] for x in o[1:]) for o in orders]
+    d = durations
+    for loc in left:
+        best = None
+        for r, order in enumerate(orders):
+            closed = order + [0]
+            a, b = np.asarray(closed[:-1]), np.asarray(closed[1:])
+            added = d[a, loc] + d[loc, b] - d[a, b] + service_s[loc - 1]
+            k = int(np.argmin(added))
+            if lengths[r] + added[k] <= limit and (best is None or added[k] < best[0]):
+                best = (int(added[k]), r, k + 1)
+        if best:
+            added, r, k = best
+            orders[r].insert(k, loc)
+            lengths[r] += added
+    return orders
 
 
 def _repair(order, durations, service_s, priority, required, limit):
