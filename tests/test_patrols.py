@@ -2,6 +2,7 @@
 import json
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -390,3 +391,28 @@ def test_month_range():
     from patrol.tracks import month_range
 
     assert month_range(date(2026, 2, 14)) == (date(2026, 2, 1), date(2026, 2, 28))
+
+
+def test_import_roads_from_geopackage_and_shapefile(tmp_path, geography):
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(DATA / "roads.geojson")
+    for name, driver in (("roads.gpkg", "GPKG"), ("roads.shp", "ESRI Shapefile")):
+        path = tmp_path / name
+        pyogrio.write_dataframe(frame, path, driver=driver, encoding="UTF-8" if driver != "GPKG" else None)
+        out = StringIO()
+        call_command("import_roads", str(path), "--replace-all", stdout=out)
+        assert "10 road edges" in out.getvalue()
+        assert RoadEdge.objects.count() == 10
+        assert RoadEdge.objects.filter(name="跨线桥").exists()
+
+
+def test_plan_gpx_reads_back_as_a_track(people, login):
+    from patrol import gpx
+
+    api = login(people["town"])
+    made = plan(api).json()
+    content = api.get(f"/api/patrols/{made['id']}/route.gpx").content
+    track = gpx.read_track(content)
+    assert track.points == len(made["routes"][0]["coordinates"])
+    assert track.name == "第1组路线"
