@@ -182,6 +182,35 @@ PATROL = {
     "PHOTO_MAX_BYTES": int(env("PHOTO_MAX_BYTES", str(15 * 1024 * 1024))),
     "PHOTO_MAX_PIXELS": int(env("PHOTO_MAX_PIXELS", str(60_000_000))),
     "PHOTO_GPS_MISMATCH_M": env_float("PHOTO_GPS_MISMATCH_M", 100),
+    # patrol planning (巡查路线): travel model, working day, limits
+    "PLAN_SPEED_KMH": env_float("PLAN_SPEED_KMH", 30),
+    "PLAN_DETOUR_FACTOR": env_float("PLAN_DETOUR_FACTOR", 1.3),
+    "PLAN_HOURS": env_float("PLAN_HOURS", 8),
+    "PLAN_DAY_START": env("PLAN_DAY_START", "08:30"),
+    "PLAN_SERVICE_MIN": env_float("PLAN_SERVICE_MIN", 15),
+    "PLAN_SOLVER_SECONDS": env_float("PLAN_SOLVER_SECONDS", 5),
+    "PLAN_PRIZE_SECONDS": int(env("PLAN_PRIZE_SECONDS", "3600")),  # team time one point of priority is worth
+    "PLAN_MAX_STOPS": int(env("PLAN_MAX_STOPS", "400")),
+    "PLAN_MAX_TEAMS": int(env("PLAN_MAX_TEAMS", "20")),
+    "ROAD_SNAP_MAX_M": env_float("ROAD_SNAP_MAX_M", 1000),
+    "ROAD_MARGIN_DEG": env_float("ROAD_MARGIN_DEG", 0.05),
+    # candidate stops: priority weights (a stop with several reasons adds them up)
+    "PRIORITY_RED": int(env("PRIORITY_RED", "10")),
+    "PRIORITY_VERIFY": int(env("PRIORITY_VERIFY", "8")),
+    "PRIORITY_REINSPECTION": int(env("PRIORITY_REINSPECTION", "6")),
+    "PRIORITY_HOTSPOT": int(env("PRIORITY_HOTSPOT", "5")),
+    "PRIORITY_NOT_VISITED": int(env("PRIORITY_NOT_VISITED", "4")),
+    "PRIORITY_BOTTOM_RANK": int(env("PRIORITY_BOTTOM_RANK", "3")),
+    "PRIORITY_MUST": int(env("PRIORITY_MUST", "10")),
+    "NOT_VISITED_DAYS": int(env("NOT_VISITED_DAYS", "30")),
+    "BOTTOM_VILLAGES": int(env("BOTTOM_VILLAGES", "5")),
+    "HOTSPOT_WINDOW_DAYS": int(env("HOTSPOT_WINDOW_DAYS", "90")),
+    "HOTSPOT_EPS_M": env_float("HOTSPOT_EPS_M", 300),
+    "HOTSPOT_MIN_REBOUNDS": int(env("HOTSPOT_MIN_REBOUNDS", "3")),
+    # tracks (GPX uploads)
+    "TRACK_VISIT_RADIUS_M": env_float("TRACK_VISIT_RADIUS_M", 100),
+    "GPX_MAX_BYTES": int(env("GPX_MAX_BYTES", str(10 * 1024 * 1024))),
+    "GPX_MAX_POINTS": int(env("GPX_MAX_POINTS", "200000")),
 }
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")

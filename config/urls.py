@@ -18,7 +18,9 @@ urlpatterns = [
     path("api/", include("layers.urls")),
     path("tiles/issues/<int:z>/<int:x>/<int:y>.pbf", IssueTile.as_view(), name="issue-tile"),
     path("api/", include("patrol.urls")),
+    path("api/", include("patrol.patrol_urls")),
     path("m/", include("mobile.urls")),
     path("", include("patrol.pages")),
+    path("", include("patrol.patrol_pages")),
     path("", include("layers.pages")),
 ]

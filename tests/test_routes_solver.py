@@ -1,0 +1,95 @@
+"""The routing core on tiny instances whose optimum is known by hand (no database)."""
+import itertools
+
+import numpy as np
+
+from patrol import solver, tour
+from patrol.routing import haversine_m, straight_matrix
+
+
+def euclid(points):
+    p = np.asarray(points, float)
+    return np.rint(np.hypot(*(p[:, None, :] - p[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
+
+
+def brute_force(d):
+    n = len(d)
+    best = min(itertools.permutations(range(1, n)),
+               key=lambda p: sum(d[a, b] for a, b in zip((0, *p), (*p, 0), strict=True)))
+    return sum(d[a, b] for a, b in zip((0, *best), (*best, 0), strict=True))
+
+
+def test_square_tour_goes_round_not_across():
+    # depot at a corner of a 100 × 100 square: the best tour is the perimeter, 400
+    d = euclid([(0, 0), (100, 0), (100, 100), (0, 100)])
+    result = solver.solve(d, d, seconds=0.3)
+    assert result.feasible and result.dropped == []
+    order = [v.stop for v in result.routes[0].visits]
+    assert order in ([0, 1, 2], [2, 1, 0])
+    assert result.routes[0].duration_s == 400
+
+
+def test_tsp_matches_brute_force_on_eight_points():
+    rng = np.random.default_rng(7)
+    d = euclid(rng.uniform(0, 1000, (8, 2)))
+    result = solver.solve(d, d, seconds=0.5, objective="distance")
+    assert result.routes[0].distance_m == brute_force(d)
+    assert len(result.routes[0].visits) == 7
+
+
+def test_two_opt_untangles_a_crossing():
+    d = euclid([(0, 0), (100, 0), (100, 100), (0, 100)]).astype(float)
+    assert tour.route_cost([0, 2, 1, 3], d) > 400
+    assert tour.route_cost(tour.local_search([0, 2, 1, 3], d), d) == 400
+
+
+def test_far_low_priority_stop_is_dropped_when_hours_are_short():
+    # 3 stops near the depot (10 min away) and one far, low priority stop (2 h away)
+    minutes = [[0, 10, 10, 10, 120], [10, 0, 5, 5, 120], [10, 5, 0, 5, 120], [10, 5, 5, 0, 120],
+               [120, 120, 120, 120, 0]]
+    d = np.array(minutes) * 60
+    result = solver.solve(d, d, service_s=[900] * 4, priority=[10, 10, 10, 1], teams=1, max_duration_s=3 * 3600,
+                          seconds=0.5)
+    assert result.feasible
+    assert result.dropped == [3]
+    assert result.collected == 30
+    assert result.routes[0].duration_s <= 3 * 3600
+
+
+def test_required_stop_is_always_visited():
+    minutes = [[0, 10, 10, 10, 100], [10, 0, 5, 5, 100], [10, 5, 0, 5, 100], [10, 5, 5, 0, 100],
+               [100, 100, 100, 100, 0]]
+    d = np.array(minutes) * 60
+    result = solver.solve(d, d, service_s=[900] * 4, priority=[10, 10, 10, 1], required=[False, False, False, True],
+                          teams=1, max_duration_s=4 * 3600, seconds=0.5)
+    assert result.feasible
+    assert 3 not in result.dropped
+    assert result.routes[0].duration_s <= 4 * 3600
+
+
+def test_teams_split_two_clusters():
+    # two clusters east and west of the depot, each a full day for one team
+    pts = [(0, 0)] + [(x, 0) for x in (-5000, -5100, -5200)] + [(x, 0) for x in (5000, 5100, 5200)]
+    d = euclid(pts)
+    result = solver.solve(d, d, service_s=[3600] * 6, priority=[10] * 6, teams=2, max_duration_s=4 * 3600 + 11000,
+                          seconds=0.5)
+    assert result.feasible and result.dropped == []
+    sides = [{np.sign(pts[v.stop + 1][0]) for v in r.visits} for r in result.routes]
+    assert sorted(map(sorted, sides)) == [[-1.0], [1.0]]
+
+
+def test_arrival_times_add_travel_and_service():
+    d = euclid([(0, 0), (100, 0), (200, 0)])
+    result = solver.solve(d, d, service_s=[60, 60], teams=1, max_duration_s=10_000, seconds=0.2)
+    visits = result.routes[0].visits
+    assert [(v.arrival_s, v.departure_s) for v in visits] in ([(100, 160), (260, 320)], [(200, 260), (360, 420)])
+    assert result.routes[0].duration_s == 400 + 120
+
+
+def test_straight_matrix_uses_detour_and_speed(settings):
+    m = straight_matrix([(121.40, 31.10), (121.41, 31.10)], speed_kmh=36, detour=1.5)
+    metres = haversine_m([121.40, 121.41], [31.10, 31.10])[0, 1]
+    assert 950 < metres < 955  # 0.01° of longitude at 31.1°N
+    assert m.distances[0, 1] == round(metres * 1.5)
+    assert m.durations[0, 1] == round(metres * 1.5 / 10)
+    assert m.source == "haversine"
