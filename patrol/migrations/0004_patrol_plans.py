@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('geo', '0001_initial'),
-        ('patrol', '0002_history_append_only_and_categories'),
+        ('patrol', '0003_issue_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
