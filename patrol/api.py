@@ -1,11 +1,13 @@
 """Problems API: thin views over patrol.services and the issue querysets."""
 import json
 
-from django.http import FileResponse, Http404
+from django.core.paginator import InvalidPage
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -13,7 +15,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .filters import IssueFilter
-from .geojson import feature, feature_rows
+from .geojson import feature, feature_rows, features_json
 from .models import Category, Issue, Photo, ReinspectionSample
 from .querysets import light_of
 from .serializers import (
@@ -50,14 +52,18 @@ class FeaturePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 10000
 
-    def get_paginated_response(self, data):
-        return Response({
-            "type": "FeatureCollection",
-            "count": self.page.paginator.count,
-            "next": self.get_next_link(),
-            "previous": self.get_previous_link(),
-            "features": data,
-        })
+    def feature_collection(self, rows, request):
+        """The page of a `feature_rows` queryset as a FeatureCollection built in PostGIS (see patrol.geojson)."""
+        self.request = request
+        paginator = self.django_paginator_class(rows, self.get_page_size(request))
+        try:
+            self.page = paginator.page(self.get_page_number(request, paginator))  # lazy: a sliced queryset
+        except InvalidPage as exc:
+            raise NotFound(f"页码无效：{exc}") from None
+        head = json.dumps({"type": "FeatureCollection", "count": paginator.count, "next": self.get_next_link(),
+                           "previous": self.get_previous_link()})
+        return HttpResponse(head[:-1] + ', "features": ' + features_json(self.page.object_list) + "}",
+                            content_type="application/json")
 
 
 class CategoryList(generics.ListAPIView):
@@ -107,9 +113,7 @@ class IssueList(APIView):
         filterset = IssueFilter(request.query_params, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
-        paginator = self.pagination_class()
-        rows = paginator.paginate_queryset(feature_rows(filterset.qs, timezone.localdate()), request, view=self)
-        return paginator.get_paginated_response([feature(r) for r in rows])
+        return self.pagination_class().feature_collection(feature_rows(filterset.qs, timezone.localdate()), request)
 
     @extend_schema(request=ReportFeature, responses={201: FeatureSchema, 200: FeatureSchema, 400: ErrorSchema,
                                                      403: ErrorSchema, 409: ErrorSchema})
@@ -201,9 +205,7 @@ class IssueWatchList(APIView):
             from django.conf import settings
 
             qs = qs.long_unresolved(days=settings.PATROL["LONG_UNRESOLVED_DAYS"]).order_by("reported_at", "id")
-        paginator = FeaturePagination()
-        rows = paginator.paginate_queryset(feature_rows(qs, timezone.localdate()), request, view=self)
-        return paginator.get_paginated_response([feature(r) for r in rows])
+        return FeaturePagination().feature_collection(feature_rows(qs, timezone.localdate()), request)
 
 
 class ReinspectionList(generics.ListAPIView):

@@ -138,3 +138,17 @@ def test_admin_map_widget_is_offline(geography, client):
     assert page.status_code == 200
     html = page.content.decode()
     assert "/static/vendor/ol/ol.js" in html and "cdn.jsdelivr" not in html
+
+
+def test_list_page_built_in_postgis_matches_the_python_feature(setup, login):
+    _, district, issues = setup
+    api = login(district)
+    listed = {f["id"]: f for f in api.get("/api/issues/").json()["features"]}
+    for issue in issues:
+        single = api.get(f"/api/issues/{issue.pk}/").json()
+        expected = {k: v for k, v in single["properties"].items() if k in listed[issue.pk]["properties"]}
+        assert listed[issue.pk]["properties"] == expected
+        assert listed[issue.pk]["geometry"] == single["geometry"]
+    order = [f["id"] for f in api.get("/api/issues/").json()["features"]]
+    assert order == sorted(order, reverse=True)  # newest first, as reported
+    assert api.get("/api/issues/", {"page": 99}).status_code == 404
