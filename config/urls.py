@@ -15,5 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/", include("geo.urls")),
     path("api/", include("patrol.urls")),
+    path("api/", include("patrol.assessment_urls")),
     path("", include("patrol.pages")),
+    path("", include("patrol.assessment_pages")),
 ]

@@ -228,3 +228,21 @@ def map_parts(m, layer_control=True):
         "script": figure.script.render(),
         "map_name": m.get_name(),
     }
+
+
+# Score bands for assessment choropleths (月度考核得分), best to worst.
+SCORE_BANDS = [(95, "#1a9641", "95 分及以上"), (90, "#a6d96a", "90–95 分"), (80, "#f5b800", "80–90 分"),
+               (70, "#fdae61", "70–80 分"), (None, "#d7191c", "70 分以下")]
+
+
+def score_color(value):
+    if value is None:
+        return "#cccccc"
+    for floor, color, _ in SCORE_BANDS:
+        if floor is None or value >= floor:
+            return color
+    return "#cccccc"
+
+
+def score_legend(m, title="月度得分"):
+    add_legend(m, title, [(color, label, str(i), None) for i, (_, color, label) in enumerate(SCORE_BANDS)])
