@@ -112,7 +112,7 @@ def _quote(name):
 class ImportView(APIView):
     """POST multipart `file` (.xlsx or .csv): bulk report problems; returns created/existing counts and bad rows.
 
-    With ?format=xlsx (or Accept: xlsx) the bad rows come back as a spreadsheet to fix and upload again.
+    With ?errors=xlsx the bad rows come back as a spreadsheet to fix and upload again.
     """
 
     parser_classes = [MultiPartParser, FormParser]
@@ -126,7 +126,7 @@ class ImportView(APIView):
         if upload is None:
             raise BadInput("请上传文件（字段 file）", field="file")
         result = imports.import_file(request.user, upload.read(), upload.name)
-        if request.query_params.get("format") == "xlsx":
+        if request.query_params.get("errors") == "xlsx":
             response = HttpResponse(imports.errors_workbook(result), content_type=XLSX)
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote('导入错误行.xlsx')}"
             return response

@@ -8,6 +8,7 @@ import io
 import re
 from collections import defaultdict
 
+from django.db.models import Q
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -50,7 +51,8 @@ def ledger_rows(user, village=None, town=None, month=None, base_url="/"):
     photos = defaultdict(list)
     photo_qs = Photo.objects.filter(issue_id__in=ids).order_by("issue_id", "uploaded_at", "id")
     if moment:
-        photo_qs = photo_qs.filter(uploaded_at__lte=moment)
+        # a photo counts from its upload, or from the submission it went with when that is recorded earlier
+        photo_qs = photo_qs.filter(Q(uploaded_at__lte=moment) | Q(submitted_with__at__lte=moment))
     root = base_url.rstrip("/")
     for issue_id, pk in photo_qs.values_list("issue_id", "pk"):
         photos[issue_id].append(f"{root}/api/photos/{pk}/image")
