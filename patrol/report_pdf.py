@@ -32,6 +32,11 @@ FONT_CANDIDATES = [
 ]
 
 
+def _font_path():
+    configured = os.environ.get("PDF_FONT") or getattr(settings, "PDF_FONT", "")
+    return next((p for p in [configured, *FONT_CANDIDATES] if p and os.path.exists(p)), None)
+
+
 @lru_cache(maxsize=1)
 def cjk_font():
     """The name of a registered font that can write Chinese."""
@@ -77,6 +82,14 @@ def light_map_png(village_lights, villages, width_px=1400, dpi=200):
         ax.autoscale_view()
         mid = (min(ys) + max(ys)) / 2
         ax.set_aspect(1 / math.cos(math.radians(mid)))
+        font = _font_path()
+        if font and len(villages) <= 300:
+            from matplotlib.font_manager import FontProperties
+
+            props = FontProperties(fname=font, size=6 if len(villages) > 60 else 8)
+            for v in villages:
+                p = v.boundary.point_on_surface
+                ax.annotate(v.name, (p.x, p.y), ha="center", va="center", fontproperties=props, color="#111111")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     plt.close(fig)
@@ -105,7 +118,8 @@ def monthly_report_pdf(month, area_code=None, town=None):
     }
     story = [
         Paragraph(f"农村人居环境整治月度考核通报（{month:%Y年%m月}）", styles["title"]),
-        Paragraph(f"范围：{scope_name}（{scope_code or '全部'}）　口径：{month:%Y-%m} 月末时点，据处置记录重建", styles["p"]),
+        Paragraph(f"范围：{scope_name}（{scope_code or '全部'}）　口径：{month:%Y-%m} 月末时点，据处置记录重建",
+                  styles["p"]),
         Spacer(1, 3 * mm),
     ]
     villages = list(Village.objects.filter(code__in=codes))
