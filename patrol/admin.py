@@ -3,7 +3,7 @@ from django.contrib.gis.admin import GISModelAdmin
 
 from geo.widgets import OfflineMapWidget
 
-from .models import Category, Issue, IssueEvent, Photo, ReinspectionSample
+from .models import Category, Issue, IssueEvent, Photo, ReinspectionSample, WeeklyTarget
 
 
 @admin.register(Category)
@@ -67,3 +67,17 @@ class PhotoAdmin(admin.ModelAdmin):
 class ReinspectionSampleAdmin(admin.ModelAdmin):
     list_display = ("id", "month", "issue", "village", "result", "recorded_at")
     list_filter = ("month", "result")
+
+
+@admin.register(WeeklyTarget)
+class WeeklyTargetAdmin(admin.ModelAdmin):
+    list_display = ("id", "village", "category", "per_week", "starts_on", "ends_on", "note")
+    list_filter = ("category",)
+    search_fields = ("village__name", "village__code")
+    raw_id_fields = ("village",)
+    exclude = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        if not obj.created_by_id:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -2,6 +2,7 @@
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -131,3 +132,51 @@ class ImportView(APIView):
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote('导入错误行.xlsx')}"
             return response
         return Response(result.as_json(), status=201 if result.created else 200)
+
+
+class TargetRequest(serializers.Serializer):
+    village = serializers.CharField()
+    category = serializers.CharField()
+    per_week = serializers.IntegerField(min_value=1, max_value=1000)
+    starts_on = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TargetList(APIView):
+    """GET ?village=CODE: weekly targets and their progress (last 4 weeks); POST: set a target (town or
+    district staff, in their area)."""
+
+    @extend_schema(parameters=[OpenApiParameter("village", OpenApiTypes.STR),
+                               OpenApiParameter("weeks", OpenApiTypes.INT)])
+    def get(self, request):
+        village = checked_village(request.user, request.query_params.get("village") or "")
+        try:
+            weeks = max(1, min(52, int(request.query_params.get("weeks") or 4)))
+        except ValueError:
+            raise BadInput("weeks 应为整数", field="weeks") from None
+        return Response({"village": village.code, "targets": assessment.target_progress([village.code], weeks=weeks)})
+
+    @extend_schema(request=TargetRequest)
+    def post(self, request):
+        from django.utils import timezone
+
+        from . import services
+        from .models import Category, WeeklyTarget
+
+        if not services.may(request.user, "assign"):
+            raise Forbidden("只有街镇或区级人员可以设置每周目标")
+        body = TargetRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        village = checked_village(request.user, data["village"])
+        category = services._category(data["category"])
+        starts_on = data.get("starts_on") or timezone.localdate()
+        if data.get("ends_on") and data["ends_on"] < starts_on:
+            raise BadInput("结束日期不能早于开始日期", field="ends_on")
+        target = WeeklyTarget.objects.create(
+            village=village, category=Category.objects.get(pk=category.pk), per_week=data["per_week"],
+            starts_on=starts_on, ends_on=data.get("ends_on"), note=data["note"], created_by=request.user)
+        progress = assessment.target_progress([village.code])
+        return Response(next(t for t in progress if t["target"] == target.pk) if starts_on <= timezone.localdate()
+                        else {"target": target.pk}, status=201)

@@ -189,3 +189,15 @@ def test_pages_render_and_other_areas_dossier_is_404(people, client):
     dossier = client.get(f"/villages/{V1}/")
     assert dossier.status_code == 200 and "一村一档" in dossier.content.decode()
     assert client.get(f"/villages/{V3}/").status_code == 404
+
+
+def test_targets_api(people, login):
+    town = login(people["town"])
+    made = town.post("/api/targets/", {"village": V1, "category": "残垣断壁", "per_week": 5}, format="json")
+    assert made.status_code == 201 and made.json()["per_week"] == 5 and made.json()["category"] == "ruined_wall"
+    assert town.post("/api/targets/", {"village": V3, "category": "shack", "per_week": 1},
+                     format="json").status_code == 404
+    assert login(people["inspector"]).post("/api/targets/", {"village": V1, "category": "shack", "per_week": 1},
+                                           format="json").status_code == 403
+    body = town.get("/api/targets/", {"village": V1}).json()
+    assert body["targets"][0]["weeks"][-1]["current"] is True
