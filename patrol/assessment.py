@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from geo.models import Village
 
-from .history import _scope_sql, area_lights, month_bounds, month_end, parse_month, states_at_month_end
+from .history import _scope_sql, month_bounds, month_end, parse_month
 
 SOURCES = ("district_patrol", "town_self_check", "third_party", "reinspection", "public_report")
 
@@ -105,6 +105,123 @@ def badly_rectified_third_party(month, area_code=None):
         return {row[0] for row in cur.fetchall()}
 
 
+# --- the same metrics, aggregated in the database (the fast path used by assess) -------------------
+#
+# An issue with no event after the month's end stands at the month's end exactly as its row stands today (the
+# row is only ever changed by patrol.services, together with an event), so only issues touched after the month
+# are rebuilt from their events — with the very DISTINCT ON picks of patrol.history. The result equals
+# village_metrics(states_at_month_end(...)) (tests/test_assessment.py checks both on hand-made histories) while
+# reading a million problems in seconds instead of streaming them all to Python.
+
+MONTH_SQL = """
+WITH changed AS (
+    SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+    WHERE e.at > %(moment)s AND {scope}
+),
+ev AS (
+    SELECT e.issue_id, e.action, e.to_status, e.at, e.id, e.data
+    FROM patrol_issueevent e JOIN changed c ON c.issue_id = e.issue_id WHERE e.at <= %(moment)s
+),
+st AS (SELECT DISTINCT ON (issue_id) issue_id, to_status, at FROM ev ORDER BY issue_id, at DESC, id DESC),
+dl AS (
+    SELECT DISTINCT ON (issue_id) issue_id, (data->>'deadline')::date AS deadline
+    FROM ev WHERE data ? 'deadline' ORDER BY issue_id, at DESC, id DESC
+),
+sv AS (
+    SELECT DISTINCT ON (issue_id) issue_id, action = 'supervise' AS red
+    FROM ev WHERE action IN ('supervise', 'release', 'verify') ORDER BY issue_id, at DESC, id DESC
+),
+bad AS (
+    SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+    WHERE i.source = 'third_party' AND i.reported_at >= %(year_start)s AND e.at <= %(moment)s
+      AND e.action IN ('reject', 'reopen') AND {scope}
+),
+states AS (
+    SELECT i.id, i.village_id, i.source, i.reported_at, i.status, i.deadline, i.red_supervision AS red,
+           i.closed_at
+    FROM patrol_issue i
+    WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM changed c WHERE c.issue_id = i.id)
+    UNION ALL
+    SELECT i.id, i.village_id, i.source, i.reported_at, st.to_status, dl.deadline, COALESCE(sv.red, FALSE),
+           CASE WHEN st.to_status = 'closed' THEN st.at END
+    FROM st JOIN patrol_issue i ON i.id = st.issue_id
+    LEFT JOIN dl ON dl.issue_id = st.issue_id LEFT JOIN sv ON sv.issue_id = st.issue_id
+),
+s AS (
+    SELECT *, status = 'closed' AND closed_at >= %(start)s AND closed_at < %(end)s AS closed_now,
+           status <> 'closed' AS open, status <> 'closed' AND (red OR COALESCE(deadline < %(day)s, FALSE)) AS is_red
+    FROM states
+)
+SELECT village_id,
+       count(*) FILTER (WHERE closed_now),
+       count(*) FILTER (WHERE closed_now AND (deadline IS NULL OR (closed_at AT TIME ZONE %(tz)s)::date <= deadline)),
+       COALESCE(sum(extract(epoch FROM closed_at - reported_at)) FILTER (WHERE closed_now), 0) / 86400.0,
+       count(*) FILTER (WHERE open),
+       count(*) FILTER (WHERE open AND deadline < %(day)s),
+       count(*) FILTER (WHERE open AND red),
+       count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s),
+       count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s
+                        AND (open OR id IN (SELECT issue_id FROM bad))),
+       count(*) FILTER (WHERE is_red),
+       count(*) FILTER (WHERE open AND NOT is_red),
+       count(*) FILTER (WHERE NOT open)
+FROM s GROUP BY village_id
+"""
+
+FOUND_SQL = """
+SELECT i.village_id, i.source, i.category_id, count(*), count(i.rebound_of_id)
+FROM patrol_issue i WHERE i.reported_at >= %(start)s AND i.reported_at < %(end)s AND {scope}
+GROUP BY 1, 2, 3
+"""
+
+
+def month_metrics(month, area_code=None):
+    """{village: metrics} for a month, aggregated in the database (see MONTH_SQL); lights included."""
+    start, end = month_bounds(month)
+    moment, day = month_end(month)
+    year_start, _ = month_bounds(parse_month(month).replace(month=1))
+    scope, params = _scope_sql(area_code)
+    scope = scope.replace("%s", "%(area)s")
+    args = {"moment": moment, "day": day, "start": start, "end": end, "year_start": year_start,
+            "tz": timezone.get_current_timezone_name(), "area": params[0] if params else None}
+    out = defaultdict(empty_metrics)
+    days = {}
+    with connection.cursor() as cur:
+        cur.execute(MONTH_SQL.format(scope=scope), args)
+        for (village, closed, on_time, day_sum, n_open, overdue, red, tp, tp_bad, lr, ly, lg) in cur.fetchall():
+            m = out[village]
+            m.update(closed=closed, closed_on_time=on_time, open=n_open, overdue=overdue, red=red,
+                     third_party_year=tp, third_party_unrectified=tp_bad,
+                     lights={"red": lr, "yellow": ly, "green": lg})
+            days[village] = float(day_sum)
+        cur.execute(FOUND_SQL.format(scope=scope), args)
+        for village, source, category, n, rebounds in cur.fetchall():
+            m = out[village]
+            m["found"] += n
+            m["found_by_source"][source] = m["found_by_source"].get(source, 0) + n
+            m["found_by_category"][category] = m["found_by_category"].get(category, 0) + n
+            m["rebounds_reported"] += rebounds
+    _finish(out, month_event_counts(month, area_code), days)
+    return out
+
+
+def _finish(out, events, days):
+    for village, counts in events.items():
+        m = out[village]
+        m["submissions"] = counts.get("submit", 0)
+        m["rejections"] = counts.get("reject", 0)
+        m["supervised_in_month"] = counts.get("supervise", 0)
+        m["reinspect_held"] = counts.get("reinspect_held", 0)
+        m["reinspect_came_back"] = counts.get("reinspect_came_back", 0)
+    for village, m in out.items():
+        m["rebounds"] = m["rebounds_reported"] + m["reinspect_came_back"]
+        m["closure_rate"] = _rate(m["closed"], m["closed"] + m["open"])
+        m["on_time_rate"] = _rate(m["closed_on_time"], m["closed"])
+        m["rework_rate"] = _rate(m["rejections"], m["submissions"])
+        m["rebound_rate"] = _rate(m["rebounds"], m["found"] + m["reinspect_held"] + m["reinspect_came_back"])
+        m["mean_days_to_close"] = round(days.get(village, 0) / m["closed"], 1) if m["closed"] else None
+
+
 # --- pure functions ------------------------------------------------------------------------------
 
 
@@ -156,20 +273,7 @@ def village_metrics(states, events, month, bad_third_party=frozenset()):
             m["third_party_year"] += 1
             if s.status != "closed" or s.id in bad_third_party:
                 m["third_party_unrectified"] += 1
-    for village, counts in events.items():
-        m = out[village]
-        m["submissions"] = counts.get("submit", 0)
-        m["rejections"] = counts.get("reject", 0)
-        m["supervised_in_month"] = counts.get("supervise", 0)
-        m["reinspect_held"] = counts.get("reinspect_held", 0)
-        m["reinspect_came_back"] = counts.get("reinspect_came_back", 0)
-    for village, m in out.items():
-        m["rebounds"] = m["rebounds_reported"] + m["reinspect_came_back"]
-        m["closure_rate"] = _rate(m["closed"], m["closed"] + m["open"])
-        m["on_time_rate"] = _rate(m["closed_on_time"], m["closed"])
-        m["rework_rate"] = _rate(m["rejections"], m["submissions"])
-        m["rebound_rate"] = _rate(m["rebounds"], m["found"] + m["reinspect_held"] + m["reinspect_came_back"])
-        m["mean_days_to_close"] = round(days[village] / m["closed"], 1) if m["closed"] else None
+    _finish(out, events, days)
     return out
 
 
@@ -285,16 +389,14 @@ def _villages(scope):
 
 
 def _scores(month, scope, villages):
-    states = states_at_month_end(month, scope)
-    events = month_event_counts(month, scope)
-    bad = badly_rectified_third_party(month, scope)
-    metrics = village_metrics(states, events, month, bad)
-    lights = area_lights(states, key=lambda s: s.village_id)
+    metrics = month_metrics(month, scope)
     out = {}
     for code in villages:
         m = metrics.get(code) or empty_metrics()
         total, parts = score(m)
-        out[code] = (total, parts, m, lights.get(code, {}).get("light", "green"))
+        lights = m["lights"]
+        light = "red" if lights["red"] else "yellow" if lights["yellow"] else "green"
+        out[code] = (total, parts, m, light)
     return out
 
 

@@ -14,6 +14,7 @@ from patrol.assessment import (
     target_progress,
     third_party_adjustment,
 )
+from patrol.history import states_at_month_end
 from patrol.models import WeeklyTarget
 from patrol.services import add_photo, transition_issue
 from tests.factories import TOWN_A, TOWN_B, make_issue, make_user, tiny_jpeg
@@ -85,6 +86,19 @@ def test_metrics_and_score_from_a_hand_made_history(people):
     april = row(assess("2026-04", "310112"), V1)
     assert (april["metrics"]["closed"], april["metrics"]["on_time_rate"], april["light"]) == (1, 0.0, "green")
     assert april["score"] == 90.0  # 100 − 10 × (1 − 0)
+    _same_as_reference("2026-03")
+    _same_as_reference("2026-04")
+
+
+def _same_as_reference(month, area="310112"):
+    """The database fast path equals the pure reference over patrol.history's month-end states."""
+    reference = assessment.village_metrics(
+        states_at_month_end(month, area), assessment.month_event_counts(month, area),
+        assessment.parse_month(month), assessment.badly_rectified_third_party(month, area))
+    fast = assessment.month_metrics(month, area)
+    for code in set(fast) | set(reference):
+        a, b = fast.get(code, assessment.empty_metrics()), reference.get(code, assessment.empty_metrics())
+        assert {k: (a[k], b[k]) for k in a if a[k] != b[k]} == {}, code
 
 
 def test_rebounds_and_reinspections_count(people):
@@ -99,6 +113,8 @@ def test_rebounds_and_reinspections_count(people):
     assert new.rebound_of_id == old.pk
     m = row(assess("2026-02", "310112"), V2)["metrics"]
     assert (m["found"], m["rebounds_reported"], m["rebounds"], m["rebound_rate"]) == (1, 1, 1, 1.0)
+    _same_as_reference("2026-01")
+    _same_as_reference("2026-02")
 
 
 def test_ranks_share_places_and_flags_follow_the_seeds(people, small_cuts):
@@ -126,6 +142,8 @@ def test_ranks_share_places_and_flags_follow_the_seeds(people, small_cuts):
     assert [r["code"] for r in result.black_list] == [V3]
     assert [v["code"] for v in bottom_villages("310112", 2, month="2026-03")] == [V3, V1, V2]
     assert [v["code"] for v in bottom_villages(TOWN_B, 5, month="2026-03")] == [V3]
+    _same_as_reference("2026-02")
+    _same_as_reference("2026-03")
 
 
 def test_pure_rank_and_cut_rules():
@@ -147,6 +165,7 @@ def test_third_party_year_to_date(people):
     r = row(assess("2026-02", "310112"), V4)
     assert r["metrics"]["third_party_year"] == 1 and r["metrics"]["third_party_unrectified"] == 1
     assert r["third_party_adjustment"] == 0.2  # 0.1 × 7 − 0.5
+    _same_as_reference("2026-02")
     assert issue.pk
 
 
