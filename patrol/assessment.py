@@ -388,8 +388,43 @@ def _villages(scope):
     return {v.code: {"code": v.code, "name": v.name, "town": v.town_id, "town_name": v.town.name} for v in qs}
 
 
-def _scores(month, scope, villages):
+def history_fingerprint(moment):
+    """Count and highest id of the events up to a moment: changes only when history up to it grows."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*), COALESCE(max(id), 0) FROM patrol_issueevent WHERE at <= %s", [moment])
+        n, top = cur.fetchone()
+    return f"{n}:{top}"
+
+
+def cached_month_metrics(month, scope=None):
+    """month_metrics, kept for months that have ended and recomputed when their history grew (see
+    MonthlyMetricsCache). A month still running is always computed afresh."""
+    from django.db import IntegrityError, transaction
+
+    from .models import MonthlyMetricsCache
+
+    month = parse_month(month)
+    moment, _ = month_end(month)
+    if moment >= timezone.now():
+        return month_metrics(month, scope)
+    fingerprint = history_fingerprint(moment)
+    hit = MonthlyMetricsCache.objects.filter(month=month, scope=scope or "", fingerprint=fingerprint).first()
+    if hit is not None:
+        out = defaultdict(empty_metrics)
+        out.update(hit.metrics)
+        return out
     metrics = month_metrics(month, scope)
+    try:
+        with transaction.atomic():
+            MonthlyMetricsCache.objects.update_or_create(
+                month=month, scope=scope or "", defaults={"fingerprint": fingerprint, "metrics": dict(metrics)})
+    except IntegrityError:  # computed at the same time by another request: theirs is as good
+        pass
+    return metrics
+
+
+def _scores(month, scope, villages):
+    metrics = cached_month_metrics(month, scope)
     out = {}
     for code in villages:
         m = metrics.get(code) or empty_metrics()

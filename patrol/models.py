@@ -209,3 +209,21 @@ class WeeklyTarget(models.Model):
 
     def __str__(self):
         return f"{self.village_id} {self.category_id} ≥{self.per_week}/周"
+
+
+class MonthlyMetricsCache(models.Model):
+    """The per-village metrics of a month that has ended, as computed from the history (a cache only).
+
+    History is append-only, so a past month's metrics can only change when an event dated in or before that month
+    is added later (a back-dated import): `fingerprint` (count and highest id of the events up to the month's end)
+    then differs and the month is computed again from the history.
+    """
+
+    month = models.DateField()
+    scope = models.CharField(max_length=15, blank=True, help_text="区代码；空为全部")
+    fingerprint = models.CharField(max_length=60)
+    metrics = models.JSONField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "scope"], name="monthly_metrics_once")]

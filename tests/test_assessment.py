@@ -220,3 +220,19 @@ def test_targets_api(people, login):
                                            format="json").status_code == 403
     body = town.get("/api/targets/", {"village": V1}).json()
     assert body["targets"][0]["weeks"][-1]["current"] is True
+
+
+def test_ended_months_are_cached_until_their_history_grows(people):
+    from patrol.models import MonthlyMetricsCache
+
+    make_issue(people["inspector"], V1, reported_at=at(2026, 3, 2))
+    assert row(assess("2026-03", "310112"), V1)["metrics"]["found"] == 1
+    assert MonthlyMetricsCache.objects.filter(month=date(2026, 3, 1), scope="310112").count() == 1
+    # A back-dated report (an import with a March date) grows March's history: March is computed again.
+    make_issue(people["inspector"], V1, grid=2, reported_at=at(2026, 3, 20))
+    assert row(assess("2026-03", "310112"), V1)["metrics"]["found"] == 2
+    # Events after March leave its cache as it is.
+    cached = MonthlyMetricsCache.objects.get(month=date(2026, 3, 1), scope="310112")
+    make_issue(people["inspector"], V2, reported_at=at(2026, 4, 2))
+    assert row(assess("2026-03", "310112"), V1)["metrics"]["found"] == 2
+    assert MonthlyMetricsCache.objects.get(pk=cached.pk).fingerprint == cached.fingerprint
