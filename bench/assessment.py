@@ -150,43 +150,47 @@ def _timed(fn, *args, **kwargs):
 
 
 def run(report):
+    from django.db.models import Count
     from django.utils import timezone
 
-    from geo.models import Village
     from patrol import assessment, ledger
-    from patrol.models import Issue
+    from patrol.models import Issue, IssueEvent, MonthlyMetricsCache
 
     try:
         from bench.data import ensure_issues as shared_loader
     except ImportError:
         shared_loader = None
-    villages = Village.objects.count()
     if shared_loader is not None:
         shared_loader(N_ISSUES)
     else:
         ensure_issues(N_ISSUES)
     issues = Issue.objects.count()
-    from patrol.models import IssueEvent
-
     events = IssueEvent.objects.count()
     month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
-    assessment.assess(month, None)  # warm the cache of the database once (first touch of the pages)
+
+    MonthlyMetricsCache.objects.all().delete()
     seconds, result = _timed(assessment.assess, month, None)
     flagged = sum(1 for r in result.rows if r["flags"])
-    report("assessment", f"month {month:%Y-%m}: {len(result.rows):,} villages, {issues:,} problems", seconds, "s",
-           f"target ≤ 10 s; {events:,} events, two month-ends rebuilt; {flagged:,} villages flagged; "
-           f"{villages:,} villages in db")
+    report("assessment", f"month {month:%Y-%m}, cold: {len(result.rows):,} villages, {issues:,} problems", seconds,
+           "s", f"target ≤ 10 s; {events:,} events; this and last month rebuilt from history; "
+                f"{flagged:,} villages flagged")
+    MonthlyMetricsCache.objects.filter(month=month).delete()
+    seconds, _ = _timed(assessment.assess, month, None)
+    report("assessment", f"month {month:%Y-%m}, last month's metrics cached", seconds, "s",
+           "target ≤ 10 s; the usual case: last month was assessed before")
+    seconds, _ = _timed(assessment.assess, month, None)
+    report("assessment", f"month {month:%Y-%m}, both months cached (fingerprint checked)", seconds, "s",
+           "a repeat view of an ended month")
     seconds, bottom = _timed(assessment.bottom_villages, "", 10, month)
-    report("assessment", "bottom_villages(all, 10)", seconds, "s", f"{len(bottom)} villages (ties included)")
+    report("assessment", "bottom_villages(all, 10), cached", seconds, "s", f"{len(bottom)} villages (ties included)")
 
     user = bench_user()
-    town = Issue.objects.values("town_id").order_by("town_id").first()["town_id"]
-    rows = Issue.objects.filter(town_id=town).count()
+    town, rows = (Issue.objects.values_list("town_id").annotate(n=Count("id")).order_by("-n", "town_id").first())
     seconds, (content, _) = _timed(ledger.build_ledger, user, town=town, base_url="http://bench/")
-    report("assessment", f"town ledger xlsx ({rows:,} rows, one sheet per village)", seconds, "s",
+    report("assessment", f"town ledger xlsx, {rows:,} rows, one sheet per village", seconds, "s",
            f"target ≤ 5 s for {LEDGER_ROWS:,} rows; {len(content) / 1e6:.1f} MB")
     seconds, (content, _) = _timed(ledger.build_ledger, user, town=town, month=month, base_url="http://bench/")
-    report("assessment", "town ledger xlsx as of a month end (history rebuilt)", seconds, "s",
+    report("assessment", "town ledger xlsx as of a month end (states rebuilt)", seconds, "s",
            f"{len(content) / 1e6:.1f} MB")
 
 

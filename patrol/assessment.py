@@ -382,10 +382,12 @@ class Assessment:
 
 
 def _villages(scope):
-    qs = Village.objects.select_related("town").order_by("code")
+    qs = Village.objects.order_by("code")
     if scope:
         qs = qs.filter(code__startswith=scope)
-    return {v.code: {"code": v.code, "name": v.name, "town": v.town_id, "town_name": v.town.name} for v in qs}
+    rows = qs.values_list("code", "name", "town_id", "town__name")  # never the boundaries
+    return {code: {"code": code, "name": name, "town": town, "town_name": town_name}
+            for code, name, town, town_name in rows}
 
 
 def history_fingerprint(moment):
@@ -425,10 +427,11 @@ def cached_month_metrics(month, scope=None):
 
 def _scores(month, scope, villages):
     metrics = cached_month_metrics(month, scope)
+    c = conf()
     out = {}
     for code in villages:
         m = metrics.get(code) or empty_metrics()
-        total, parts = score(m)
+        total, parts = score(m, c)
         lights = m["lights"]
         light = "red" if lights["red"] else "yellow" if lights["yellow"] else "green"
         out[code] = (total, parts, m, light)
@@ -451,9 +454,30 @@ def assess(month, area_code=None, town=None):
     month = parse_month(month)
     scope = area_code[:6] if area_code else None
     villages = _villages(scope)
-    now = _scores(month, scope, villages)
-    prev = _scores(previous_month(month), scope, villages)
+    now, prev = _both(lambda: _scores(month, scope, villages),
+                      lambda: _scores(previous_month(month), scope, villages))
     return _assessed(month, now, prev, villages, area_code, town)
+
+
+def _both(first, second):
+    """Run two database-bound computations side by side on two connections (each query runs on its own core),
+    unless inside a transaction, whose uncommitted rows another connection would not see."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.in_atomic_block:
+        return first(), second()
+
+    def in_thread(fn):
+        try:
+            return fn()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(in_thread, second)
+        return first(), later.result()
 
 
 def village_series(code, months):
