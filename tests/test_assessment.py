@@ -236,3 +236,12 @@ def test_ended_months_are_cached_until_their_history_grows(people):
     make_issue(people["inspector"], V2, reported_at=at(2026, 4, 2))
     assert row(assess("2026-03", "310112"), V1)["metrics"]["found"] == 2
     assert MonthlyMetricsCache.objects.get(pk=cached.pk).fingerprint == cached.fingerprint
+
+
+def test_assess_month_command(people, capsys):
+    from django.core.management import call_command
+
+    make_issue(people["inspector"], V1, reported_at=at(2026, 3, 2))
+    call_command("assess_month", "--month", "2026-03", "--area", "310112")
+    out = capsys.readouterr().out
+    assert "2026-03 考核：4 个行政村" in out and "黑榜：甲村（99.0）" in out
