@@ -93,7 +93,10 @@ def assessment_page(request):
 def village_dossier(request, code):
     village = checked_village(request.user, code)
     today = timezone.localdate()
-    year = int(request.GET.get("year") or today.year)
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = 0
     if not 2000 <= year <= today.year:
         raise BadInput("年份无效", field="year")
     last = 12 if year < today.year else today.month

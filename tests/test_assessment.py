@@ -208,6 +208,8 @@ def test_pages_render_and_other_areas_dossier_is_404(people, client):
     dossier = client.get(f"/villages/{V1}/")
     assert dossier.status_code == 200 and "一村一档" in dossier.content.decode()
     assert client.get(f"/villages/{V3}/").status_code == 404
+    assert client.get(f"/villages/{V1}/", {"year": "abc"}).status_code == 400
+    assert client.get("/assessment/", {"month": "2026-3x"}).status_code == 400
 
 
 def test_targets_api(people, login):
