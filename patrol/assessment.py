@@ -108,28 +108,44 @@ def badly_rectified_third_party(month, area_code=None):
 # --- the same metrics, aggregated in the database (the fast path used by assess) -------------------
 #
 # An issue with no event after the month's end stands at the month's end exactly as its row stands today (the
-# row is only ever changed by patrol.services, together with an event), so only issues touched after the month
-# are rebuilt from their events — with the very DISTINCT ON picks of patrol.history. The result equals
+# row is only ever changed by patrol.services, together with an event). An issue touched after the month is
+# rewound: every event records the state it started from, so the first event after the month tells the state at
+# its end; deadline, supervision and closing time are read back from the history only where events after the
+# month changed them (the picks of patrol.history: the last such event up to the moment). The result equals
 # village_metrics(states_at_month_end(...)) (tests/test_assessment.py checks both on hand-made histories) while
 # reading a million problems in seconds instead of streaming them all to Python.
 
 MONTH_SQL = """
-WITH changed AS (
-    SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+WITH after AS (
+    SELECT e.issue_id, e.action, e.from_status, e.at, e.id, e.data
+    FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
     WHERE e.at > %(moment)s AND {scope}
 ),
-ev AS (
-    SELECT e.issue_id, e.action, e.to_status, e.at, e.id, e.data
-    FROM patrol_issueevent e JOIN changed c ON c.issue_id = e.issue_id WHERE e.at <= %(moment)s
+touched AS (
+    SELECT issue_id, bool_or(data ? 'deadline') AS deadline_changed,
+           bool_or(action IN ('supervise', 'release', 'verify')) AS supervision_changed
+    FROM after GROUP BY issue_id
 ),
-st AS (SELECT DISTINCT ON (issue_id) issue_id, to_status, at FROM ev ORDER BY issue_id, at DESC, id DESC),
-dl AS (
-    SELECT DISTINCT ON (issue_id) issue_id, (data->>'deadline')::date AS deadline
-    FROM ev WHERE data ? 'deadline' ORDER BY issue_id, at DESC, id DESC
-),
-sv AS (
-    SELECT DISTINCT ON (issue_id) issue_id, action = 'supervise' AS red
-    FROM ev WHERE action IN ('supervise', 'release', 'verify') ORDER BY issue_id, at DESC, id DESC
+first_after AS (SELECT DISTINCT ON (issue_id) issue_id, from_status FROM after ORDER BY issue_id, at, id),
+rewound AS (
+    -- the state before the first event after the moment is the state at the moment; deadline, supervision and
+    -- closing are read back from the history only where events after the moment changed them
+    SELECT i.id, i.village_id, i.source, i.reported_at, f.from_status AS status,
+           CASE WHEN t.deadline_changed THEN (
+                SELECT (e.data->>'deadline')::date FROM patrol_issueevent e
+                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.data ? 'deadline'
+                ORDER BY e.at DESC, e.id DESC LIMIT 1)
+                ELSE i.deadline END AS deadline,
+           CASE WHEN t.supervision_changed THEN COALESCE((
+                SELECT e.action = 'supervise' FROM patrol_issueevent e
+                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action IN ('supervise', 'release', 'verify')
+                ORDER BY e.at DESC, e.id DESC LIMIT 1), FALSE)
+                ELSE i.red_supervision END AS red,
+           CASE WHEN f.from_status = 'closed' THEN (
+                SELECT max(e.at) FROM patrol_issueevent e
+                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action = 'verify') END AS closed_at
+    FROM first_after f JOIN touched t ON t.issue_id = f.issue_id JOIN patrol_issue i ON i.id = f.issue_id
+    WHERE f.from_status <> ''  -- reported after the moment: not there yet
 ),
 bad AS (
     SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
@@ -140,12 +156,9 @@ states AS (
     SELECT i.id, i.village_id, i.source, i.reported_at, i.status, i.deadline, i.red_supervision AS red,
            i.closed_at
     FROM patrol_issue i
-    WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM changed c WHERE c.issue_id = i.id)
+    WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM touched t WHERE t.issue_id = i.id)
     UNION ALL
-    SELECT i.id, i.village_id, i.source, i.reported_at, st.to_status, dl.deadline, COALESCE(sv.red, FALSE),
-           CASE WHEN st.to_status = 'closed' THEN st.at END
-    FROM st JOIN patrol_issue i ON i.id = st.issue_id
-    LEFT JOIN dl ON dl.issue_id = st.issue_id LEFT JOIN sv ON sv.issue_id = st.issue_id
+    SELECT * FROM rewound
 ),
 s AS (
     SELECT *, status = 'closed' AND closed_at >= %(start)s AND closed_at < %(end)s AS closed_now,

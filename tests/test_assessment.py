@@ -247,3 +247,35 @@ def test_assess_month_command(people, capsys):
     call_command("assess_month", "--month", "2026-03", "--area", "310112")
     out = capsys.readouterr().out
     assert "2026-03 考核：4 个行政村" in out and "黑榜：甲村（99.0）" in out
+
+
+def test_fast_path_rewinds_every_kind_of_later_change(people):
+    p = people
+    verifier = make_user("town", TOWN_A)
+    i1 = make_issue(p["inspector"], V1, reported_at=at(2026, 3, 1))
+    transition_issue(p["town"], i1.pk, "assign", now=at(2026, 3, 2), deadline="2026-03-10")
+    submit(p["cun"], i1, at(2026, 3, 3), 11)
+    transition_issue(verifier, i1.pk, "verify", now=at(2026, 3, 4))
+    transition_issue(p["town"], i1.pk, "reopen", now=at(2026, 4, 5))  # closed in March, reopened in April
+    i2 = make_issue(p["inspector"], V1, grid=2, category="shack", reported_at=at(2026, 3, 1))
+    transition_issue(p["town"], i2.pk, "assign", now=at(2026, 3, 2), deadline="2026-03-20")
+    transition_issue(p["district"], i2.pk, "supervise", now=at(2026, 3, 25))
+    transition_issue(p["district"], i2.pk, "release", now=at(2026, 4, 2))  # red at March's end, released later
+    i3 = make_issue(p["inspector"], V2, reported_at=at(2026, 3, 5))
+    transition_issue(p["town"], i3.pk, "assign", now=at(2026, 3, 6), deadline="2026-04-30")
+    add_photo(p["district"], i3.pk, tiny_jpeg(color=(3, 3, 3)), "after")
+    transition_issue(p["district"], i3.pk, "submit", now=at(2026, 4, 1))
+    transition_issue(p["town"], i3.pk, "reject", now=at(2026, 4, 2), deadline="2026-05-30")  # new deadline later
+    make_issue(p["inspector"], V3, reported_at=at(2026, 4, 3))  # not there yet at March's end
+    make_issue(p["inspector"], V4, reported_at=at(2026, 3, 10))  # untouched since
+    i6 = make_issue(p["inspector"], V2, grid=2, category="shack", reported_at=at(2026, 2, 1))
+    transition_issue(p["town"], i6.pk, "assign", now=at(2026, 2, 2), deadline="2026-02-05")
+    transition_issue(p["district"], i6.pk, "supervise", now=at(2026, 2, 20))
+    add_photo(p["district"], i6.pk, tiny_jpeg(color=(6, 6, 6)), "after")
+    transition_issue(p["district"], i6.pk, "submit", now=at(2026, 4, 9))
+    transition_issue(p["town"], i6.pk, "verify", now=at(2026, 4, 10))  # closed (and supervision ended) later
+    for month in ("2026-02", "2026-03", "2026-04"):
+        _same_as_reference(month)
+    m1 = assessment.month_metrics("2026-03", "310112")[V1]
+    assert (m1["closed"], m1["open"], m1["red"], m1["overdue"]) == (1, 1, 1, 1)
+    assert assessment.month_metrics("2026-03", "310112")[V2]["red"] == 1
