@@ -118,8 +118,8 @@ def badly_rectified_third_party(month, area_code=None):
 MONTH_SQL = """
 WITH after AS (
     SELECT e.issue_id, e.action, e.from_status, e.at, e.id, e.data
-    FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
-    WHERE e.at > %(moment)s AND {scope}
+    FROM patrol_issueevent e {scope_join}
+    WHERE e.at > %(moment)s
 ),
 touched AS (
     SELECT issue_id, bool_or(data ? 'deadline') AS deadline_changed,
@@ -131,7 +131,8 @@ rewound AS (
     -- the state before the first event after the moment is the state at the moment; deadline, supervision and
     -- closing are read back from the history only where events after the moment changed them
     SELECT i.id, i.village_id, i.source, i.reported_at, f.from_status AS status,
-           CASE WHEN t.deadline_changed THEN (
+           CASE WHEN f.from_status = 'reported' THEN NULL  -- never assigned yet: no deadline
+                WHEN t.deadline_changed THEN (
                 SELECT (e.data->>'deadline')::date FROM patrol_issueevent e
                 WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.data ? 'deadline'
                 ORDER BY e.at DESC, e.id DESC LIMIT 1)
@@ -200,7 +201,8 @@ def month_metrics(month, area_code=None):
     out = defaultdict(empty_metrics)
     days = {}
     with connection.cursor() as cur:
-        cur.execute(MONTH_SQL.format(scope=scope), args)
+        scope_join = f"JOIN patrol_issue i ON i.id = e.issue_id AND {scope}" if area_code else ""
+        cur.execute(MONTH_SQL.format(scope=scope, scope_join=scope_join), args)
         for (village, closed, on_time, day_sum, n_open, overdue, red, tp, tp_bad, lr, ly, lg) in cur.fetchall():
             m = out[village]
             m.update(closed=closed, closed_on_time=on_time, open=n_open, overdue=overdue, red=red,
