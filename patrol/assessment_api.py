@@ -126,12 +126,37 @@ class ImportView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise BadInput("请上传文件（字段 file）", field="file")
-        result = imports.import_file(request.user, upload.read(), upload.name)
+        content = upload.read()
+        if request.query_params.get("progress"):
+            return _streamed_import(request.user, content, upload.name)
+        result = imports.import_file(request.user, content, upload.name)
         if request.query_params.get("errors") == "xlsx":
             response = HttpResponse(imports.errors_workbook(result), content_type=XLSX)
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote('导入错误行.xlsx')}"
             return response
         return Response(result.as_json(), status=201 if result.created else 200)
+
+
+def _streamed_import(user, content, name):
+    """?progress=1: newline-delimited JSON, {"done", "total"} every 1% of the rows, then {"result": ...}."""
+    import json
+
+    from django.http import StreamingHttpResponse
+
+    from . import imports
+
+    headers, body = imports.read_table(content, name)
+    imports.column_map(headers)  # a bad sheet is a plain 400, before anything is streamed
+    step = max(1, len(body) // 100)
+
+    def lines():
+        result = imports.ImportResult(headers=headers, total=len(body))
+        for done, total in imports.iter_import(user, headers, body, result):
+            if done % step == 0 or done == total:
+                yield json.dumps({"done": done, "total": total}) + "\n"
+        yield json.dumps({"result": result.as_json()}, ensure_ascii=False) + "\n"
+
+    return StreamingHttpResponse(lines(), content_type="application/x-ndjson; charset=utf-8")
 
 
 class TargetRequest(serializers.Serializer):

@@ -137,7 +137,16 @@ def monthly_report(request, month):
     return response
 
 
+def import_page(request):
+    from . import services
+
+    if not services.may(request.user, "report"):
+        raise Http404("您的角色不能上报问题")
+    return render(request, "patrol/import.html")
+
+
 urlpatterns = [
+    path("issues/import/", import_page, name="issue-import"),
     path("assessment/", assessment_page, name="assessment"),
     path("villages/<str:code>/", village_dossier, name="village-dossier"),
     path("reports/monthly/<str:month>.pdf", monthly_report, name="monthly-report"),

@@ -164,10 +164,11 @@ def parse_row(values, cols, categories, sources, today):
             "client_uuid": uuid.uuid5(NAMESPACE, key)}
 
 
-def import_rows(user, headers, body, progress=None):
+def iter_import(user, headers, body, result):
+    """Import row by row into `result` (an ImportResult), yielding (rows done, total) after each row: for
+    progress on large files."""
     from .services import report_issue
 
-    result = ImportResult(headers=headers, total=len(body))
     cols = column_map(headers)
     categories = {}
     for code, name in Category.objects.values_list("code", "name"):
@@ -197,8 +198,15 @@ def import_rows(user, headers, body, progress=None):
                 result.created_ids.append(outcome.issue.pk)
             else:
                 result.existing += 1
+        yield n, len(body)
+
+
+def import_rows(user, headers, body, progress=None):
+    result = ImportResult(headers=headers, total=len(body))
+    column_map(headers)  # a sheet without the needed columns fails before any row
+    for done, total in iter_import(user, headers, body, result):
         if progress:
-            progress(n, len(body))
+            progress(done, total)
     return result
 
 

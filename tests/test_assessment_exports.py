@@ -165,3 +165,20 @@ def test_import_command(people, tmp_path, capsys):
     assert errors.exists()
     call_command("import_issues", str(path), "--user", people["district"].username)
     assert "新建 0，已存在 3" in capsys.readouterr().out
+
+
+def test_import_streams_progress(people, login, client):
+    import json
+
+    rows = [IMPORT_ROWS[0]] + [[121.401 + i * 0.0005, 31.105, "wgs84", "clutter", f"堆{i}", "2026-03-02", "", ""]
+                               for i in range(30)]
+    upload = io.BytesIO(_xlsx(rows))
+    upload.name = "many.xlsx"
+    response = login(people["town"]).post("/api/issues/import/?progress=1", {"file": upload}, format="multipart")
+    lines = [json.loads(x) for x in b"".join(response.streaming_content).decode().splitlines()]
+    assert lines[0] == {"done": 1, "total": 30} and lines[-2] == {"done": 30, "total": 30}
+    assert lines[-1]["result"]["created"] == 30
+    client.force_login(people["town"])
+    assert "批量导入问题" in client.get("/issues/import/").content.decode()
+    client.force_login(make_user("supervisor", "310112"))
+    assert client.get("/issues/import/").status_code == 404
