@@ -211,6 +211,32 @@ PATROL = {
     "TRACK_VISIT_RADIUS_M": env_float("TRACK_VISIT_RADIUS_M", 100),
     "GPX_MAX_BYTES": int(env("GPX_MAX_BYTES", str(10 * 1024 * 1024))),
     "GPX_MAX_POINTS": int(env("GPX_MAX_POINTS", "200000")),
+    # Monthly assessment (考核): the score formula and the seeds' flags. See patrol/assessment.py.
+    "ASSESSMENT": {
+        "BASE": env_float("ASSESS_BASE", 100),
+        # points off per problem found in the month, by source (self-checks weigh less: finding is good)
+        "FOUND_WEIGHTS": {
+            "district_patrol": env_float("ASSESS_W_DISTRICT_PATROL", 1.0),
+            "town_self_check": env_float("ASSESS_W_TOWN_SELF_CHECK", 0.5),
+            "third_party": env_float("ASSESS_W_THIRD_PARTY", 2.0),
+            "reinspection": env_float("ASSESS_W_REINSPECTION", 1.0),
+            "public_report": env_float("ASSESS_W_PUBLIC_REPORT", 1.0),
+        },
+        "W_OVERDUE": env_float("ASSESS_W_OVERDUE", 2.0),  # per problem overdue at month end
+        "W_RED": env_float("ASSESS_W_RED", 3.0),  # per problem under red supervision at month end
+        "W_REBOUND": env_float("ASSESS_W_REBOUND", 2.0),  # per rebound (new report linked, or re-inspection came back)
+        "W_REWORK": env_float("ASSESS_W_REWORK", 1.0),  # per rejected verification in the month
+        "W_ONTIME": env_float("ASSESS_W_ONTIME", 10.0),  # × (on-time closure rate − 1) when anything was closed
+        "BOTTOM_N": int(env("ASSESS_BOTTOM_N", "10")),  # 当月排名后十名：约谈
+        "BOTTOM_POINTS": env_float("ASSESS_BOTTOM_POINTS", -3),
+        "BOTTOM_TWICE_POINTS": env_float("ASSESS_BOTTOM_TWICE_POINTS", -5),  # 连续两个月后十名
+        "BOTTOM_SCOPE": env("ASSESS_BOTTOM_SCOPE", "town"),  # town | district: whose ranking the cut uses
+        "NOTICE_N": int(env("ASSESS_NOTICE_N", "5")),  # 连续两次倒数5位：全区通报 (district ranking)
+        "LIST_N": int(env("ASSESS_LIST_N", "5")),  # 红黑榜: best and worst N of the month
+        "THIRD_PARTY_BASELINE": env_float("ASSESS_THIRD_PARTY_BASELINE", 8),
+        "THIRD_PARTY_PER_PROBLEM": env_float("ASSESS_THIRD_PARTY_PER_PROBLEM", 0.1),
+        "THIRD_PARTY_UNRECTIFIED": env_float("ASSESS_THIRD_PARTY_UNRECTIFIED", 0.5),
+    },
 }
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")

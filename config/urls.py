@@ -19,8 +19,10 @@ urlpatterns = [
     path("tiles/issues/<int:z>/<int:x>/<int:y>.pbf", IssueTile.as_view(), name="issue-tile"),
     path("api/", include("patrol.urls")),
     path("api/", include("patrol.patrol_urls")),
+    path("api/", include("patrol.assessment_urls")),
     path("m/", include("mobile.urls")),
     path("", include("patrol.pages")),
     path("", include("patrol.patrol_pages")),
+    path("", include("patrol.assessment_pages")),
     path("", include("layers.pages")),
 ]

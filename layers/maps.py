@@ -471,3 +471,21 @@ def add_heat_slider(m, heat_layer, url, months, selected=None, params=""):
     selected = len(months) - 1 if selected is None else selected
     HeatSlider(m, heat=heat_layer.get_name(), url=url, months=list(months), selected=int(selected),
                params=params).add_to(m)
+
+
+# Score bands for assessment choropleths (月度考核得分), best to worst.
+SCORE_BANDS = [(95, "#1a9641", "95 分及以上"), (90, "#a6d96a", "90–95 分"), (80, "#f5b800", "80–90 分"),
+               (70, "#fdae61", "70–80 分"), (None, "#d7191c", "70 分以下")]
+
+
+def score_color(value):
+    if value is None:
+        return "#cccccc"
+    for floor, color, _ in SCORE_BANDS:
+        if floor is None or value >= floor:
+            return color
+    return "#cccccc"
+
+
+def score_legend(m, title="月度得分"):
+    add_legend(m, title, [(color, label, str(i), None) for i, (_, color, label) in enumerate(SCORE_BANDS)])

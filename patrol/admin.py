@@ -3,7 +3,17 @@ from django.contrib.gis.admin import GISModelAdmin
 
 from geo.widgets import OfflineMapWidget
 
-from .models import Category, Issue, IssueEvent, PatrolPlan, PatrolStop, Photo, ReinspectionSample, Track
+from .models import (
+    Category,
+    Issue,
+    IssueEvent,
+    PatrolPlan,
+    PatrolStop,
+    Photo,
+    ReinspectionSample,
+    Track,
+    WeeklyTarget,
+)
 
 
 @admin.register(Category)
@@ -100,3 +110,17 @@ class TrackAdmin(GISModelAdmin):
     list_display = ("id", "day", "name", "uploaded_by", "distance_m", "points", "plan")
     list_filter = ("day",)
     filter_horizontal = ("villages", "grids")
+
+
+@admin.register(WeeklyTarget)
+class WeeklyTargetAdmin(admin.ModelAdmin):
+    list_display = ("id", "village", "category", "per_week", "starts_on", "ends_on", "note")
+    list_filter = ("category",)
+    search_fields = ("village__name", "village__code")
+    raw_id_fields = ("village",)
+    exclude = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        if not obj.created_by_id:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -16,6 +16,7 @@ need=()
 [ -f /usr/share/postgresql/15/extension/pgrouting.control ] || need+=(postgresql-15-pgrouting)
 command -v osm2pgrouting >/dev/null || need+=(osm2pgrouting)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)  # Chinese in PDF reports
 command -v npm >/dev/null || need+=(npm)
 if [ "$WANT_BROWSER" = 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)

@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from tests.factories import make_geography
+from tests.factories import make_geography, seed_categories
 
 
 def _guard(original):
@@ -47,3 +47,15 @@ def login(api):
         return api
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _categories_present(request):
+    """A transactional test flushes every table, the categories seeded by a data migration included; put them
+    back so that tests running after it on the same worker find them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    seed_categories()

@@ -4,13 +4,11 @@ from geo import demo
 from geo.models import District
 from patrol import demo as patrol_demo
 from patrol.models import Issue, IssueEvent
-from tests.factories import seed_categories
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_problems_run_through_the_loop():
-    seed_categories()
     demo.generate(log=lambda *a: None)
     district = District.objects.get()
     count = patrol_demo.load(district, per_village=4)
