@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from geo.models import Village
 
-from .history import _scope_sql, month_bounds, month_end, parse_month
+from .history import month_bounds, month_end, parse_month, scope_sql
 
 SOURCES = ("district_patrol", "town_self_check", "third_party", "reinspection", "public_report")
 
@@ -75,16 +75,17 @@ def last_complete_month(today=None):
 def month_event_counts(month, area_code=None):
     """{village: Counter} of the month's loop events: submit, reject, supervise, reinspect_held/came_back."""
     start, end = month_bounds(month)
-    scope, params = _scope_sql(area_code)
+    scope, params = scope_sql(area_code)
     sql = f"""
         SELECT i.village_id, e.action, COALESCE(e.data->>'result', ''), count(*)
         FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
-        WHERE e.at >= %s AND e.at < %s AND e.action IN ('submit', 'reject', 'supervise', 'reinspect') AND {scope}
+        WHERE e.at >= %(start)s AND e.at < %(end)s AND e.action IN ('submit', 'reject', 'supervise', 'reinspect')
+          AND {scope}
         GROUP BY 1, 2, 3
     """
     out = defaultdict(Counter)
     with connection.cursor() as cur:
-        cur.execute(sql, [start, end, *params])
+        cur.execute(sql, {"start": start, "end": end, **params})
         for village, action, result, n in cur.fetchall():
             out[village][f"reinspect_{result}" if action == "reinspect" else action] += n
     return out
@@ -94,14 +95,15 @@ def badly_rectified_third_party(month, area_code=None):
     """Ids of this year's third-party problems that had a verification rejected or were reopened by month end."""
     moment, _ = month_end(month)
     year_start, _ = month_bounds(parse_month(month).replace(month=1))
-    scope, params = _scope_sql(area_code)
+    scope, params = scope_sql(area_code)
     sql = f"""
         SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
-        WHERE i.source = 'third_party' AND i.reported_at >= %s AND e.at <= %s AND e.action IN ('reject', 'reopen')
+        WHERE i.source = 'third_party' AND i.reported_at >= %(year_start)s AND e.at <= %(moment)s
+          AND e.action IN ('reject', 'reopen')
           AND {scope}
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [year_start, moment, *params])
+        cur.execute(sql, {"year_start": year_start, "moment": moment, **params})
         return {row[0] for row in cur.fetchall()}
 
 
@@ -194,10 +196,9 @@ def month_metrics(month, area_code=None):
     start, end = month_bounds(month)
     moment, day = month_end(month)
     year_start, _ = month_bounds(parse_month(month).replace(month=1))
-    scope, params = _scope_sql(area_code)
-    scope = scope.replace("%s", "%(area)s")
+    scope, params = scope_sql(area_code)
     args = {"moment": moment, "day": day, "start": start, "end": end, "year_start": year_start,
-            "tz": timezone.get_current_timezone_name(), "area": params[0] if params else None}
+            "tz": timezone.get_current_timezone_name(), **params}
     out = defaultdict(empty_metrics)
     days = {}
     with connection.cursor() as cur:

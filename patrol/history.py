@@ -45,7 +45,7 @@ def month_end(month):
     return nxt - timedelta(microseconds=1), (nxt - timedelta(days=1)).date()
 
 
-def _scope_sql(area_code):
+def scope_sql(area_code):
     """SQL condition on patrol_issue `i` for an area, with its named parameters (see querysets.scope_q)."""
     if not area_code:
         return "TRUE", {}
@@ -74,10 +74,11 @@ dl AS (
 sv AS (
     SELECT DISTINCT ON (issue_id) issue_id, action = 'supervise' AS red
     FROM ev WHERE action IN ('supervise', 'release', 'verify') ORDER BY issue_id, at DESC, id DESC
-)
+),
+vf AS (SELECT DISTINCT ON (issue_id) issue_id, at FROM ev WHERE action = 'verify' ORDER BY issue_id, at DESC, id DESC)
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
        st.to_status, dl.deadline, COALESCE(sv.red, FALSE),
-       CASE WHEN st.to_status = 'closed' THEN st.at END,
+       CASE WHEN st.to_status = 'closed' THEN vf.at END,
        CASE WHEN st.to_status = 'closed' THEN 'green'
             WHEN COALESCE(sv.red, FALSE) OR dl.deadline < %(day)s THEN 'red'
             ELSE 'yellow' END
@@ -85,6 +86,7 @@ FROM patrol_issue i
 JOIN st ON st.issue_id = i.id
 LEFT JOIN dl ON dl.issue_id = i.id
 LEFT JOIN sv ON sv.issue_id = i.id
+LEFT JOIN vf ON vf.issue_id = i.id
 WHERE {scope}
 """
 
@@ -94,7 +96,7 @@ def states_at(moment, area_code=None, day=None):
 
     `day` is the date against which deadlines count as overdue (default: the moment's local date).
     """
-    scope, params = _scope_sql(area_code)
+    scope, params = scope_sql(area_code)
     day = day or timezone.localtime(moment).date()
     with connection.cursor() as cur:
         cur.execute(STATES_SQL.format(scope=scope), {"moment": moment, "day": day, **params})

@@ -35,6 +35,12 @@ def test_states_follow_the_events_not_todays_row(people):
     assert states_at_month_end("2026-03")[0].light == "red"
     (april,) = states_at_month_end("2026-04")
     assert (april.status, april.light, april.closed_at) == ("closed", "green", at(2026, 4, 6))
+    # A later re-inspection that found it held leaves its closing time alone.
+    from patrol.services import draw_reinspection, record_reinspection
+
+    (sample,) = draw_reinspection("2026-05")
+    record_reinspection(inspector, sample.pk, "held", now=at(2026, 5, 9))
+    assert states_at_month_end("2026-05")[0].closed_at == at(2026, 4, 6)
     # Not yet reported at the end of February.
     assert states_at_month_end("2026-02") == []
 
