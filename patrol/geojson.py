@@ -33,10 +33,16 @@ def feature_rows(queryset, today):
 
 
 def utc(moment):
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z") if moment else None
-
-
-_UTC_TEXT = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    """ISO 8601 in UTC exactly as PostgreSQL writes a timestamptz into JSON on Django's UTC connections
+    (fraction without trailing zeros, "+00:00"), so a feature reads the same from either path."""
+    if moment is None:
+        return None
+    text = moment.astimezone(UTC).isoformat()
+    if "." in text:
+        whole, rest = text.split(".")
+        fraction = rest[:6].rstrip("0")
+        text = whole + ("." + fraction if fraction else "") + "+00:00"
+    return text
 
 # Raw SQL around the compiled queryset: json_build_object/json_agg make the page in one pass in PostGIS.
 # row_number() OVER () numbers the rows in the order the (sorted, limited) inner query yields them.
@@ -47,12 +53,12 @@ SELECT COALESCE(json_agg(json_build_object(
     'properties', json_build_object(
         'id', r.id, 'category', r.category_code, 'status', r.status, 'light', r.light, 'town', r.town_code,
         'village', r.village_code, 'grid', r.grid_code, 'deadline', r.deadline,
-        'reported_at', {reported_at}, 'rebound_of', r.rebound_id, 'source', r.source,
-        'red_supervision', r.red_supervision, 'assignee', r.assignee, 'closed_at', {closed_at},
+        'reported_at', r.reported_at, 'rebound_of', r.rebound_id, 'source', r.source,
+        'red_supervision', r.red_supervision, 'assignee', r.assignee, 'closed_at', r.closed_at,
         'description', r.description)
 ) ORDER BY r.row_order), '[]')::text
 FROM (SELECT q.*, row_number() OVER () AS row_order FROM ({inner}) q) r
-""".format(reported_at=_UTC_TEXT.format("r.reported_at"), closed_at=_UTC_TEXT.format("r.closed_at"), inner="{inner}")
+"""
 
 
 def features_json(rows):

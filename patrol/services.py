@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role
@@ -103,7 +104,7 @@ class ReportResult:
 
 
 def _category(value):
-    category = Category.objects.filter(code=value).first() or Category.objects.filter(name=value).first()
+    category = Category.objects.filter(Q(code=value) | Q(name=value)).order_by("sort").first()
     if category is None:
         raise BadInput(f"未知的问题类别：{value!r}", field="category")
     return category
@@ -141,21 +142,20 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
     if extent is not None:
         extent = _extent(extent)
 
-    rebound = (
-        Issue.objects.filter(category=category, status=S.CLOSED,
-                             closed_at__gte=reported_at - timedelta(days=conf("REBOUND_WINDOW_DAYS")),
-                             closed_at__lte=reported_at)
-        .near(lon, lat, conf("REBOUND_DISTANCE_M")).first()
-    )
+    # One query for both rules: closed ones near enough to be rebounded, open ones near enough to be duplicates.
+    neighbours = _neighbours(category.code, lon, lat)
+    since = reported_at - timedelta(days=conf("REBOUND_WINDOW_DAYS"))
+    rebound = next((n for n in neighbours if n["status"] == S.CLOSED and n["distance_m"] <= conf("REBOUND_DISTANCE_M")
+                    and since <= n["closed_at"] <= reported_at), None)
     issue = Issue(
         location=_point(lon, lat), extent=extent, category=category, description=description, source=source,
         reporter=user, reported_at=reported_at, town_id=village.town_id, village=village, grid=grid,
-        client_uuid=client_uuid, accuracy_m=accuracy_m, crs=crs, rebound_of=rebound,
+        client_uuid=client_uuid, accuracy_m=accuracy_m, crs=crs, rebound_of_id=rebound and rebound["id"],
     )
     try:
         with transaction.atomic():
             issue.save()
-            data = {"rebound_of": rebound.pk} if rebound else {}
+            data = {"rebound_of": rebound["id"]} if rebound else {}
             IssueEvent.objects.create(issue=issue, action=A.REPORT, to_status=S.REPORTED, actor=user,
                                       at=reported_at, location=issue.location, data=data)
     except IntegrityError:
@@ -164,7 +164,7 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         if existing is None:
             raise
         return _same_report(existing, user, lon, lat, category, source, description)
-    return ReportResult(issue, True, nearby_open(issue))
+    return ReportResult(issue, True, _duplicates(neighbours, issue.pk))
 
 
 def _same_report(existing, user, lon, lat, category, source, description):
@@ -188,14 +188,23 @@ def _extent(value):
     return geom
 
 
-def nearby_open(issue):
+def _neighbours(category_code, lon, lat):
+    """Issues of a category within the larger of the rebound and duplicate distances, nearest first."""
+    metres = max(conf("REBOUND_DISTANCE_M"), conf("DUPLICATE_DISTANCE_M"))
+    return list(Issue.objects.filter(category_id=category_code).near(lon, lat, metres)
+                .values("id", "status", "closed_at", "reported_at", "distance_m"))
+
+
+def _duplicates(neighbours, own_id):
     """Open issues of the same category near this one: a likely duplicate for the client to warn about."""
-    near = (
-        Issue.objects.open().filter(category_id=issue.category_id).exclude(pk=issue.pk)
-        .near(issue.location.x, issue.location.y, conf("DUPLICATE_DISTANCE_M"))[:10]
-    )
-    return [{"id": i.pk, "distance_m": round(i.distance_m, 1), "status": i.status,
-             "reported_at": i.reported_at.isoformat()} for i in near]
+    near = [n for n in neighbours if n["status"] != S.CLOSED and n["id"] != own_id
+            and n["distance_m"] <= conf("DUPLICATE_DISTANCE_M")]
+    return [{"id": n["id"], "distance_m": round(n["distance_m"], 1), "status": n["status"],
+             "reported_at": n["reported_at"].isoformat()} for n in near[:10]]
+
+
+def nearby_open(issue):
+    return _duplicates(_neighbours(issue.category_id, issue.location.x, issue.location.y), issue.pk)
 
 
 # --- the loop ------------------------------------------------------------------------------------

@@ -152,3 +152,15 @@ def test_list_page_built_in_postgis_matches_the_python_feature(setup, login):
     order = [f["id"] for f in api.get("/api/issues/").json()["features"]]
     assert order == sorted(order, reverse=True)  # newest first, as reported
     assert api.get("/api/issues/", {"page": 99}).status_code == 404
+
+
+def test_timestamps_read_the_same_from_sql_and_python():
+    from datetime import UTC, datetime
+
+    from patrol.geojson import utc
+
+    with connection.cursor() as cur:
+        for moment in (datetime(2026, 3, 1, 8, 0, tzinfo=UTC), datetime(2026, 3, 1, 8, 0, 5, 120000, tzinfo=UTC),
+                       datetime(2026, 3, 1, 8, 0, 5, 123456, tzinfo=UTC)):
+            cur.execute("SELECT to_json(%s::timestamptz)::text", [moment])
+            assert cur.fetchone()[0].strip('"') == utc(moment)
