@@ -1,13 +1,13 @@
 """The rectification loop: reporting, transitions, rebounds, escalation. Every rule lives here, once."""
 import json
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role
@@ -103,8 +103,17 @@ class ReportResult:
     nearby: list = field(default_factory=list)
 
 
+_categories = {"at": 0.0, "by_key": {}}
+
+
 def _category(value):
-    category = Category.objects.filter(Q(code=value) | Q(name=value)).order_by("sort").first()
+    """A category by code or Chinese name. Categories change rarely (admin edits): kept a minute per process."""
+    if time.monotonic() - _categories["at"] > 60 or value not in _categories["by_key"]:
+        by_key = {}
+        for c in Category.objects.order_by("-sort"):
+            by_key[c.name] = by_key[c.code] = c
+        _categories.update(at=time.monotonic(), by_key=by_key)
+    category = _categories["by_key"].get(value)
     if category is None:
         raise BadInput(f"未知的问题类别：{value!r}", field="category")
     return category
@@ -127,10 +136,6 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
     except ValueError as exc:
         raise BadInput(str(exc), field="crs") from exc
     reported_at = reported_at or timezone.now()
-
-    existing = Issue.objects.filter(client_uuid=client_uuid).first()
-    if existing:
-        return _same_report(existing, user, lon, lat, category, source, description)
 
     found = locate(lon, lat)
     village = found["village"]
@@ -159,7 +164,7 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
             IssueEvent.objects.create(issue=issue, action=A.REPORT, to_status=S.REPORTED, actor=user,
                                       at=reported_at, location=issue.location, data=data)
     except IntegrityError:
-        # A racing retry stored the same uuid first: answer with what it stored.
+        # A retry (or a racing one) stored this uuid already: answer with what was stored.
         existing = Issue.objects.filter(client_uuid=client_uuid).first()
         if existing is None:
             raise
