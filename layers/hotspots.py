@@ -181,12 +181,15 @@ def significant(z, p, alpha=0.10):
 # (and month) comes back instead of a million points. The axial formula and cube rounding are those of
 # HexGrid.axial; the filtered, scoped queryset comes in compiled, with its parameters bound.
 BIN_SQL = """
-WITH pts AS (
+WITH pts AS MATERIALIZED (  -- once per row: inlined, the later expressions would repeat the transform
     SELECT ST_X(m) AS x, ST_Y(m) AS y{month_col}
     FROM (SELECT ST_Transform(s.location, {srid}) AS m{month_src} FROM ({subquery}) s) t
 ),
 frac AS (
-    SELECT (sqrt(3.0) / 3 * x - y / 3) / %(size)s AS qf, (2.0 / 3 * y) / %(size)s AS rf{month_pass} FROM pts
+    -- float8 throughout: a bare literal or a bound Python float would make these numeric (and slow).
+    SELECT (sqrt(3::float8) / 3 * x - y / 3) / %(size)s::float8 AS qf,
+           (2::float8 / 3 * y) / %(size)s::float8 AS rf{month_pass}
+    FROM pts
 ),
 rounded AS (
     SELECT qf, rf, -qf - rf AS sf, round(qf) AS q, round(rf) AS r, round(-qf - rf) AS s{month_pass} FROM frac
