@@ -47,3 +47,24 @@ def login(api):
         return api
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _categories(request):
+    """Transactional tests (the browser tests) flush the database at their end, the categories of the data
+    migration included: put them back for whatever test runs next on that worker."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if marker is None and "db" not in names and "transactional_db" not in names:
+        return
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in names
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    import importlib
+
+    from patrol.models import Category
+
+    if not Category.objects.exists():
+        seed = importlib.import_module("patrol.migrations.0002_history_append_only_and_categories")
+        for sort, (code, name, campaign, days, icon) in enumerate(seed.CATEGORIES):
+            Category.objects.create(code=code, name=name, campaign=campaign, default_deadline_days=days, icon=icon,
+                                    sort=sort)
