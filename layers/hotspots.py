@@ -20,7 +20,6 @@ when its p-value is below the cut-off (when no test survives, esda falls back to
 A significant cell with z > 0 is hot, with z < 0 cold; the class is its highest level: hot_99 … cold_99.
 """
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -187,19 +186,21 @@ WITH pts AS MATERIALIZED (  -- once per row: inlined, the later expressions woul
 ),
 frac AS (
     -- float8 throughout: a bare literal or a bound Python float would make these numeric (and slow).
-    SELECT (sqrt(3::float8) / 3 * x - y / 3) / %(size)s::float8 AS qf,
-           (2::float8 / 3 * y) / %(size)s::float8 AS rf{month_pass}
+    SELECT (sqrt(3::float8) / 3 * x - y / 3) / %s::float8 AS qf,
+           (2::float8 / 3 * y) / %s::float8 AS rf{month_col}
     FROM pts
 ),
 rounded AS (
-    SELECT qf, rf, -qf - rf AS sf, round(qf) AS q, round(rf) AS r, round(-qf - rf) AS s{month_pass} FROM frac
+    SELECT qf, rf, -qf - rf AS sf, round(qf) AS q, round(rf) AS r, round(-qf - rf) AS s{month_col} FROM frac
 )
 SELECT CASE WHEN abs(q - qf) > abs(r - rf) AND abs(q - qf) > abs(s - sf) THEN -r - s ELSE q END::bigint AS q,
        CASE WHEN NOT (abs(q - qf) > abs(r - rf) AND abs(q - qf) > abs(s - sf)) AND abs(r - rf) > abs(s - sf)
-            THEN -q - s ELSE r END::bigint AS r{month_pass},
+            THEN -q - s ELSE r END::bigint AS r{month_col},
        count(*)
 FROM rounded GROUP BY 1, 2{month_group}
 """
+MONTH_SQL = (", (EXTRACT(YEAR FROM s.reported_at AT TIME ZONE %s) * 12"
+             " + EXTRACT(MONTH FROM s.reported_at AT TIME ZONE %s) - 1)::int AS month")
 
 
 def binned(queryset, grid, with_month=False):
@@ -208,29 +209,13 @@ def binned(queryset, grid, with_month=False):
     from django.utils import timezone
 
     sub_sql, sub_params = queryset.order_by().values("location", "reported_at").query.sql_with_params()
-    if with_month:
-        cols = dict(month_col=", month", month_src=", (EXTRACT(YEAR FROM s.reported_at AT TIME ZONE %(tz)s) * 12 + "
-                    "EXTRACT(MONTH FROM s.reported_at AT TIME ZONE %(tz)s) - 1)::int AS month",
-                    month_pass=", month", month_group=", 3")
-    else:
-        cols = dict(month_col="", month_src="", month_pass="", month_group="")
-    # The compiled queryset uses %s placeholders: turn ours into positional ones around it.
-    sql = BIN_SQL.format(srid=METRIC_SRID, subquery="{subquery}", **cols)
-    named = {"size": grid.size, "tz": timezone.get_current_timezone_name()}
-    order = []
-
-    def positional(match):
-        order.append(match.group(1))
-        return "%s"
-
-    head, tail = sql.split("{subquery}")
-    head = re.sub(r"%\((\w+)\)s", positional, head)
-    head_order = list(order)
-    order.clear()
-    tail = re.sub(r"%\((\w+)\)s", positional, tail)
-    params = [named[k] for k in head_order] + list(sub_params) + [named[k] for k in order]
+    month = dict(month_col=", month", month_src=MONTH_SQL, month_group=", 3") if with_month else \
+        dict(month_col="", month_src="", month_group="")
+    sql = BIN_SQL.format(srid=METRIC_SRID, subquery=sub_sql, **month)
+    # Placeholders in text order: the time zone twice (before the subquery), the subquery's, the size twice.
+    tz = [timezone.get_current_timezone_name()] * 2 if with_month else []
     with connection.cursor() as cur:
-        cur.execute(head + sub_sql + tail, params)
+        cur.execute(sql, [*tz, *sub_params, grid.size, grid.size])
         rows = cur.fetchall()
     width = 4 if with_month else 3
     a = np.array(rows, dtype=np.int64).reshape(-1, width)
