@@ -29,7 +29,7 @@ import math
 import numpy as np
 from scipy.stats import norm
 
-from .hotspots import HexGrid, area_geometry, cells_for, gi_star, metric_points, neighbour_matrix, significant
+from .hotspots import HexGrid, area_geometry, binned, cells_for, gi_star, neighbour_matrix, significant
 
 PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating",
             "historical")
@@ -107,14 +107,13 @@ def emerging(queryset, area_code, last_month, months=12, cell_m=500):
     grid = HexGrid(cell_m)
     end = last_month.year * 12 + last_month.month - 1
     start = end - months + 1
-    x, y, m = metric_points(queryset, with_month=True)
-    keep = (m >= start) & (m <= end)
-    x, y, m = x[keep], y[keep], m[keep]
-    cells = cells_for(area_geometry(area_code), grid, x, y)
+    bq, br, bm, bn = binned(queryset, grid, with_month=True)
+    keep = (bm >= start) & (bm <= end)
+    bq, br, bm, bn = bq[keep], br[keep], bm[keep], bn[keep]
+    cells = cells_for(area_geometry(area_code), grid, bq, br)
     counts = np.zeros((len(cells), months), dtype=np.int64)
-    if len(x):
-        idx = cells.index(*grid.axial(x, y))
-        np.add.at(counts, (idx, m - start), 1)
+    if len(bq):
+        np.add.at(counts, (cells.index(bq, br), bm - start), bn)
     w = neighbour_matrix(cells.q, cells.r)
     z = gi_star(counts.astype(float), w)
     p = 2 * norm.sf(np.abs(z))

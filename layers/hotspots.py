@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, FloatField, Func, Value
 from esda import fdr
 from pyproj import Transformer
 from scipy import sparse
@@ -176,31 +176,50 @@ def significant(z, p, alpha=0.10):
 # --- data -------------------------------------------------------------------------------------------------
 
 
-class _Metric(Func):
-    """ST_X / ST_Y of the point transformed to the metric CRS."""
+# Raw SQL: points are transformed and binned to hexagons inside PostGIS, so only one row per non-empty cell
+# (and month) comes back instead of a million points. The axial formula and cube rounding are those of
+# HexGrid.axial; the filtered, scoped queryset comes in compiled, with its parameters bound.
+BIN_SQL = """
+WITH pts AS MATERIALIZED (  -- once per row: inlined, the later expressions would repeat the transform
+    SELECT ST_X(m) AS x, ST_Y(m) AS y{month_col}
+    FROM (SELECT ST_Transform(s.location, {srid}) AS m{month_src} FROM ({subquery}) s) t
+),
+frac AS (
+    -- float8 throughout: a bare literal or a bound Python float would make these numeric (and slow).
+    SELECT (sqrt(3::float8) / 3 * x - y / 3) / %s::float8 AS qf,
+           (2::float8 / 3 * y) / %s::float8 AS rf{month_col}
+    FROM pts
+),
+rounded AS (
+    SELECT qf, rf, -qf - rf AS sf, round(qf) AS q, round(rf) AS r, round(-qf - rf) AS s{month_col} FROM frac
+)
+SELECT CASE WHEN abs(q - qf) > abs(r - rf) AND abs(q - qf) > abs(s - sf) THEN -r - s ELSE q END::bigint AS q,
+       CASE WHEN NOT (abs(q - qf) > abs(r - rf) AND abs(q - qf) > abs(s - sf)) AND abs(r - rf) > abs(s - sf)
+            THEN -q - s ELSE r END::bigint AS r{month_col},
+       count(*)
+FROM rounded GROUP BY 1, 2{month_group}
+"""
+MONTH_SQL = (", (EXTRACT(YEAR FROM s.reported_at AT TIME ZONE %s) * 12"
+             " + EXTRACT(MONTH FROM s.reported_at AT TIME ZONE %s) - 1)::int AS month")
 
-    output_field = FloatField()
 
-    def __init__(self, axis, expression):
-        super().__init__(Func(expression, Value(METRIC_SRID), function="ST_Transform"), function=f"ST_{axis}")
+def binned(queryset, grid, with_month=False):
+    """Counts of the queryset's problems per hexagon: arrays (q, r, n), or (q, r, month, n) with the month
+    index year × 12 + month − 1 of `reported_at` in the local time zone."""
+    from django.utils import timezone
 
-
-def metric_points(queryset, with_month=False):
-    """(x, y[, month index]) arrays of the issues of a queryset, in EPSG:32651.
-
-    `with_month` adds months since year 0 (year × 12 + month − 1) of `reported_at` in the local time zone.
-    """
-    qs = queryset.order_by().annotate(_x=_Metric("X", F("location")), _y=_Metric("Y", F("location")))
-    if with_month:
-        from django.db.models.functions import ExtractMonth, ExtractYear
-
-        qs = qs.annotate(_yr=ExtractYear("reported_at"), _mo=ExtractMonth("reported_at"))
-        rows = list(qs.values_list("_x", "_y", "_yr", "_mo"))
-        a = np.array(rows, dtype=float).reshape(-1, 4)
-        return a[:, 0], a[:, 1], (a[:, 2] * 12 + a[:, 3] - 1).astype(int)
-    rows = list(qs.values_list("_x", "_y"))
-    a = np.array(rows, dtype=float).reshape(-1, 2)
-    return a[:, 0], a[:, 1]
+    sub_sql, sub_params = queryset.order_by().values("location", "reported_at").query.sql_with_params()
+    month = dict(month_col=", month", month_src=MONTH_SQL, month_group=", 3") if with_month else \
+        dict(month_col="", month_src="", month_group="")
+    sql = BIN_SQL.format(srid=METRIC_SRID, subquery=sub_sql, **month)
+    # Placeholders in text order: the time zone twice (before the subquery), the subquery's, the size twice.
+    tz = [timezone.get_current_timezone_name()] * 2 if with_month else []
+    with connection.cursor() as cur:
+        cur.execute(sql, [*tz, *sub_params, grid.size, grid.size])
+        rows = cur.fetchall()
+    width = 4 if with_month else 3
+    a = np.array(rows, dtype=np.int64).reshape(-1, width)
+    return tuple(a[:, k] for k in range(width))
 
 
 def area_geometry(area_code, simplify_m=10.0):
@@ -217,12 +236,15 @@ def area_geometry(area_code, simplify_m=10.0):
     # Raw SQL: the union and transform run in PostGIS next to the data; only one simplified shape comes back.
     sql = (f"SELECT ST_AsBinary(ST_SimplifyPreserveTopology(ST_Transform(ST_Union(boundary), {METRIC_SRID}), %s)) "
            f"FROM {table} {where}")
-    with connection.cursor() as cur:
-        cur.execute(sql, [simplify_m, *params])
-        (wkb,) = cur.fetchone()
+    key = f"layers:area-metric:{area_code or '*'}:{simplify_m}"
+    wkb = cache.get(key)
     if wkb is None:
-        return shapely.Polygon()
-    return shapely.from_wkb(bytes(wkb))
+        with connection.cursor() as cur:
+            cur.execute(sql, [simplify_m, *params])
+            (found,) = cur.fetchone()
+        wkb = bytes(found) if found is not None else b""
+        cache.set(key, wkb, 600)  # boundaries change on an import, not between two clicks
+    return shapely.from_wkb(wkb) if wkb else shapely.Polygon()
 
 
 @dataclass
@@ -252,13 +274,11 @@ class Cells:
         return np.round(np.stack([lon, lat], axis=-1), digits)
 
 
-def cells_for(area, grid, x, y):
-    """The cells covering the area, plus any cell holding a point (a point outside the simplified boundary)."""
+def cells_for(area, grid, pq=None, pr=None):
+    """The cells covering the area, plus any cell holding a problem (one outside the simplified boundary)."""
     q, r = grid.covering(area) if not area.is_empty else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    if len(x):
-        pq, pr = grid.axial(x, y)
-        cells = Cells(grid, q, r)
-        missing = cells.index(pq, pr) < 0
+    if pq is not None and len(pq):
+        missing = Cells(grid, q, r).index(pq, pr) < 0
         if missing.any():
             extra = np.unique(np.stack([pq[missing], pr[missing]], axis=1), axis=0)
             q, r = np.concatenate([q, extra[:, 0]]), np.concatenate([r, extra[:, 1]])
@@ -271,12 +291,11 @@ def hotspots(queryset, area_code, cell_m=500):
     Returns (cells, counts, z, p, classes).
     """
     grid = HexGrid(cell_m)
-    x, y = metric_points(queryset)
-    cells = cells_for(area_geometry(area_code), grid, x, y)
+    bq, br, bn = binned(queryset, grid)
+    cells = cells_for(area_geometry(area_code), grid, bq, br)
     counts = np.zeros(len(cells), dtype=np.int64)
-    if len(x):
-        idx = cells.index(*grid.axial(x, y))
-        counts = np.bincount(idx, minlength=len(cells))
+    if len(bq):
+        np.add.at(counts, cells.index(bq, br), bn)
     w = neighbour_matrix(cells.q, cells.r)
     z = gi_star(counts, w)
     p = two_sided_p(z)

@@ -66,7 +66,7 @@ def battle_map(request):
     level = "village" if villages.count() <= MAX_VILLAGES_DRAWN else "town"
     bounds = queries.scope_bounds(user)
     # About a pixel of the opening view: a district keeps ~100 m detail, many districts get coarser outlines.
-    simplify = max(queries.PAGE_SIMPLIFY_DEG, (bounds[2] - bounds[0]) / 1000)
+    simplify = max(queries.PAGE_SIMPLIFY_DEG, (bounds[2] - bounds[0]) / 700)
     areas = queries.area_lights(user, month, level, query, simplify=simplify, precision=queries.PAGE_PRECISION)
     for f in areas["features"]:
         p = f["properties"]

@@ -7,7 +7,7 @@ problems may this person see with these filters".
 import math
 
 from django.contrib.gis.geos import Polygon
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 LAYER = "issues"
@@ -89,7 +89,11 @@ def tile_sql(queryset, z, x, y, today=None):
 def issue_tile(queryset, z, x, y, today=None):
     """The MVT bytes of one tile (empty bytes when no problem falls in it)."""
     sql, params = tile_sql(queryset, z, x, y, today)
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        # A tile is small next to any area's problems: walk the GiST index on location and filter the scope row
+        # by row. Left to itself the planner ANDs a bitmap of the whole scope (tens of thousands of rows from
+        # the town_id index) with the tile's; measured at 1M problems that makes z12 tiles 2.5× slower.
+        cur.execute("SET LOCAL enable_bitmapscan = off")
         cur.execute(sql, params)
         (data,) = cur.fetchone()
     return bytes(data or b"")

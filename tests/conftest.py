@@ -51,11 +51,12 @@ def login(api):
 
 @pytest.fixture(autouse=True)
 def _categories_present(request):
-    """A transactional test flushes every table, the categories seeded by a data migration included; put them
-    back so that tests running after it on the same worker find them."""
+    """A transactional test (the browser tests, the racing-retries test) flushes every table at its end, the
+    categories seeded by a data migration included: put them back for whatever test runs next on that worker."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is None and "db" not in request.fixturenames:
+    names = request.fixturenames
+    if marker is None and "db" not in names and "transactional_db" not in names:
         return
-    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in names
     request.getfixturevalue("transactional_db" if transactional else "db")
     seed_categories()

@@ -192,6 +192,9 @@ def test_lights_of_a_past_month_do_not_change_today(people, login):
     assert towns[TOWN_A]["villages"] == 2
     # Filters narrow the counts; a town user sees their town's villages only.
     assert lights(category="shack")[V1]["light"] == "green"
+    assert lights(source="public_report")[V1]["light"] == "green"
+    assert lights(source=["public_report", "district_patrol"])[V1]["light"] == "red"
+    assert set(lights(town=TOWN_B)) == {V3, V4}
     assert client.get("/api/lights/", {"month": "2026-13"}).status_code == 400
     assert client.get("/api/lights/", {"level": "grid"}).status_code == 400
     assert set(f["id"] for f in login(people["town_b"]).get("/api/lights/", {"month": "2026-03"}).json()[

@@ -76,22 +76,8 @@ def wait_legend(page, after=0):
         "n => +(document.querySelector('[data-testid=map-legend]').getAttribute('data-loaded') || 0) > n", arg=after)
 
 
-def _categories():
-    """Transactional tests flush the database, categories (a data migration) included: put them back."""
-    import importlib
-
-    from patrol.models import Category
-
-    if not Category.objects.exists():
-        seed = importlib.import_module("patrol.migrations.0002_history_append_only_and_categories")
-        for sort, (code, name, campaign, days, icon) in enumerate(seed.CATEGORIES):
-            Category.objects.create(code=code, name=name, campaign=campaign, default_deadline_days=days, icon=icon,
-                                    sort=sort)
-
-
 @pytest.fixture
 def world(geography):
-    _categories()
     district = make_user("district", DISTRICT)
     town = make_user("town", TOWN_A)
     cun = make_user("village", V1)
