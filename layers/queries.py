@@ -170,11 +170,11 @@ def month_light_counts(user, month, params=None):
     sources = params.getlist("source") if hasattr(params, "getlist") else params.get("source") or []
     if isinstance(sources, str):
         sources = [sources]
-    scope, scope_params = history._scope_sql(code)
-    states = history.STATES_SQL.format(scope=scope.replace("%s", "%(area)s"))
+    scope, scope_params = history.scope_sql(code)
+    states = history.STATES_SQL.format(scope=scope)
     sql = MONTH_COUNTS_SQL.format(states=states, columns=", ".join(history.IssueState._fields))
     with connection.cursor() as cur:
-        cur.execute(sql, {"moment": moment, "day": day, "area": scope_params[0] if scope_params else None,
+        cur.execute(sql, {"moment": moment, "day": day, **scope_params,
                           "town": params.get("town") or None, "category": params.get("category") or None,
                           "sources": list(sources)})
         return cur.fetchall()
