@@ -1,7 +1,7 @@
 """Issues as things stood at a past moment, rebuilt from the append-only event history.
 
-A past month's map or assessment must not change when a problem changes today, so nothing here reads the
-issue's current status, deadline or supervision: each comes from the last event at or before the moment.
+A past month's map or assessment must not change when a problem changes today: an issue touched after the
+moment is rebuilt from its events up to the moment; one untouched since reads the same from its row.
 """
 from collections import namedtuple
 from datetime import date, datetime, time, timedelta
@@ -58,13 +58,17 @@ def scope_sql(area_code):
     return column[len(area_code)], {"area": area_code}
 
 
-# Raw SQL: three DISTINCT ON picks over one scan of the events (state, deadline, supervision) are far faster
-# than three correlated subqueries per issue, and the ORM cannot express DISTINCT ON inside CTEs.
+# Raw SQL, for speed and because the ORM cannot express DISTINCT ON inside CTEs.
+# An issue's row changes only together with an event of its history (patrol.services writes both in one
+# transaction), so an issue with no event after the moment stands at the moment exactly as its row stands now:
+# those are read from the row. Only issues touched after the moment are rebuilt from their events, with three
+# DISTINCT ON picks over one scan (state, deadline, supervision) and the last verification (closing time).
 STATES_SQL = """
-WITH ev AS (
+WITH later AS MATERIALIZED (SELECT DISTINCT issue_id FROM patrol_issueevent WHERE at > %(moment)s),
+ev AS (
     SELECT e.issue_id, e.action, e.to_status, e.at, e.id, e.data
     FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
-    WHERE e.at <= %(moment)s AND {scope}
+    WHERE e.at <= %(moment)s AND e.issue_id IN (SELECT issue_id FROM later) AND {scope}
 ),
 st AS (SELECT DISTINCT ON (issue_id) issue_id, to_status, at FROM ev ORDER BY issue_id, at DESC, id DESC),
 dl AS (
@@ -88,6 +92,14 @@ LEFT JOIN dl ON dl.issue_id = i.id
 LEFT JOIN sv ON sv.issue_id = i.id
 LEFT JOIN vf ON vf.issue_id = i.id
 WHERE {scope}
+UNION ALL
+SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
+       i.status, i.deadline, i.red_supervision, i.closed_at,
+       CASE WHEN i.status = 'closed' THEN 'green'
+            WHEN i.red_supervision OR i.deadline < %(day)s THEN 'red'
+            ELSE 'yellow' END
+FROM patrol_issue i
+WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM later l WHERE l.issue_id = i.id)
 """
 
 

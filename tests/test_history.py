@@ -70,3 +70,20 @@ def test_area_lights_and_scope(people):
     start, end = month_bounds("2026-03")
     assert end - start == timedelta(days=31)
     assert states_at(start, "310112") == []
+
+
+def test_rows_untouched_since_and_rebuilt_rows_agree(people):
+    """The same month read when nothing happened since (rows) and after later changes (events) agree."""
+    inspector, town, cun = people
+    issues = [make_issue(inspector, v, reported_at=at(2026, 6, d)) for v, d in ((V1, 2), (V2, 3), (V1, 4))]
+    transition_issue(town, issues[0].pk, "assign", now=at(2026, 6, 5), deadline="2026-06-20")
+    transition_issue(town, issues[1].pk, "assign", now=at(2026, 6, 5), deadline="2026-07-20")
+    add_photo(cun, issues[0].pk, tiny_jpeg(), "after")
+    transition_issue(cun, issues[0].pk, "submit", now=at(2026, 6, 10))
+    transition_issue(town, issues[0].pk, "verify", now=at(2026, 6, 11))
+    before = sorted(states_at_month_end("2026-06", "310112"))  # nothing after June: read from rows
+    transition_issue(town, issues[2].pk, "assign", now=at(2026, 7, 2), deadline="2026-07-09")
+    transition_issue(make_user("district", "310112"), issues[1].pk, "supervise", now=at(2026, 7, 3))
+    assert sorted(states_at_month_end("2026-06", "310112")) == before  # now two are rebuilt from events
+    july = {s.id: s.light for s in states_at_month_end("2026-07", "310112")}
+    assert july == {issues[0].pk: "green", issues[1].pk: "red", issues[2].pk: "red"}
