@@ -1,3 +1,4 @@
+import os
 import socket
 
 import pytest
@@ -60,3 +61,21 @@ def _categories_present(request):
     transactional = (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in names
     request.getfixturevalue("transactional_db" if transactional else "db")
     seed_categories()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make setup-browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -114,3 +114,12 @@ def seed_categories():
     from django.apps import apps
 
     import_module("patrol.migrations.0002_history_append_only_and_categories").seed(apps, None)
+
+
+def at(y, m, d, h=10):
+    """A moment in the local time zone (for hand-made histories)."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime(y, m, d, h))

@@ -1,9 +1,8 @@
 """Monthly assessment: metrics rebuilt from history, the score formula, ranks with ties, flags, API, pages."""
 import copy
-from datetime import date, datetime
+from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from patrol import assessment
 from patrol.assessment import (
@@ -17,14 +16,10 @@ from patrol.assessment import (
 from patrol.history import states_at_month_end
 from patrol.models import WeeklyTarget
 from patrol.services import add_photo, transition_issue
-from tests.factories import TOWN_A, TOWN_B, make_issue, make_user, tiny_jpeg
+from tests.factories import TOWN_A, TOWN_B, at, make_issue, make_user, tiny_jpeg
 
 pytestmark = pytest.mark.django_db
 V1, V2, V3, V4 = "310112102201", "310112102202", "310112103201", "310112103202"
-
-
-def at(y, m, d, h=10):
-    return timezone.make_aware(datetime(y, m, d, h))
 
 
 @pytest.fixture

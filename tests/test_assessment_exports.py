@@ -2,7 +2,6 @@
 import csv
 import io
 import subprocess
-from datetime import datetime
 
 import pytest
 from django.core.management import call_command
@@ -14,14 +13,10 @@ from patrol.imports import import_file
 from patrol.ledger import HEADERS
 from patrol.models import Issue, IssueEvent
 from patrol.services import add_photo, transition_issue
-from tests.factories import TOWN_A, make_issue, make_user, tiny_jpeg
+from tests.factories import TOWN_A, at, make_issue, make_user, tiny_jpeg
 
 pytestmark = pytest.mark.django_db
 V1, V2, V3 = "310112102201", "310112102202", "310112103201"
-
-
-def at(y, m, d, h=10):
-    return timezone.make_aware(datetime(y, m, d, h))
 
 
 @pytest.fixture

@@ -1,19 +1,14 @@
 """Month-end reconstruction: a past month does not change when a problem changes today."""
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from patrol.history import area_lights, month_bounds, states_at, states_at_month_end
 from patrol.services import add_photo, transition_issue
-from tests.factories import TOWN_A, make_issue, make_user, tiny_jpeg
+from tests.factories import TOWN_A, at, make_issue, make_user, tiny_jpeg
 
 pytestmark = pytest.mark.django_db
 V1, V2 = "310112102201", "310112102202"
-
-
-def at(y, m, d, h=10):
-    return timezone.make_aware(datetime(y, m, d, h))
 
 
 @pytest.fixture
