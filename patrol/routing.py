@@ -114,19 +114,21 @@ def road_matrix(points, speed_kmh=None, detour=None):
     if len(points) < 2 or not roads_loaded():
         return None
     snapped = snap(points)
-    if any(m > conf("ROAD_SNAP_MAX_M") for _, m in snapped):
-        return None
+    far = np.array([m > conf("ROAD_SNAP_MAX_M") for _, m in snapped])
+    if far.mean() >= 0.5:
+        return None  # the roads loaded do not serve these stops
     nodes = [n for n, _ in snapped]
     seconds = cost_matrix(points, nodes)
-    if np.isnan(seconds).any():
-        return None  # some stop lies on a piece of road not connected to the others
     speed = (speed_kmh or conf("PLAN_SPEED_KMH")) / 3.6
     access = np.array([m for _, m in snapped])
     legs = access[:, None] + access[None, :]
     np.fill_diagonal(legs, 0.0)
-    durations = np.rint(seconds + legs / speed).astype(np.int64)
-    estimate = straight_matrix(points, speed_kmh, detour).distances
-    return Matrix(durations, estimate, "roads", nodes, [m for _, m in snapped])
+    straight = straight_matrix(points, speed_kmh, detour)
+    # A stop far off the network, or a pair on pieces of road not connected, keeps the straight estimate; the
+    # other pairs go by road. (One such stop no longer sends the whole plan back to straight lines.)
+    off_road = np.isnan(seconds) | far[:, None] | far[None, :]
+    durations = np.where(off_road, straight.durations, np.rint(np.nan_to_num(seconds) + legs / speed))
+    return Matrix(durations.astype(np.int64), straight.distances, "roads", nodes, [m for _, m in snapped])
 
 
 def line_length_m(coords):

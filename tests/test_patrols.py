@@ -373,6 +373,16 @@ def test_matrix_falls_back_without_roads(geography):
     assert routing.matrix(far).source == "haversine"
 
 
+def test_one_stop_off_the_roads_keeps_the_others_on_them(geography):
+    import_roads(DATA / "roads.geojson")
+    points = [(121.410, 31.1021), (121.470, 31.1021), (121.430, 31.1021), (121.44, 31.5)]  # the last: 40 km north
+    m = routing.matrix(points)
+    straight = routing.straight_matrix(points)
+    assert m.source == "roads"
+    assert m.durations[0, 1] == routing.matrix(points[:3]).durations[0, 1]  # on-road pairs as before
+    assert m.durations[0, 3] == straight.durations[0, 3] and m.durations[3, 2] == straight.durations[3, 2]
+
+
 def test_plan_uses_roads_when_loaded(people, login):
     import_roads(DATA / "roads.geojson")
     body = plan(login(people["town"])).json()
