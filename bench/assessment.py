@@ -1,10 +1,9 @@
 """Assessment benchmarks: a month's assessment of 10,000 villages over 1 million problems (target ≤ 10 s) and
 a town's work ledger of about 5,000 rows (target ≤ 5 s).
 
-`run(report)` is called by `python -m bench`; `python -m bench.assessment` runs this section alone (against
+`run(report)` is called by `python -m bench`; `python -m bench --only assessment` runs this section alone (against
 PGDATABASE_NAME, default bench_demo). Problems come from bench.data.ensure_issues.
 """
-import os
 import time
 from datetime import timedelta
 
@@ -56,16 +55,3 @@ def run(report):
     seconds, (content, _) = _timed(ledger.build_ledger, user, town=town, month=month, base_url="http://bench/")
     report("assessment", "town ledger xlsx as of a month end (states rebuilt)", seconds, "s",
            f"{len(content) / 1e6:.1f} MB")
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-    def _print(section, name, value, unit="", note=""):
-        print(f"  {section:<11} {name:<60} {value:>10.3f} {unit:<3} {note}", flush=True)
-
-    run(_print)

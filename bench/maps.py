@@ -1,11 +1,10 @@
 """Maps at scale (1 million problems): vector tiles against bare ST_AsMVT, the battle map's page weight,
 hot spots over everything at 500 m, lights of a month rebuilt from the event history.
 
-`run(report)` is called by `python -m bench` with Django set up on the bench database; `python -m bench.maps`
+`run(report)` is called by `python -m bench` with Django set up on the bench database; `python -m bench --only maps`
 runs this section alone (PGDATABASE_NAME, default bench_demo).
 """
 import math
-import os
 import random
 import statistics
 import time
@@ -159,17 +158,3 @@ def run(report):
     r = staff_client.get(f"/api/lights/?month={month}&level=village")
     report("maps", f"GET /api/lights/ {month} (district, with boundaries)", time.perf_counter() - t, "s",
            f"{len(r.content) / 1e6:.1f} MB")
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-    def _print(section, name, value, unit="", note=""):
-        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else value
-        print(f"  {section:<6} {name:<58} {shown:>14} {unit:<4} {note}", flush=True)
-
-    run(_print)

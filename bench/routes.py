@@ -1,4 +1,4 @@
-"""Benchmarks of patrol routing (`run(report)`; `python -m bench.routes` runs this part alone).
+"""Benchmarks of patrol routing (`run(report)`; `python -m bench --only routes` runs this part alone).
 
 `report(section, name, value, unit, note)` is called once per figure: section groups figures, `note` says the target
 or what the figure is compared with. Three parts:
@@ -16,7 +16,6 @@ Parts 2 and 3 use a synthetic road lattice (160 × 160 nodes, 50,880 edges, 100 
 tenth line an arterial at 50 km/h, the rest 25 km/h) written into geo_roadedge inside a transaction that is rolled
 back at the end: the database is left as it was. It needs a migrated database with pgRouting (`make bench`).
 """
-import sys
 import time
 from pathlib import Path
 
@@ -180,18 +179,3 @@ def _prize_collecting(report, m, rng, solver, ortools_pc):
 def run(report):
     tsp(report)
     roads(report)
-
-
-def print_report(section, name, value, unit, note=""):
-    print(f"[{section}] {name}: {value} {unit}  ({note})", flush=True)
-
-
-if __name__ == "__main__":
-    import os
-
-    import django
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
-    run(print_report)

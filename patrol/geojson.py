@@ -10,11 +10,6 @@ from django.db.models import F, FloatField, Func
 
 from .querysets import light_case
 
-PROPERTIES = (
-    "id", "category", "status", "light", "town", "village", "grid", "deadline", "reported_at", "rebound_of",
-    "source", "red_supervision", "assignee", "closed_at", "description",
-)
-
 
 class X(Func):
     function, output_field = "ST_X", FloatField()
