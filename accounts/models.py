@@ -38,7 +38,9 @@ class User(AbstractUser):
 
     def covers(self, code):
         """True when the area named by `code` lies in this user's area (codes are hierarchical prefixes)."""
-        return bool(self.area_code) and bool(code) and str(code).startswith(self.area_code)
+        from geo import scope
+
+        return bool(self.area_code) and scope.covers(self.area_code, code)
 
     def clean(self):
         super().clean()

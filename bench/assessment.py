@@ -20,10 +20,12 @@ def run(report):
     from django.db.models import Count
     from django.utils import timezone
 
+    from assessment import ledger
+    from assessment import monthly as assessment
+    from assessment.models import MonthlyMetricsCache
     from bench.base import bench_admin, ensure_villages
     from bench.data import ensure_issues
-    from patrol import assessment, ledger
-    from patrol.models import Issue, IssueEvent, MonthlyMetricsCache
+    from patrol.models import Issue, IssueEvent
 
     ensure_villages(10_000)
     ensure_issues(N_ISSUES)

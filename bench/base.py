@@ -39,7 +39,7 @@ def ensure_villages(n=10_000, log=print):
 
     if Village.objects.count() >= n:
         return
-    from geo import demo
+    from demo import geography as demo
 
     log(f"[bench] generating {n} villages (a few minutes, once) ...")
     demo.generate(villages=n, replace=True, log=log)

@@ -4,7 +4,7 @@
 or what the figure is compared with. Three parts:
 
 1. TSP tour quality: five TSPLIB instances (bench/data/tsplib, 52 to 280 cities, EUC_2D), solved by
-   patrol.solver (PyVRP, then the 2-opt/Or-opt search) in TSP_SECONDS each; the gap to the optimal tour length.
+   planning.solver (PyVRP, then the 2-opt/Or-opt search) in TSP_SECONDS each; the gap to the optimal tour length.
    Target: within 1 % in ≤ 10 s each.
 2. Prize collecting: 5 teams, 300 candidate stops with priorities 1–30, 15 minutes a stop, an 8-hour day, travel
    times on roads; the priority our plan collects against OR-Tools' routing library (guided local search, same
@@ -39,7 +39,7 @@ def read_tsplib(path):
 
 
 def tsp(report):
-    from patrol import solver
+    from planning import solver
 
     for name, optimum in INSTANCES:
         _, d = read_tsplib(TSPLIB / f"{name}.tsp")
@@ -95,7 +95,7 @@ def roads(report):
 
     from bench import ortools_pc
     from geo.models import RoadEdge
-    from patrol import routing, solver
+    from planning import routing, solver
 
     try:
         with transaction.atomic():

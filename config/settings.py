@@ -57,7 +57,10 @@ INSTALLED_APPS = [
     "geo",
     "patrol",
     "layers",
+    "assessment",
+    "planning",
     "mobile",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -123,8 +126,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
-LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "zh-hans"

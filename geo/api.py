@@ -5,7 +5,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import coords
+from . import coords, scope
 from .lookup import locate
 from .models import Grid, Town, Village
 from .serializers import GridSerializer, LocateQuery, TownSerializer, VillageSerializer
@@ -85,9 +85,7 @@ class Locate(APIView):
         village = found["village"]
         if village is None:
             raise NotFound("该位置不在任何行政村内")
-        area = request.user.area_code
-        everywhere = request.user.is_superuser and not area
-        if not (everywhere or area and (village.code.startswith(area) or area.startswith(village.code))):
+        if not scope.touches(scope.of(request.user), village.code):
             raise NotFound("该位置不在您的辖区内")
         return Response(
             {

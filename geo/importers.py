@@ -22,6 +22,7 @@ from django.db import DataError, IntegrityError, transaction
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from . import scope
 from .lookup import rebuild_pieces
 from .models import AREA_MODELS, CODE_LENGTH
 
@@ -313,7 +314,7 @@ def _link_parents(rows, level, parent_level):
                 f"请先导入 --level {parent_level} / parent {parent_level} {r['code'][:n]} does not exist and no "
                 f"{parent_level} contains the feature: import --level {parent_level} first"
             )
-        if level == "grid" and not r["code"].startswith(r["parent"]):
+        if level == "grid" and not scope.covers(r["parent"], r["code"]):
             raise BoundaryImportError(
                 f"{where}: 网格代码必须以所属行政村代码 {r['parent']} 开头 / a grid code must start with its village's "
                 f"code {r['parent']}"

@@ -5,6 +5,7 @@ point-in-polygon test only ever looks at a small polygon whose bounding box the 
 """
 from django.db import connection
 
+from . import scope
 from .models import AREA_MODELS, BoundaryPiece, Grid, Town, Village
 
 PIECE_VERTICES = 128
@@ -157,5 +158,5 @@ def _pick(rows):
     for i, slot in found.items():
         village, grid = slot.get("village"), slot.get("grid")
         if village:
-            out.append((i, village, grid if grid and grid.startswith(village) else None))
+            out.append((i, village, grid if scope.covers(village, grid) else None))
     return out

@@ -2,13 +2,13 @@
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point, Polygon
 
+from . import scope
+
 
 class AreaQuerySet(models.QuerySet):
     def within(self, area_code):
         """Areas that lie in the area named by a code (codes are hierarchical prefixes)."""
-        if not area_code:
-            return self.none()
-        return self.filter(code__startswith=area_code)
+        return self.filter(scope.code_q(area_code or None))
 
     def in_bbox(self, bbox):
         minx, miny, maxx, maxy = bbox

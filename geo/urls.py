@@ -2,9 +2,11 @@ from django.urls import path
 
 from . import api
 
+app_name = "geo"
+
 urlpatterns = [
-    path("locate/", api.Locate.as_view(), name="locate"),
-    path("towns/", api.TownList.as_view(), name="towns"),
-    path("villages/", api.VillageList.as_view(), name="villages"),
-    path("grids/", api.GridList.as_view(), name="grids"),
+    path("api/locate/", api.Locate.as_view(), name="locate"),
+    path("api/towns/", api.TownList.as_view(), name="towns"),
+    path("api/villages/", api.VillageList.as_view(), name="villages"),
+    path("api/grids/", api.GridList.as_view(), name="grids"),
 ]

@@ -8,6 +8,7 @@ import folium
 from branca.element import MacroElement, Template
 from django.conf import settings
 from django.templatetags.static import static
+from django.urls import reverse
 from folium.plugins import HeatMap, MarkerCluster
 
 from geo import coords
@@ -124,6 +125,11 @@ def add_choropleth(m, geojson, prop, colors, name, fields=("name",), aliases=("�
     return layer
 
 
+def issue_page(pk):
+    """The page of one problem (a map's popups link there)."""
+    return reverse("patrol:issue-detail", args=[pk])
+
+
 def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True):
     """Problem pins coloured by light, the category as the icon (`icons`: category code → Font Awesome name)."""
     icons = icons or {}
@@ -137,7 +143,7 @@ def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True):
             icon=folium.Icon(color=colors.get(p.get("light"), "gray"), icon=icons.get(p.get("category"), "circle"),
                              prefix="fa"),
             tooltip=f"#{p['id']} {p.get('category')} {LIGHT_LABELS.get(p.get('light'), '')}",
-            popup=folium.Popup(f'<a href="/issues/{p["id"]}/" target="_top">问题 #{p["id"]}</a>', max_width=200),
+            popup=folium.Popup(f'<a href="{issue_page(p["id"])}" target="_top">问题 #{p["id"]}</a>', max_width=200),
         ).add_to(group)
     group.add_to(m)
     return group
@@ -335,7 +341,7 @@ class LivePins(_Live):
         {% macro script(this, kwargs) %}
         (function() {
           {{ this.shift }}
-          var map = {{ this._parent.get_name() }}, group = {{ this.group }};
+          var map = {{ this._parent.get_name() }}, group = {{ this.group }}, page = {{ this.issue_page|tojson }};
           var icons = {{ this.icons|tojson }}, names = {{ this.names|tojson }}, labels = {{ this.labels|tojson }};
           var colors = {red: "red", yellow: "orange", green: "green"}, seq = 0;
           var box = map.getContainer();
@@ -361,7 +367,7 @@ class LivePins(_Live):
                                                   markerColor: colors[p.light] || "gray"});
                 L.marker(toMap(c[1], c[0]), {icon: icon})
                   .bindTooltip("#" + p.id + " " + (names[p.category] || p.category) + " " + (labels[p.light] || ""))
-                  .bindPopup('<a href="/issues/' + p.id + '/" target="_top">问题 #' + p.id + "</a><br>" +
+                  .bindPopup('<a href="' + page.replace("{id}", p.id) + '" target="_top">问题 #' + p.id + "</a><br>" +
                              (names[p.category] || p.category) + " · " + (labels[p.light] || ""))
                   .addTo(group);
               });
@@ -386,7 +392,8 @@ def add_live_pins(m, url, params="", icons=None, names=None, min_zoom=14, page_s
     group = folium.FeatureGroup(name=name)
     group.add_to(m)
     LivePins(m, group=group.get_name(), url=url, params=params, icons=icons or {}, names=names or {},
-             labels=LIGHT_LABELS, min_zoom=int(min_zoom), page_size=int(page_size)).add_to(m)
+             labels=LIGHT_LABELS, min_zoom=int(min_zoom), page_size=int(page_size),
+             issue_page=issue_page(0).replace("/0/", "/{id}/")).add_to(m)
     return group
 
 

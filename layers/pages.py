@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import numpy as np
 from django.http import QueryDict
 from django.shortcuts import render
-from django.urls import path
+from django.urls import reverse
 from django.utils import timezone
 
 from patrol.errors import BadInput
@@ -68,10 +68,11 @@ def battle_map(request):
     # About a pixel of the opening view: a district keeps ~100 m detail, many districts get coarser outlines.
     simplify = max(queries.PAGE_SIMPLIFY_DEG, (bounds[2] - bounds[0]) / 700)
     areas = queries.area_lights(user, month, level, query, simplify=simplify, precision=queries.PAGE_PRECISION)
+    issue_list = reverse("patrol:issue-list")
     for f in areas["features"]:
         p = f["properties"]
         p["light_label"] = maps.LIGHT_LABELS[p["light"]]
-        p["detail"] = f'<a href="/issues/?{level}={p["code"]}">问题清单</a>'
+        p["detail"] = f'<a href="{issue_list}?{level}={p["code"]}">问题清单</a>'
     month_totals = {k: sum(1 for f in areas["features"] if f["properties"]["light"] == k) for k in queries.LIGHTS}
 
     m = maps.new_map(bounds=bounds)
@@ -85,9 +86,9 @@ def battle_map(request):
     maps.add_choropleth(m, areas, "light", maps.LIGHT_COLORS, f"{level_name}亮灯（{month}）", fields=fields,
                         aliases=aliases, popup_fields=(*fields, "detail"), popup_aliases=(*aliases, "详情"))
     params = query.urlencode()
-    maps.add_live_pins(m, "/api/issues/", params, icons=_icons(), names=_names())
+    maps.add_live_pins(m, reverse("patrol:issues"), params, icons=_icons(), names=_names())
     maps.light_legend(m, counts, title="视图内问题亮灯")
-    maps.add_live_counts(m, "/api/issues/counts/", params)
+    maps.add_live_counts(m, reverse("layers:issue-counts"), params)
     return render(request, "layers/battle_map.html", {
         "map": maps.map_parts(m), "month": month, "level_name": level_name, "month_totals": month_totals,
         "counts": counts, "error": error, "params": query, "towns": queries.scope_areas(user, queries.Town),
@@ -149,7 +150,7 @@ def heatmap(request):
                                   queries.PAGE_PRECISION)
     maps.add_boundaries(m, _fc(towns), "街镇界", color="#1f4e79", weight=2)
     maps.hotspot_legend(m, class_counts)
-    maps.add_heat_slider(m, heat, "/api/heatmap/", months, months.index(month), urlencode(base))
+    maps.add_heat_slider(m, heat, reverse("layers:heatmap-api"), months, months.index(month), urlencode(base))
     return render(request, "layers/heatmap.html", {
         "map": maps.map_parts(m), "kind": kind, "category": category, "month": month, "months": months,
         "cell_m": cell_m, "categories": Category.objects.all(), "error": error, "class_counts": class_counts,
@@ -157,9 +158,3 @@ def heatmap(request):
             (maps.EMERGING_LABELS[k], k, n) for k, n in emerging_counts.items() if k != "none"],
         "total": int(counts.sum()),
     })
-
-
-urlpatterns = [
-    path("map/", battle_map, name="battle-map"),
-    path("heatmap/", heatmap, name="heatmap"),
-]

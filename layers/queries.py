@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, F, Func, Value
 from django.utils import timezone
 
+from geo import scope
 from geo.models import District, Town, Village
 from patrol import history
 from patrol.errors import BadInput
@@ -95,13 +96,7 @@ def kind_params(query, allowed=("category", "town")):
 
 def scope_areas(user, model):
     """Towns or villages a person's area covers or lies in (a grid user sees their village)."""
-    code = user.area_code
-    if not code:
-        return model.objects.all() if user.is_superuser else model.objects.none()
-    width = 9 if model is Town else 12
-    if len(code) > width:
-        return model.objects.filter(code=code[:width])
-    return model.objects.filter(code__startswith=code)
+    return model.objects.filter(scope.areas_q(scope.of(user), "town" if model is Town else "village"))
 
 
 def scope_bounds(user):
@@ -170,8 +165,8 @@ def month_light_counts(user, month, params=None):
     sources = params.getlist("source") if hasattr(params, "getlist") else params.get("source") or []
     if isinstance(sources, str):
         sources = [sources]
-    scope, scope_params = history.scope_sql(code)
-    states = history.STATES_SQL.format(scope=scope)
+    where, scope_params = history.scope_sql(code)
+    states = history.STATES_SQL.format(scope=where)
     sql = MONTH_COUNTS_SQL.format(states=states, columns=", ".join(history.IssueState._fields))
     with connection.cursor() as cur:
         cur.execute(sql, {"moment": moment, "day": day, **scope_params,

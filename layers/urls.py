@@ -1,11 +1,16 @@
 from django.urls import path
 
-from . import api
+from . import api, pages
+
+app_name = "layers"
 
 urlpatterns = [
-    path("issues/counts/", api.IssueCounts.as_view(), name="issue-counts"),
-    path("lights/", api.Lights.as_view(), name="lights"),
-    path("heatmap/", api.Heatmap.as_view(), name="heatmap-api"),
-    path("hotspots/", api.Hotspots.as_view(), name="hotspots"),
-    path("hotspots/emerging/", api.EmergingHotspots.as_view(), name="hotspots-emerging"),
+    path("api/issues/counts/", api.IssueCounts.as_view(), name="issue-counts"),
+    path("api/lights/", api.Lights.as_view(), name="lights"),
+    path("api/heatmap/", api.Heatmap.as_view(), name="heatmap-api"),
+    path("api/hotspots/", api.Hotspots.as_view(), name="hotspots"),
+    path("api/hotspots/emerging/", api.EmergingHotspots.as_view(), name="hotspots-emerging"),
+    path("tiles/issues/<int:z>/<int:x>/<int:y>.pbf", api.IssueTile.as_view(), name="issue-tile"),
+    path("map/", pages.battle_map, name="battle-map"),
+    path("heatmap/", pages.heatmap, name="heatmap"),
 ]

@@ -1,4 +1,4 @@
-// Service worker of the field app (served at /m/sw.js; VERSION and SHELL are prepended by the view).
+// Service worker of the field app (VERSION, SHELL, APP, MANIFEST and STATIC are prepended by the view).
 // The page /m/ comes from the network when it can (and refreshes the cached copy), else from the cache;
 // static files come from the cache. API calls are not touched: the app keeps its own data in IndexedDB.
 const CACHE = "patrol-m-" + VERSION;
@@ -23,12 +23,12 @@ async function pageFirstFromNetwork(event) {
   const cache = await caches.open(CACHE);
   const network = fetch(event.request).then(async (response) => {
     if (response.ok && !response.redirected && response.type === "basic") {
-      await cache.put("/m/", response.clone());
+      await cache.put(APP, response.clone());
     }
     return response;
   });
   event.waitUntil(network.catch(() => null));
-  const cached = await cache.match("/m/");
+  const cached = await cache.match(APP);
   if (!cached) return network;
   const slow = new Promise((resolve) => setTimeout(() => resolve(cached), PAGE_WAIT_MS));
   return Promise.race([network.catch(() => cached), slow]);
@@ -50,9 +50,9 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && url.pathname === "/m/") {
+  if (request.mode === "navigate" && url.pathname === APP) {
     event.respondWith(pageFirstFromNetwork(event));
-  } else if (url.pathname.startsWith("/static/") || url.pathname === "/m/manifest.webmanifest") {
+  } else if (url.pathname.startsWith(STATIC) || url.pathname === MANIFEST) {
     event.respondWith(fromCache(request));
   }
 });

@@ -2,8 +2,10 @@ from django.urls import path
 
 from . import views
 
+app_name = "mobile"
+
 urlpatterns = [
-    path("", views.app, name="mobile"),
-    path("sw.js", views.service_worker, name="mobile-sw"),
-    path("manifest.webmanifest", views.manifest, name="mobile-manifest"),
+    path("m/", views.app, name="app"),
+    path("m/sw.js", views.service_worker, name="sw"),
+    path("m/manifest.webmanifest", views.manifest, name="manifest"),
 ]

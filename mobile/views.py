@@ -7,10 +7,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from geo.models import level_of
 from patrol.models import Category, Source, Status
 from patrol.serializers import CategorySerializer
 
@@ -30,7 +32,20 @@ TEMPLATE = Path(__file__).parent / "templates" / "mobile" / "app.html"
 
 
 def shell_urls():
-    return ["/m/", "/m/manifest.webmanifest"] + [static(p) for p in SHELL_STATIC]
+    return [reverse("mobile:app"), reverse("mobile:manifest")] + [static(p) for p in SHELL_STATIC]
+
+
+def api_urls():
+    """The API addresses the app calls ({id} stands for a problem's or a sample's id)."""
+    def with_id(name):
+        return reverse(name, args=[0]).replace("/0/", "/{id}/")
+
+    return {
+        "villages": reverse("geo:villages"), "grids": reverse("geo:grids"), "issues": reverse("patrol:issues"),
+        "issue_photos": with_id("patrol:issue-photos"), "issue_transition": with_id("patrol:issue-transition"),
+        "reinspections": reverse("patrol:reinspections"), "reinspection_record": with_id("patrol:reinspection-record"),
+        "app": reverse("mobile:app"), "sw": reverse("mobile:sw"),
+    }
 
 
 def shell_version():
@@ -42,7 +57,7 @@ def shell_version():
 
 
 def source_default(user):
-    return Source.DISTRICT_PATROL if len(user.area_code or "") <= 6 else Source.TOWN_SELF_CHECK
+    return Source.TOWN_SELF_CHECK if level_of(user.area_code) in ("town", "village", "grid") else Source.DISTRICT_PATROL
 
 
 @ensure_csrf_cookie
@@ -56,16 +71,19 @@ def app(request):
         "source_default": source_default(user),
         "statuses": dict(Status.choices),
         "duplicate_m": settings.PATROL["DUPLICATE_DISTANCE_M"],
-        "login_url": settings.LOGIN_URL,
+        "login_url": resolve_url(settings.LOGIN_URL),
+        "urls": api_urls(),
     }
     return render(request, "mobile/app.html", {"boot": boot})
 
 
 @login_not_required
 def service_worker(request):
-    head = f"const VERSION = {json.dumps(shell_version())};\nconst SHELL = {json.dumps(shell_urls())};\n"
+    head = "".join(f"const {name} = {json.dumps(value)};\n" for name, value in [
+        ("VERSION", shell_version()), ("SHELL", shell_urls()), ("APP", reverse("mobile:app")),
+        ("MANIFEST", reverse("mobile:manifest")), ("STATIC", settings.STATIC_URL)])
     response = HttpResponse(head + SW_SOURCE.read_text(encoding="utf-8"), content_type="application/javascript")
-    response["Service-Worker-Allowed"] = "/m/"
+    response["Service-Worker-Allowed"] = reverse("mobile:app")
     response["Cache-Control"] = "no-cache"
     return response
 
@@ -76,8 +94,8 @@ def manifest(request):
         "name": "农村人居环境巡查",
         "short_name": "人居巡查",
         "lang": "zh-CN",
-        "start_url": "/m/",
-        "scope": "/m/",
+        "start_url": reverse("mobile:app"),
+        "scope": reverse("mobile:app"),
         "display": "standalone",
         "orientation": "portrait",
         "background_color": "#ffffff",

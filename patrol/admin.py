@@ -7,12 +7,8 @@ from .models import (
     Category,
     Issue,
     IssueEvent,
-    PatrolPlan,
-    PatrolStop,
     Photo,
     ReinspectionSample,
-    Track,
-    WeeklyTarget,
 )
 
 
@@ -77,50 +73,3 @@ class PhotoAdmin(admin.ModelAdmin):
 class ReinspectionSampleAdmin(admin.ModelAdmin):
     list_display = ("id", "month", "issue", "village", "result", "recorded_at")
     list_filter = ("month", "result")
-
-
-
-class PatrolStopInline(admin.TabularInline):
-    model = PatrolStop
-    fields = ("team", "seq", "key", "label", "priority", "must", "arrival", "visited_by")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(PatrolPlan)
-class PatrolPlanAdmin(GISModelAdmin):
-    """Plans are made through the API and the /patrols/ page; here they are only looked at."""
-
-    gis_widget = OfflineMapWidget
-    list_display = ("id", "date", "area_code", "teams", "matrix", "priority_collected", "priority_total")
-    list_filter = ("date", "matrix")
-    inlines = [PatrolStopInline]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Track)
-class TrackAdmin(GISModelAdmin):
-    gis_widget = OfflineMapWidget
-    list_display = ("id", "day", "name", "uploaded_by", "distance_m", "points", "plan")
-    list_filter = ("day",)
-    filter_horizontal = ("villages", "grids")
-
-
-@admin.register(WeeklyTarget)
-class WeeklyTargetAdmin(admin.ModelAdmin):
-    list_display = ("id", "village", "category", "per_week", "starts_on", "ends_on", "note")
-    list_filter = ("category",)
-    search_fields = ("village__name", "village__code")
-    raw_id_fields = ("village",)
-    exclude = ("created_by",)
-
-    def save_model(self, request, obj, form, change):
-        if not obj.created_by_id:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)

@@ -1,5 +1,6 @@
 """Problems API: thin views over patrol.services and the issue querysets."""
 import json
+from urllib.parse import quote
 
 from django.core.paginator import InvalidPage
 from django.http import FileResponse, Http404, HttpResponse
@@ -13,7 +14,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import imports, services
+from .errors import BadInput, Forbidden
 from .filters import IssueFilter
 from .geojson import feature, feature_rows, features_json
 from .models import Category, Issue, Photo, ReinspectionSample
@@ -45,6 +47,8 @@ FeatureSchema = inline_serializer(
      "properties": serializers.DictField()},
 )
 ErrorSchema = inline_serializer("Error", {"detail": serializers.CharField(), "field": serializers.CharField()})
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FeaturePagination(PageNumberPagination):
@@ -231,3 +235,48 @@ class ReinspectionRecordView(APIView):
         sample = services.record_reinspection(request.user, pk, body.validated_data["result"],
                                               body.validated_data["note"], body.validated_data.get("location"))
         return Response(ReinspectionSerializer(sample).data)
+
+
+class ImportView(APIView):
+    """POST multipart `file` (.xlsx or .csv): bulk report problems; returns created/existing counts and bad rows.
+
+    With ?errors=xlsx the bad rows come back as a spreadsheet to fix and upload again.
+    """
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request):
+        if not services.may(request.user, "report"):
+            raise Forbidden("您的角色不能上报问题")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise BadInput("请上传文件（字段 file）", field="file")
+        content = upload.read()
+        if request.query_params.get("progress"):
+            return _streamed_import(request.user, content, upload.name)
+        result = imports.import_file(request.user, content, upload.name)
+        if request.query_params.get("errors") == "xlsx":
+            response = HttpResponse(imports.errors_workbook(result), content_type=XLSX)
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('导入错误行.xlsx')}"
+            return response
+        return Response(result.as_json(), status=201 if result.created else 200)
+
+
+def _streamed_import(user, content, name):
+    """?progress=1: newline-delimited JSON, {"done", "total"} every 1% of the rows, then {"result": ...}."""
+    import json
+
+    from django.http import StreamingHttpResponse
+
+    headers, body = imports.read_table(content, name)
+    imports.column_map(headers)  # a bad sheet is a plain 400, before anything is streamed
+    step = max(1, len(body) // 100)
+
+    def lines():
+        result = imports.ImportResult(headers=headers, total=len(body))
+        for done, total in imports.iter_import(user, headers, body, result):
+            if done % step == 0 or done == total:
+                yield json.dumps({"done": done, "total": total}) + "\n"
+        yield json.dumps({"result": result.as_json()}, ensure_ascii=False) + "\n"
+
+    return StreamingHttpResponse(lines(), content_type="application/x-ndjson; charset=utf-8")

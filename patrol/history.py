@@ -9,8 +9,9 @@ from datetime import date, datetime, time, timedelta
 from django.db import connection
 from django.utils import timezone
 
+from geo import scope
+
 from .errors import BadInput
-from .querysets import next_code
 
 IssueState = namedtuple(
     "IssueState",
@@ -46,16 +47,11 @@ def month_end(month):
 
 
 def scope_sql(area_code):
-    """SQL condition on patrol_issue `i` for an area, with its named parameters (see querysets.scope_q)."""
-    if not area_code:
-        return "TRUE", {}
-    column = {9: "i.town_id = %(area)s", 12: "i.village_id = %(area)s", 15: "i.grid_id = %(area)s"}
-    if len(area_code) == 6:
-        params = {"area": area_code, "area_end": next_code(area_code)}
-        return "i.town_id >= %(area)s AND i.town_id < %(area_end)s", params
-    if len(area_code) not in column:
-        raise BadInput(f"区域代码无效：{area_code!r}", field="area")
-    return column[len(area_code)], {"area": area_code}
+    """SQL condition on patrol_issue `i` for an area ('' or None: everywhere), with its named parameters."""
+    try:
+        return scope.place_sql(area_code or scope.EVERYWHERE, "i")
+    except ValueError as exc:
+        raise BadInput(str(exc), field="area") from None
 
 
 # Raw SQL, for speed and because the ORM cannot express DISTINCT ON inside CTEs.
@@ -108,10 +104,10 @@ def states_at(moment, area_code=None, day=None):
 
     `day` is the date against which deadlines count as overdue (default: the moment's local date).
     """
-    scope, params = scope_sql(area_code)
+    where, params = scope_sql(area_code)
     day = day or timezone.localtime(moment).date()
     with connection.cursor() as cur:
-        cur.execute(STATES_SQL.format(scope=scope), {"moment": moment, "day": day, **params})
+        cur.execute(STATES_SQL.format(scope=where), {"moment": moment, "day": day, **params})
         return [IssueState(*row) for row in cur.fetchall()]
 
 

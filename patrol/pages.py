@@ -2,7 +2,6 @@
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 
 from . import services
@@ -33,7 +32,7 @@ def issue_detail(request, pk):
     if request.method == "POST":
         error = _act(request, pk)
         if error is None:
-            return redirect("issue-detail", pk=pk)
+            return redirect("patrol:issue-detail", pk=pk)
     issue = (Issue.objects.with_light(timezone.localdate()).select_related("category", "village", "grid", "town",
                                                                            "reporter", "rebound_of").get(pk=pk))
     return render(request, "patrol/issue_detail.html", {
@@ -61,7 +60,7 @@ def _act(request, pk):
     return None
 
 
-urlpatterns = [
-    path("issues/", issue_list, name="issue-list"),
-    path("issues/<int:pk>/", issue_detail, name="issue-detail"),
-]
+def import_page(request):
+    if not services.may(request.user, "report"):
+        raise Http404("您的角色不能上报问题")
+    return render(request, "patrol/import.html")

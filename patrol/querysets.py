@@ -1,4 +1,4 @@
-"""Issue queries: area scoping, derived lights and overdue, distances in metres."""
+"""Issue queries: area scope (through geo.scope), derived lights and overdue, distances in metres."""
 import math
 from datetime import timedelta
 
@@ -7,28 +7,9 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Func, Q, Value, When
 from django.utils import timezone
 
+from geo import scope
+
 OPEN = ("reported", "assigned", "submitted")
-
-
-def scope_q(area_code, prefix=""):
-    """Q for rows lying in an area, by the level of its code (codes are hierarchical prefixes)."""
-    if not area_code:
-        return Q(pk__in=[])
-    n = len(area_code)
-    if n == 6:
-        # A district's towns are the codes from 310112000 up to (not including) 310113000: a range the
-        # (town, status) index serves, where LIKE would need an index of its own.
-        return Q(**{f"{prefix}town_id__gte": area_code, f"{prefix}town_id__lt": next_code(area_code)})
-    if n == 9:
-        return Q(**{f"{prefix}town_id": area_code})
-    if n == 12:
-        return Q(**{f"{prefix}village_id": area_code})
-    return Q(**{f"{prefix}grid_id": area_code})
-
-
-def next_code(code):
-    """The first code after every code that starts with `code` (same length, so string order is numeric)."""
-    return str(int(code) + 1).zfill(len(code))
 
 
 def red_q(today):
@@ -74,12 +55,11 @@ def degree_box(lon, lat, metres):
 
 class IssueQuerySet(models.QuerySet):
     def for_user(self, user):
-        if user.is_superuser and not user.area_code:
-            return self
-        return self.filter(scope_q(user.area_code))
+        area = scope.of(user)
+        return self if area == scope.EVERYWHERE else self.filter(scope.place_q(area))
 
     def in_area(self, area_code):
-        return self.filter(scope_q(area_code))
+        return self.filter(scope.place_q(area_code or None))
 
     def open(self):
         return self.exclude(status="closed")

@@ -1,6 +1,7 @@
 """Request shapes (validated here, so bad input is a 400 naming the field) and small response shapes."""
 from datetime import UTC
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from .models import Category, IssueEvent, Photo, ReinspectionSample, Source
@@ -66,7 +67,7 @@ class PhotoSerializer(serializers.ModelSerializer):
                   "gps_mismatch_m", "gps_flag", "uploaded_at")
 
     def get_url(self, photo):
-        return f"/api/photos/{photo.pk}/image"
+        return reverse("patrol:photo-image", args=[photo.pk])
 
     def get_exif_location(self, photo):
         return [photo.exif_location.x, photo.exif_location.y] if photo.exif_location else None
@@ -92,7 +93,7 @@ class EventSerializer(serializers.ModelSerializer):
         return [event.location.x, event.location.y] if event.location else None
 
     def get_photo(self, event):
-        return f"/api/photos/{event.photo_id}/image" if event.photo_id else None
+        return reverse("patrol:photo-image", args=[event.photo_id]) if event.photo_id else None
 
 
 class ReinspectionSerializer(serializers.ModelSerializer):

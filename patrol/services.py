@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from geo import coords
+from geo import coords, scope
 from geo.lookup import locate
 
 from .errors import BadInput, Conflict, Forbidden, NotVisible
@@ -50,17 +50,7 @@ def conf(name):
 
 def covers(user, town_id, village_id, grid_id):
     """Does the user's area contain a place with these codes?"""
-    area = user.area_code
-    if not area:
-        return user.is_superuser
-    n = len(area)
-    if n == 6:
-        return town_id.startswith(area)
-    if n == 9:
-        return town_id == area
-    if n == 12:
-        return village_id == area
-    return grid_id == area
+    return scope.covers_place(scope.of(user), town_id, village_id, grid_id)
 
 
 def may(user, action):

@@ -1,17 +1,23 @@
 from django.urls import path
 
-from . import api
+from . import api, pages
+
+app_name = "patrol"
 
 urlpatterns = [
-    path("categories/", api.CategoryList.as_view(), name="categories"),
-    path("issues/", api.IssueList.as_view(), name="issues"),
-    path("issues/overdue/", api.IssueWatchList.as_view(kind="overdue"), name="issues-overdue"),
-    path("issues/long-unresolved/", api.IssueWatchList.as_view(kind="long"), name="issues-long-unresolved"),
-    path("issues/<int:pk>/", api.IssueDetail.as_view(), name="issue"),
-    path("issues/<int:pk>/transition/", api.IssueTransition.as_view(), name="issue-transition"),
-    path("issues/<int:pk>/history/", api.IssueHistory.as_view(), name="issue-history"),
-    path("issues/<int:pk>/photos/", api.IssuePhotos.as_view(), name="issue-photos"),
-    path("photos/<int:pk>/image", api.PhotoImage.as_view(), name="photo-image"),
-    path("reinspections/", api.ReinspectionList.as_view(), name="reinspections"),
-    path("reinspections/<int:pk>/record/", api.ReinspectionRecordView.as_view(), name="reinspection-record"),
+    path("api/categories/", api.CategoryList.as_view(), name="categories"),
+    path("api/issues/", api.IssueList.as_view(), name="issues"),
+    path("api/issues/overdue/", api.IssueWatchList.as_view(kind="overdue"), name="issues-overdue"),
+    path("api/issues/long-unresolved/", api.IssueWatchList.as_view(kind="long"), name="issues-long-unresolved"),
+    path("api/issues/import/", api.ImportView.as_view(), name="issues-import"),
+    path("api/issues/<int:pk>/", api.IssueDetail.as_view(), name="issue"),
+    path("api/issues/<int:pk>/transition/", api.IssueTransition.as_view(), name="issue-transition"),
+    path("api/issues/<int:pk>/history/", api.IssueHistory.as_view(), name="issue-history"),
+    path("api/issues/<int:pk>/photos/", api.IssuePhotos.as_view(), name="issue-photos"),
+    path("api/photos/<int:pk>/image", api.PhotoImage.as_view(), name="photo-image"),
+    path("api/reinspections/", api.ReinspectionList.as_view(), name="reinspections"),
+    path("api/reinspections/<int:pk>/record/", api.ReinspectionRecordView.as_view(), name="reinspection-record"),
+    path("issues/", pages.issue_list, name="issue-list"),
+    path("issues/import/", pages.import_page, name="issue-import"),
+    path("issues/<int:pk>/", pages.issue_detail, name="issue-detail"),
 ]

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from patrol import assessment
-from patrol.assessment import (
+from assessment import monthly as assessment
+from assessment.models import WeeklyTarget
+from assessment.monthly import (
     assess,
     bottom_set,
     bottom_villages,
@@ -14,7 +15,6 @@ from patrol.assessment import (
     third_party_adjustment,
 )
 from patrol.history import states_at_month_end
-from patrol.models import WeeklyTarget
 from patrol.services import add_photo, transition_issue
 from tests.factories import TOWN_A, TOWN_B, at, make_issue, make_user, tiny_jpeg
 
@@ -220,7 +220,7 @@ def test_targets_api(people, login):
 
 
 def test_ended_months_are_cached_until_their_history_grows(people):
-    from patrol.models import MonthlyMetricsCache
+    from assessment.models import MonthlyMetricsCache
 
     make_issue(people["inspector"], V1, reported_at=at(2026, 3, 2))
     assert row(assess("2026-03", "310112"), V1)["metrics"]["found"] == 1

@@ -9,8 +9,8 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from PIL import Image
 
+from assessment.ledger import HEADERS
 from patrol.imports import import_file
-from patrol.ledger import HEADERS
 from patrol.models import Issue, IssueEvent
 from patrol.services import add_photo, transition_issue
 from tests.factories import TOWN_A, at, make_issue, make_user, tiny_jpeg

@@ -1,4 +1,4 @@
-"""The synthetic demo geography (geo.demo), generate_demo and demo_setup."""
+"""The synthetic demo geography (demo.geography), generate_demo and demo_setup."""
 import hashlib
 import re
 from io import StringIO
@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import Role, User
-from geo import demo
+from demo import geography as demo
+from demo.management.commands import demo_setup
 from geo.lookup import locate, rebuild_pieces
-from geo.management.commands import demo_setup
 from geo.models import District, Grid, RoadEdge, Town, Village
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,8 +1,8 @@
 import pytest
 
-from geo import demo
+from demo import geography as demo
+from demo import problems as patrol_demo
 from geo.models import District
-from patrol import demo as patrol_demo
 from patrol.models import Issue, IssueEvent
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from geo.models import RoadEdge
 from geo.roads import import_roads
-from patrol import routing
-from patrol.models import PatrolStop, Track
 from patrol.services import transition_issue
+from planning import routing
+from planning.models import PatrolStop, Track
 from tests.factories import TOWN_A, TOWN_B, make_issue, make_user, village_point
 
 pytestmark = pytest.mark.django_db
@@ -392,13 +392,13 @@ def test_plan_uses_roads_when_loaded(people, login):
 
 
 def test_bottom_villages_hook_is_optional():
-    from patrol.planning import bottom_villages
+    from planning.services import bottom_villages
 
     assert bottom_villages("310112", 5) == []
 
 
 def test_month_range():
-    from patrol.tracks import month_range
+    from planning.tracks import month_range
 
     assert month_range(date(2026, 2, 14)) == (date(2026, 2, 1), date(2026, 2, 28))
 
@@ -418,7 +418,7 @@ def test_import_roads_from_geopackage_and_shapefile(tmp_path, geography):
 
 
 def test_plan_gpx_reads_back_as_a_track(people, login):
-    from patrol import gpx
+    from planning import gpx
 
     api = login(people["town"])
     made = plan(api).json()

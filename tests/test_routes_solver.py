@@ -3,8 +3,8 @@ import itertools
 
 import numpy as np
 
-from patrol import solver, tour
-from patrol.routing import haversine_m, straight_matrix
+from planning import solver, tour
+from planning.routing import haversine_m, straight_matrix
 
 
 def euclid(points):

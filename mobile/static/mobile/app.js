@@ -2,6 +2,7 @@
 "use strict";
 (function () {
   const BOOT = JSON.parse(document.getElementById("boot").textContent);
+  const URLS = BOOT.urls;
   const USER = BOOT.user.username;
   const CATS = Object.fromEntries(BOOT.categories.map((c) => [c.code, c]));
   const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -161,7 +162,7 @@
   // --- areas (boundaries of the user's area, kept for offline use) -------------------------------------------
   const areas = { villages: [], grids: [], names: {} };
   async function loadAreas() {
-    const [villages, grids] = await Promise.all([getJSON("/api/villages/"), getJSON("/api/grids/")]);
+    const [villages, grids] = await Promise.all([getJSON(URLS.villages), getJSON(URLS.grids)]);
     areas.villages = (villages && villages.features) || [];
     areas.grids = (grids && grids.features) || [];
     for (const f of areas.villages.concat(areas.grids)) areas.names[f.id] = f.properties.name;
@@ -271,7 +272,7 @@
       const q = new URLSearchParams({ category: form.category, bbox: [lon - d, lat - d, lon + d, lat + d].join(",") });
       ["reported", "assigned", "submitted"].forEach((s) => q.append("status", s));
       try {
-        const r = await call("GET", `/api/issues/?${q}`);
+        const r = await call("GET", `${URLS.issues}?${q}`);
         const near = ((r.data && r.data.features) || [])
           .map((f) => ({ f, m: metres(pos.wgs, f.geometry.coordinates) }))
           .filter((x) => x.m <= BOOT.duplicate_m).sort((a, b) => a.m - b.m);
@@ -393,7 +394,7 @@
       const body = new FormData();
       body.append("image", item.photos[item.photosSent], `photo-${item.photosSent + 1}.jpg`);
       body.append("kind", kind);
-      const r = await call("POST", `/api/issues/${issueId}/photos/`, body);
+      const r = await call("POST", URLS.issue_photos.replace("{id}", issueId), body);
       const v = await step(item, r, async () => { item.photosSent += 1; await outbox.put(item); });
       if (v !== "ok") return v;
     }
@@ -402,7 +403,7 @@
   const senders = {
     async report(item) {
       if (!item.issueId) {
-        const r = await call("POST", "/api/issues/", item.feature);
+        const r = await call("POST", URLS.issues, item.feature);
         const v = await step(item, r, async () => { item.issueId = r.data.id; await outbox.put(item); });
         if (v !== "ok") return v;
       }
@@ -411,13 +412,13 @@
     async rectify(item) {
       const v = await sendPhotos(item, item.issueId, "after");
       if (v !== "ok") return v;
-      const r = await call("POST", `/api/issues/${item.issueId}/transition/`,
+      const r = await call("POST", URLS.issue_transition.replace("{id}", item.issueId),
         { action: "submit", note: item.note, ...(item.location ? { location: item.location } : {}) });
       if (r.status === 409 && r.data && r.data.status === "submitted") return "ok"; // an earlier try got through
       return step(item, r, async () => {});
     },
     async reinspect(item) {
-      const r = await call("POST", `/api/reinspections/${item.sampleId}/record/`,
+      const r = await call("POST", URLS.reinspection_record.replace("{id}", item.sampleId),
         { result: item.result, note: item.note, ...(item.location ? { location: item.location } : {}) });
       return step(item, r, async () => {});
     },
@@ -527,7 +528,7 @@
   async function renderHistory(items) {
     const box = $("outbox");
     box.replaceChildren(...(items.length ? items.map(outboxCard) : [el("p", { class: "empty" }, "没有待发送的内容")]));
-    const data = await getJSON("/api/issues/?mine=1&page_size=200");
+    const data = await getJSON(`${URLS.issues}?mine=1&page_size=200`);
     const list = $("history");
     if (!data) list.replaceChildren(el("p", { class: "empty" }, "离线：暂无已下载的记录"));
     else if (!data.features.length) list.replaceChildren(el("p", { class: "empty" }, "还没有上报过问题"));
@@ -586,7 +587,7 @@
     const role = BOOT.user.role, parts = [];
     if (["village", "district", "admin"].includes(role)) {
       const pending = new Set(items.filter((i) => i.kind === "rectify" && i.state === "pending").map((i) => i.issueId));
-      const data = await getJSON("/api/issues/?status=assigned&page_size=500");
+      const data = await getJSON(`${URLS.issues}?status=assigned&page_size=500`);
       const features = (data && data.features) || [];
       parts.push(el("h2", {}, "待整改问题"));
       if (!data) parts.push(el("p", { class: "empty" }, "离线：暂无已下载的任务"));
@@ -604,7 +605,7 @@
     if (["inspector", "town", "district", "admin"].includes(role)) {
       const now = new Date();
       const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
-      const samples = await getJSON(`/api/reinspections/?month=${month}`);
+      const samples = await getJSON(`${URLS.reinspections}?month=${month}`);
       const pending = Object.fromEntries(items.filter((i) => i.kind === "reinspect" && i.state === "pending")
         .map((i) => [i.sampleId, i.result]));
       parts.push(el("h2", {}, `本月回头看（${month}）`));
@@ -658,7 +659,7 @@
     showNet();
     startLocating();
     loadAreas().then(showPlace).then(() => refresh()).then(sync);
-    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" });
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register(URLS.sw, { scope: URLS.app });
   }
   start();
 })();

@@ -1,0 +1,155 @@
+"""Assessment API and work ledger: thin views over assessment.monthly and assessment.ledger."""
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geo import scope
+from geo.models import Town, Village
+from patrol.errors import BadInput, Forbidden, NotVisible
+from patrol.history import parse_month
+
+from . import ledger
+from . import monthly as assessment
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def user_area(user):
+    """The area code a user's views are limited to ('' for a superuser without an area: everything)."""
+    area = scope.of(user)
+    if area is None:
+        raise NotVisible("您没有所属区域，无法查看")
+    return area
+
+
+def visible_code(user, code):
+    """True when an area (town or village) lies in the user's area, or contains it (a grid user's village)."""
+    return scope.touches(user_area(user), code)
+
+
+def checked_town(user, town):
+    if not town:
+        return None
+    if not Town.objects.filter(code=town).exists() or not visible_code(user, town):
+        raise NotVisible("街镇不存在或不在您的辖区内", field="town")
+    return town
+
+
+def checked_village(user, code):
+    village = Village.objects.select_related("town").filter(code=code).first()
+    if village is None or not visible_code(user, village.code):
+        raise NotVisible("行政村不存在或不在您的辖区内", field="village")
+    return village
+
+
+def month_param(request):
+    value = request.query_params.get("month") if hasattr(request, "query_params") else request.GET.get("month")
+    return parse_month(value) if value else assessment.last_complete_month()
+
+
+def village_json(r):
+    return {
+        "code": r["code"], "name": r["name"], "town": r["town"], "town_name": r["town_name"], "score": r["score"],
+        "rank": r["rank"], "rank_town": r["rank_town"], "rank_district": r["rank_district"], "light": r["light"],
+        "metrics": r["metrics"], "deductions": [{"label": label, "points": p} for label, p in r["deductions"]],
+        "flags": r["flags"], "flag_points": r["flag_points"], "third_party_adjustment": r["third_party_adjustment"],
+        "list": r["list"],
+    }
+
+
+class AssessmentView(APIView):
+    """GET ?month=YYYY-MM[&town=CODE]: the month's assessment of the villages in the caller's area."""
+
+    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
+                               OpenApiParameter("town", OpenApiTypes.STR)])
+    def get(self, request):
+        month = month_param(request)
+        town = checked_town(request.user, request.query_params.get("town"))
+        result = assessment.assess(month, user_area(request.user) or None, town)
+        return Response({
+            "month": f"{month:%Y-%m}",
+            "list_scope": result.list_scope,
+            "formula": assessment.formula_lines(),
+            "tie_rules": assessment.tie_rules(),
+            "definitions": [{"key": k, "name": n, "definition": d} for k, n, d in assessment.METRIC_DEFINITIONS],
+            "red_list": [r["code"] for r in result.red_list],
+            "black_list": [r["code"] for r in result.black_list],
+            "villages": [village_json(r) for r in result.rows],
+        })
+
+
+class LedgerView(APIView):
+    """GET ?village=CODE|town=CODE[&month=YYYY-MM]: the work ledger (工作台账) as an xlsx workbook."""
+
+    @extend_schema(parameters=[OpenApiParameter(n, OpenApiTypes.STR) for n in ("village", "town", "month")],
+                   responses={(200, XLSX): OpenApiTypes.BINARY})
+    def get(self, request):
+        village, town = request.query_params.get("village"), request.query_params.get("town")
+        if bool(village) == bool(town):
+            raise BadInput("请指定 village 或 town 之一", field="village")
+        month = request.query_params.get("month")
+        month = parse_month(month) if month else None
+        if village:
+            checked_village(request.user, village)
+        else:
+            checked_town(request.user, town)
+        content, name = ledger.build_ledger(request.user, village=village, town=town, month=month,
+                                            base_url=request.build_absolute_uri("/"))
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
+
+
+class TargetRequest(serializers.Serializer):
+    village = serializers.CharField()
+    category = serializers.CharField()
+    per_week = serializers.IntegerField(min_value=1, max_value=1000)
+    starts_on = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TargetList(APIView):
+    """GET ?village=CODE: weekly targets and their progress (last 4 weeks); POST: set a target (town or
+    district staff, in their area)."""
+
+    @extend_schema(parameters=[OpenApiParameter("village", OpenApiTypes.STR),
+                               OpenApiParameter("weeks", OpenApiTypes.INT)])
+    def get(self, request):
+        village = checked_village(request.user, request.query_params.get("village") or "")
+        try:
+            weeks = max(1, min(52, int(request.query_params.get("weeks") or 4)))
+        except ValueError:
+            raise BadInput("weeks 应为整数", field="weeks") from None
+        return Response({"village": village.code, "targets": assessment.target_progress([village.code], weeks=weeks)})
+
+    @extend_schema(request=TargetRequest)
+    def post(self, request):
+        from django.utils import timezone
+
+        from patrol import services
+        from patrol.models import Category
+
+        from .models import WeeklyTarget
+
+        if not services.may(request.user, "assign"):
+            raise Forbidden("只有街镇或区级人员可以设置每周目标")
+        body = TargetRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        village = checked_village(request.user, data["village"])
+        category = services._category(data["category"])
+        starts_on = data.get("starts_on") or timezone.localdate()
+        if data.get("ends_on") and data["ends_on"] < starts_on:
+            raise BadInput("结束日期不能早于开始日期", field="ends_on")
+        target = WeeklyTarget.objects.create(
+            village=village, category=Category.objects.get(pk=category.pk), per_week=data["per_week"],
+            starts_on=starts_on, ends_on=data.get("ends_on"), note=data["note"], created_by=request.user)
+        progress = assessment.target_progress([village.code])
+        return Response(next(t for t in progress if t["target"] == target.pk) if starts_on <= timezone.localdate()
+                        else {"target": target.pk}, status=201)

@@ -1,0 +1,640 @@
+"""Monthly assessment (考核): metrics, score, ranks, flags and the red–black list of every village.
+
+Everything is read from the event history as it stood at the month's end (patrol.history), never from today's
+rows, so a past month's ranking does not change when a problem changes later.
+
+The score (weights in settings.PATROL["ASSESSMENT"], each overridable by an environment variable):
+
+    score = BASE (100)
+            − Σ FOUND_WEIGHTS[source] × problems found in the month from that source
+            − W_OVERDUE × problems overdue at month end
+            − W_RED     × problems under red supervision at month end
+            − W_REBOUND × rebounds (new problems linked to a closed one + re-inspections that came back)
+            − W_REWORK  × rejected verifications in the month
+            − W_ONTIME  × (1 − on-time closure rate)          (only when something was closed in the month)
+
+A village with nothing found and nothing open keeps the full BASE.
+
+Ranks use competition ranking ("1224"): equal scores share a rank and the next rank skips. A village is in
+the bottom N when fewer than N villages score strictly lower — so every village tied at the cut is included
+(the cut can hold more than N villages), and a village with the full score is never flagged. Tables list
+tied villages by code; that order does not change their rank.
+
+Flags (seeds, 考核奖惩): bottom N of the month in the BOTTOM_SCOPE ranking (town by default) → talk with the
+village secretary, −3 at year end; bottom N this month and last month → talk by the town leader, −5 (instead
+of −3 for that month); bottom NOTICE_N of the district ranking two assessments running → district-wide notice.
+Third-party evaluation (year to date): +0.1 per problem fewer than the baseline 8, −0.1 per problem more,
+−0.5 per problem not rectified (open at month end) or rectified badly (a verification was rejected or it was
+reopened).
+"""
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from geo import scope
+from geo.models import Village
+from patrol.history import month_bounds, month_end, parse_month, scope_sql
+
+SOURCES = ("district_patrol", "town_self_check", "third_party", "reinspection", "public_report")
+
+METRIC_DEFINITIONS = [
+    ("found", "发现问题数", "本月上报的问题数（按来源、类别分列）"),
+    ("closed", "结案数", "本月复核通过销号、且月末仍为已销号的问题数"),
+    ("closure_rate", "结案率", "本月结案数 ÷（本月结案数 + 月末未结案数）"),
+    ("on_time_rate", "按期结案率", "本月结案数中，在整改期限当日或之前销号的比例"),
+    ("rework_rate", "返工率", "本月复核不通过次数 ÷ 本月提交整改次数"),
+    ("rebound_rate", "反弹率",
+     "反弹数 ÷（本月发现问题数 + 本月回头看次数）；反弹数 = 本月新发现中认定为反弹回潮的 + 回头看发现反弹的"),
+    ("mean_days_to_close", "平均销号天数", "本月结案问题从上报到销号的平均天数"),
+    ("overdue", "超期数", "月末未结案且已过整改期限的问题数"),
+    ("red", "红色督办数", "月末仍在红色督办中的问题数"),
+]
+
+
+def conf():
+    return settings.PATROL["ASSESSMENT"]
+
+
+def previous_month(month):
+    first = parse_month(month)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def last_complete_month(today=None):
+    today = today or timezone.localdate()
+    return previous_month(today)
+
+
+# --- reading the history --------------------------------------------------------------------------
+
+
+def month_event_counts(month, area_code=None):
+    """{village: Counter} of the month's loop events: submit, reject, supervise, reinspect_held/came_back."""
+    start, end = month_bounds(month)
+    where, params = scope_sql(area_code)
+    sql = f"""
+        SELECT i.village_id, e.action, COALESCE(e.data->>'result', ''), count(*)
+        FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+        WHERE e.at >= %(start)s AND e.at < %(end)s AND e.action IN ('submit', 'reject', 'supervise', 'reinspect')
+          AND {where}
+        GROUP BY 1, 2, 3
+    """
+    out = defaultdict(Counter)
+    with connection.cursor() as cur:
+        cur.execute(sql, {"start": start, "end": end, **params})
+        for village, action, result, n in cur.fetchall():
+            out[village][f"reinspect_{result}" if action == "reinspect" else action] += n
+    return out
+
+
+def badly_rectified_third_party(month, area_code=None):
+    """Ids of this year's third-party problems that had a verification rejected or were reopened by month end."""
+    moment, _ = month_end(month)
+    year_start, _ = month_bounds(parse_month(month).replace(month=1))
+    where, params = scope_sql(area_code)
+    sql = f"""
+        SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+        WHERE i.source = 'third_party' AND i.reported_at >= %(year_start)s AND e.at <= %(moment)s
+          AND e.action IN ('reject', 'reopen')
+          AND {where}
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, {"year_start": year_start, "moment": moment, **params})
+        return {row[0] for row in cur.fetchall()}
+
+
+# --- the same metrics, aggregated in the database (the fast path used by assess) -------------------
+#
+# An issue with no event after the month's end stands at the month's end exactly as its row stands today (the
+# row is only ever changed by patrol.services, together with an event). An issue touched after the month is
+# rewound: every event records the state it started from, so the first event after the month tells the state at
+# its end; deadline, supervision and closing time are read back from the history only where events after the
+# month changed them (the picks of patrol.history: the last such event up to the moment). The result equals
+# village_metrics(states_at_month_end(...)) (tests/test_assessment.py checks both on hand-made histories) while
+# reading a million problems in seconds instead of streaming them all to Python.
+
+MONTH_SQL = """
+WITH after AS (
+    SELECT e.issue_id, e.action, e.from_status, e.at, e.id, e.data
+    FROM patrol_issueevent e {scope_join}
+    WHERE e.at > %(moment)s
+),
+touched AS (
+    SELECT issue_id, bool_or(data ? 'deadline') AS deadline_changed,
+           bool_or(action IN ('supervise', 'release', 'verify')) AS supervision_changed
+    FROM after GROUP BY issue_id
+),
+first_after AS (SELECT DISTINCT ON (issue_id) issue_id, from_status FROM after ORDER BY issue_id, at, id),
+rewound AS (
+    -- the state before the first event after the moment is the state at the moment; deadline, supervision and
+    -- closing are read back from the history only where events after the moment changed them
+    SELECT i.id, i.village_id, i.source, i.reported_at, f.from_status AS status,
+           CASE WHEN f.from_status = 'reported' THEN NULL  -- never assigned yet: no deadline
+                WHEN t.deadline_changed THEN (
+                SELECT (e.data->>'deadline')::date FROM patrol_issueevent e
+                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.data ? 'deadline'
+                ORDER BY e.at DESC, e.id DESC LIMIT 1)
+                ELSE i.deadline END AS deadline,
+           CASE WHEN t.supervision_changed THEN COALESCE((
+                SELECT e.action = 'supervise' FROM patrol_issueevent e
+                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action IN ('supervise', 'release', 'verify')
+                ORDER BY e.at DESC, e.id DESC LIMIT 1), FALSE)
+                ELSE i.red_supervision END AS red,
+           CASE WHEN f.from_status = 'closed' THEN (
+                SELECT max(e.at) FROM patrol_issueevent e
+                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action = 'verify') END AS closed_at
+    FROM first_after f JOIN touched t ON t.issue_id = f.issue_id JOIN patrol_issue i ON i.id = f.issue_id
+    WHERE f.from_status <> ''  -- reported after the moment: not there yet
+),
+bad AS (
+    SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+    WHERE i.source = 'third_party' AND i.reported_at >= %(year_start)s AND e.at <= %(moment)s
+      AND e.action IN ('reject', 'reopen') AND {scope}
+),
+states AS (
+    SELECT i.id, i.village_id, i.source, i.reported_at, i.status, i.deadline, i.red_supervision AS red,
+           i.closed_at
+    FROM patrol_issue i
+    WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM touched t WHERE t.issue_id = i.id)
+    UNION ALL
+    SELECT * FROM rewound
+),
+s AS (
+    SELECT *, status = 'closed' AND closed_at >= %(start)s AND closed_at < %(end)s AS closed_now,
+           status <> 'closed' AS open, status <> 'closed' AND (red OR COALESCE(deadline < %(day)s, FALSE)) AS is_red
+    FROM states
+)
+SELECT village_id,
+       count(*) FILTER (WHERE closed_now),
+       count(*) FILTER (WHERE closed_now AND (deadline IS NULL OR (closed_at AT TIME ZONE %(tz)s)::date <= deadline)),
+       COALESCE(sum(extract(epoch FROM closed_at - reported_at)) FILTER (WHERE closed_now), 0) / 86400.0,
+       count(*) FILTER (WHERE open),
+       count(*) FILTER (WHERE open AND deadline < %(day)s),
+       count(*) FILTER (WHERE open AND red),
+       count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s),
+       count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s
+                        AND (open OR id IN (SELECT issue_id FROM bad))),
+       count(*) FILTER (WHERE is_red),
+       count(*) FILTER (WHERE open AND NOT is_red),
+       count(*) FILTER (WHERE NOT open)
+FROM s GROUP BY village_id
+"""
+
+FOUND_SQL = """
+SELECT i.village_id, i.source, i.category_id, count(*), count(i.rebound_of_id)
+FROM patrol_issue i WHERE i.reported_at >= %(start)s AND i.reported_at < %(end)s AND {scope}
+GROUP BY 1, 2, 3
+"""
+
+
+def month_metrics(month, area_code=None):
+    """{village: metrics} for a month, aggregated in the database (see MONTH_SQL); lights included."""
+    start, end = month_bounds(month)
+    moment, day = month_end(month)
+    year_start, _ = month_bounds(parse_month(month).replace(month=1))
+    where, params = scope_sql(area_code)
+    args = {"moment": moment, "day": day, "start": start, "end": end, "year_start": year_start,
+            "tz": timezone.get_current_timezone_name(), **params}
+    out = defaultdict(empty_metrics)
+    days = {}
+    with connection.cursor() as cur:
+        scope_join = f"JOIN patrol_issue i ON i.id = e.issue_id AND {where}" if area_code else ""
+        cur.execute(MONTH_SQL.format(scope=where, scope_join=scope_join), args)
+        for (village, closed, on_time, day_sum, n_open, overdue, red, tp, tp_bad, lr, ly, lg) in cur.fetchall():
+            m = out[village]
+            m.update(closed=closed, closed_on_time=on_time, open=n_open, overdue=overdue, red=red,
+                     third_party_year=tp, third_party_unrectified=tp_bad,
+                     lights={"red": lr, "yellow": ly, "green": lg})
+            days[village] = float(day_sum)
+        cur.execute(FOUND_SQL.format(scope=where), args)
+        for village, source, category, n, rebounds in cur.fetchall():
+            m = out[village]
+            m["found"] += n
+            m["found_by_source"][source] = m["found_by_source"].get(source, 0) + n
+            m["found_by_category"][category] = m["found_by_category"].get(category, 0) + n
+            m["rebounds_reported"] += rebounds
+    _finish(out, month_event_counts(month, area_code), days)
+    return out
+
+
+def _finish(out, events, days):
+    for village, counts in events.items():
+        m = out[village]
+        m["submissions"] = counts.get("submit", 0)
+        m["rejections"] = counts.get("reject", 0)
+        m["supervised_in_month"] = counts.get("supervise", 0)
+        m["reinspect_held"] = counts.get("reinspect_held", 0)
+        m["reinspect_came_back"] = counts.get("reinspect_came_back", 0)
+    for village, m in out.items():
+        m["rebounds"] = m["rebounds_reported"] + m["reinspect_came_back"]
+        m["closure_rate"] = _rate(m["closed"], m["closed"] + m["open"])
+        m["on_time_rate"] = _rate(m["closed_on_time"], m["closed"])
+        m["rework_rate"] = _rate(m["rejections"], m["submissions"])
+        m["rebound_rate"] = _rate(m["rebounds"], m["found"] + m["reinspect_held"] + m["reinspect_came_back"])
+        m["mean_days_to_close"] = round(days.get(village, 0) / m["closed"], 1) if m["closed"] else None
+
+
+# --- pure functions ------------------------------------------------------------------------------
+
+
+def _rate(num, den):
+    return round(num / den, 4) if den else None
+
+
+def empty_metrics():
+    return {
+        "found": 0, "found_by_source": {}, "found_by_category": {}, "closed": 0, "closed_on_time": 0,
+        "open": 0, "overdue": 0, "red": 0, "rebounds_reported": 0, "reinspect_held": 0,
+        "reinspect_came_back": 0, "rebounds": 0, "submissions": 0, "rejections": 0, "supervised_in_month": 0,
+        "closure_rate": None, "on_time_rate": None, "rework_rate": None, "rebound_rate": None,
+        "mean_days_to_close": None, "third_party_year": 0, "third_party_unrectified": 0,
+        "lights": {"red": 0, "yellow": 0, "green": 0},
+    }
+
+
+def village_metrics(states, events, month, bad_third_party=frozenset()):
+    """{village: metrics} from month-end states (patrol.history.IssueState) and the month's event counts."""
+    start, end = month_bounds(month)
+    _, day = month_end(month)
+    year_start, _ = month_bounds(parse_month(month).replace(month=1))
+    out = defaultdict(empty_metrics)
+    days = defaultdict(float)
+    for s in states:
+        m = out[s.village_id]
+        m["lights"][s.light] += 1
+        if start <= s.reported_at < end:
+            m["found"] += 1
+            m["found_by_source"][s.source] = m["found_by_source"].get(s.source, 0) + 1
+            m["found_by_category"][s.category_id] = m["found_by_category"].get(s.category_id, 0) + 1
+            if s.rebound_of_id:
+                m["rebounds_reported"] += 1
+        if s.status == "closed":
+            if start <= s.closed_at < end:
+                m["closed"] += 1
+                local_day = timezone.localtime(s.closed_at).date()
+                if s.deadline is None or local_day <= s.deadline:
+                    m["closed_on_time"] += 1
+                days[s.village_id] += (s.closed_at - s.reported_at).total_seconds() / 86400
+        else:
+            m["open"] += 1
+            if s.deadline is not None and s.deadline < day:
+                m["overdue"] += 1
+            if s.red_supervision:
+                m["red"] += 1
+        if s.source == "third_party" and s.reported_at >= year_start:
+            m["third_party_year"] += 1
+            if s.status != "closed" or s.id in bad_third_party:
+                m["third_party_unrectified"] += 1
+    _finish(out, events, days)
+    return out
+
+
+def score(metrics, c=None):
+    """(score, [(label, points), ...]) for one village's metrics: the formula in the module docstring."""
+    c = c or conf()
+    parts = []
+    for source in SOURCES:
+        n = metrics["found_by_source"].get(source, 0)
+        if n:
+            parts.append((f"发现问题（{SOURCE_LABELS[source]}）{n} 个", -c["FOUND_WEIGHTS"].get(source, 1.0) * n))
+    for key, weight, label in (("overdue", "W_OVERDUE", "月末超期"), ("red", "W_RED", "月末红色督办"),
+                               ("rebounds", "W_REBOUND", "反弹"), ("rejections", "W_REWORK", "复核不通过")):
+        if metrics[key]:
+            parts.append((f"{label} {metrics[key]} 个", -c[weight] * metrics[key]))
+    if metrics["closed"] and metrics["on_time_rate"] is not None and metrics["on_time_rate"] < 1:
+        parts.append((f"按期结案率 {metrics['on_time_rate']:.0%}", -c["W_ONTIME"] * (1 - metrics["on_time_rate"])))
+    total = round(c["BASE"] + sum(p for _, p in parts), 2)
+    return total, [(label, round(p, 2)) for label, p in parts]
+
+
+def competition_ranks(scores):
+    """{key: rank} with equal scores sharing a rank and the next rank skipping ("1224"); higher is better."""
+    ordered = sorted(scores.values(), reverse=True)
+    first = {}
+    for i, value in enumerate(ordered, 1):
+        first.setdefault(value, i)
+    return {key: first[value] for key, value in scores.items()}
+
+
+def bottom_set(scores, n, base=None):
+    """Keys in the bottom n: fewer than n others score strictly lower. Ties at the cut are all included;
+    a key scoring `base` (the full score) or more is never in it."""
+    ordered = sorted(scores.values())
+    lower = {}
+    for i, value in enumerate(ordered):
+        lower.setdefault(value, i)
+    return {k for k, v in scores.items() if lower[v] < n and (base is None or v < base)}
+
+
+def top_set(scores, n):
+    ranks = competition_ranks(scores)
+    return {k for k, r in ranks.items() if r <= n}
+
+
+def third_party_adjustment(metrics, c=None):
+    c = c or conf()
+    n, bad = metrics["third_party_year"], metrics["third_party_unrectified"]
+    return round(c["THIRD_PARTY_PER_PROBLEM"] * (c["THIRD_PARTY_BASELINE"] - n) - c["THIRD_PARTY_UNRECTIFIED"] * bad,
+                 2)
+
+
+def grouped_ranks(scores, group):
+    """Competition ranks within groups: group(key) → group id."""
+    by = defaultdict(dict)
+    for k, v in scores.items():
+        by[group(k)][k] = v
+    out = {}
+    for members in by.values():
+        out.update(competition_ranks(members))
+    return out
+
+
+def grouped_bottom(scores, group, n, base):
+    by = defaultdict(dict)
+    for k, v in scores.items():
+        by[group(k)][k] = v
+    out = set()
+    for members in by.values():
+        out |= bottom_set(members, n, base)
+    return out
+
+
+def flags_for(code, now_bottom, prev_bottom, now_notice, prev_notice, c=None):
+    """The seeds' flags for one village, given the bottom sets of this month and last month."""
+    c = c or conf()
+    n, nn = c["BOTTOM_N"], c["NOTICE_N"]
+    flags = []
+    if code in now_bottom and code in prev_bottom:
+        label = f"连续两个月排名后{n}名：镇主要领导约谈，年底考核扣{-c['BOTTOM_TWICE_POINTS']:g}分"
+        flags.append({"code": "bottom_twice", "label": label, "points": c["BOTTOM_TWICE_POINTS"]})
+    elif code in now_bottom:
+        label = f"当月排名后{n}名：分管领导约谈提醒，年底考核扣{-c['BOTTOM_POINTS']:g}分"
+        flags.append({"code": "bottom", "label": label, "points": c["BOTTOM_POINTS"]})
+    if code in now_notice and code in prev_notice:
+        flags.append({"code": "notice", "label": f"连续两次排名全区倒数{nn}位：全区通报", "points": 0})
+    return flags
+
+
+SOURCE_LABELS = {
+    "district_patrol": "区级巡查", "town_self_check": "街镇自查", "third_party": "市级第三方测评",
+    "reinspection": "回头看", "public_report": "群众反映",
+}
+
+
+# --- the month's assessment ------------------------------------------------------------------------
+
+
+@dataclass
+class Assessment:
+    month: date
+    rows: list  # one dict per village, best first (ties by code)
+    red_list: list = field(default_factory=list)
+    black_list: list = field(default_factory=list)
+    list_scope: str = "district"
+
+
+def _villages(district):
+    qs = Village.objects.order_by("code")
+    if district:
+        qs = qs.filter(scope.code_q(district))
+    rows = qs.values_list("code", "name", "town_id", "town__name")  # never the boundaries
+    return {code: {"code": code, "name": name, "town": town, "town_name": town_name}
+            for code, name, town, town_name in rows}
+
+
+def history_fingerprint(moment):
+    """Count and highest id of the events up to a moment: changes only when history up to it grows."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*), COALESCE(max(id), 0) FROM patrol_issueevent WHERE at <= %s", [moment])
+        n, top = cur.fetchone()
+    return f"{n}:{top}"
+
+
+def cached_month_metrics(month, district=None):
+    """month_metrics, kept for months that have ended and recomputed when their history grew (see
+    MonthlyMetricsCache). A month still running is always computed afresh."""
+    from django.db import IntegrityError, transaction
+
+    from .models import MonthlyMetricsCache
+
+    month = parse_month(month)
+    moment, _ = month_end(month)
+    if moment >= timezone.now():
+        return month_metrics(month, district)
+    fingerprint = history_fingerprint(moment)
+    hit = MonthlyMetricsCache.objects.filter(month=month, scope=district or "", fingerprint=fingerprint).first()
+    if hit is not None:
+        out = defaultdict(empty_metrics)
+        out.update(hit.metrics)
+        return out
+    metrics = month_metrics(month, district)
+    try:
+        with transaction.atomic():
+            MonthlyMetricsCache.objects.update_or_create(
+                month=month, scope=district or "", defaults={"fingerprint": fingerprint, "metrics": dict(metrics)})
+    except IntegrityError:  # computed at the same time by another request: theirs is as good
+        pass
+    return metrics
+
+
+def _scores(month, district, villages):
+    metrics = cached_month_metrics(month, district)
+    c = conf()
+    out = {}
+    for code in villages:
+        m = metrics.get(code) or empty_metrics()
+        total, parts = score(m, c)
+        lights = m["lights"]
+        light = "red" if lights["red"] else "yellow" if lights["yellow"] else "green"
+        out[code] = (total, parts, m, light)
+    return out
+
+
+_district = scope.district_of
+_town = scope.town_of
+
+
+def assess(month, area_code=None, town=None):
+    """The month's assessment of the villages in an area (optionally one town of it).
+
+    Ranks are always taken within the village's whole town and district, whatever part of them is shown.
+    """
+    month = parse_month(month)
+    district = scope.district_of(area_code) if area_code else None
+    villages = _villages(district)
+    now, prev = _both(lambda: _scores(month, district, villages),
+                      lambda: _scores(previous_month(month), district, villages))
+    return _assessed(month, now, prev, villages, area_code, town)
+
+
+def _both(first, second):
+    """Run two database-bound computations side by side on two connections (each query runs on its own core),
+    unless inside a transaction, whose uncommitted rows another connection would not see."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.in_atomic_block:
+        return first(), second()
+
+    def in_thread(fn):
+        try:
+            return fn()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(in_thread, second)
+        return first(), later.result()
+
+
+def village_series(code, months):
+    """One village's assessment row for each of some months (ranked within its town and district)."""
+    months = [parse_month(m) for m in months]
+    district = scope.district_of(code)
+    villages = _villages(district)
+    scored = {}
+    for m in [previous_month(months[0]), *months]:
+        if m not in scored:
+            scored[m] = _scores(m, district, villages)
+    out = []
+    for m in months:
+        prev = scored.get(previous_month(m)) or _scores(previous_month(m), district, villages)
+        rows = _assessed(m, scored[m], prev, villages, code, None).rows
+        out.append((m, rows[0] if rows else None))
+    return out
+
+
+def _assessed(month, now, prev, villages, area_code, town):
+    c = conf()
+    now_scores = {k: v[0] for k, v in now.items()}
+    prev_scores = {k: v[0] for k, v in prev.items()}
+    cut_group = _town if c["BOTTOM_SCOPE"] == "town" else _district
+    now_bottom = grouped_bottom(now_scores, cut_group, c["BOTTOM_N"], c["BASE"])
+    prev_bottom = grouped_bottom(prev_scores, cut_group, c["BOTTOM_N"], c["BASE"])
+    now_notice = grouped_bottom(now_scores, _district, c["NOTICE_N"], c["BASE"])
+    prev_notice = grouped_bottom(prev_scores, _district, c["NOTICE_N"], c["BASE"])
+    rank_town = grouped_ranks(now_scores, _town)
+    rank_district = grouped_ranks(now_scores, _district)
+
+    rows = []
+    for code, info in villages.items():
+        if not scope.touches(area_code or scope.EVERYWHERE, code) or (town and info["town"] != town):
+            continue
+        total, parts, m, light = now[code]
+        flags = flags_for(code, now_bottom, prev_bottom, now_notice, prev_notice, c)
+        rows.append({
+            **info, "score": total, "rank": rank_town[code], "rank_town": rank_town[code],
+            "rank_district": rank_district[code], "light": light, "metrics": m, "deductions": parts,
+            "flags": flags, "flag_points": sum(f["points"] for f in flags),
+            "third_party_adjustment": third_party_adjustment(m, c), "previous_score": prev_scores[code],
+        })
+    rows.sort(key=lambda r: (-r["score"], r["code"]))
+    list_scope = "town" if town or (area_code and len(area_code) >= 9) else "district"
+    rank_key = "rank_town" if list_scope == "town" else "rank_district"
+    shown = {r["code"]: r["score"] for r in rows}
+    best = top_set(shown, c["LIST_N"]) if shown else set()
+    worst = bottom_set(shown, c["LIST_N"], c["BASE"])
+    red_list = [r for r in rows if r["code"] in best and r["code"] not in worst]
+    black_list = sorted((r for r in rows if r["code"] in worst), key=lambda r: (r["score"], r["code"]))
+    for r in rows:
+        r["rank"] = r[rank_key]
+        r["list"] = "red" if r["code"] in best and r["code"] not in worst else "black" if r["code"] in worst else ""
+    return Assessment(month, rows, red_list, black_list, list_scope)
+
+
+def bottom_villages(area_code, n, month=None):
+    """The villages of an area at the bottom of a month's ranking (default: the last complete month), worst
+    first: [{"code", "name", "town", "score", "rank"}]. Ties at the cut are all included; villages with the full
+    score are never listed. For planners that prioritise villages at the bottom of the ranking."""
+    month = parse_month(month) if month else last_complete_month()
+    result = assess(month, area_code)
+    scores = {r["code"]: r["score"] for r in result.rows}
+    bottom = bottom_set(scores, n, conf()["BASE"])
+    rows = sorted((r for r in result.rows if r["code"] in bottom), key=lambda r: (r["score"], r["code"]))
+    return [{"code": r["code"], "name": r["name"], "town": r["town"], "score": r["score"],
+             "rank": r["rank_district"]} for r in rows]
+
+
+def formula_lines(c=None):
+    """The formula as Chinese lines for pages and reports."""
+    c = c or conf()
+    w = c["FOUND_WEIGHTS"]
+    found = "、".join(f"{SOURCE_LABELS[s]} {w.get(s, 1):g}" for s in SOURCES)
+    return [
+        f"月度得分 = 基础分 {c['BASE']:g}",
+        f"− 本月发现问题数 × 来源权重（{found}）",
+        f"− {c['W_OVERDUE']:g} × 月末超期问题数",
+        f"− {c['W_RED']:g} × 月末红色督办问题数",
+        f"− {c['W_REBOUND']:g} × 反弹数（本月新发现的反弹回潮 + 回头看发现反弹）",
+        f"− {c['W_REWORK']:g} × 本月复核不通过次数",
+        f"− {c['W_ONTIME']:g} × (1 − 按期结案率)（本月有结案时）",
+    ]
+
+
+def tie_rules(c=None):
+    c = c or conf()
+    return [
+        "同分同名次（竞争排名“1224”）：得分相同的村名次相同，其后的名次顺延空出；表中同分村按村代码排列，不影响名次。",
+        f"后{c['BOTTOM_N']}名的认定：比该村得分更低的村少于{c['BOTTOM_N']}个即属后{c['BOTTOM_N']}名，"
+        f"因此与第{c['BOTTOM_N']}名同分的村全部计入（人数可能多于{c['BOTTOM_N']}个）；得满分（{c['BASE']:g}分）的村不计入。",
+        f"后{c['BOTTOM_N']}名按{'街镇内' if c['BOTTOM_SCOPE'] == 'town' else '全区'}排名认定；"
+        f"全区通报按全区排名连续两次倒数{c['NOTICE_N']}位认定。",
+        f"红黑榜：红榜为名次在前{c['LIST_N']}名的村，黑榜为倒数{c['LIST_N']}位的村（同分一并上榜，满分村不上黑榜）。",
+        f"连续两个月后{c['BOTTOM_N']}名扣{-c['BOTTOM_TWICE_POINTS']:g}分，替代当月的扣{-c['BOTTOM_POINTS']:g}分（不重复扣分）。",
+        f"第三方测评调整（年度累计）：以 {c['THIRD_PARTY_BASELINE']:g} 个问题为基数，"
+        f"每少一个加 {c['THIRD_PARTY_PER_PROBLEM']:g} 分、每多一个扣 {c['THIRD_PARTY_PER_PROBLEM']:g} 分；"
+        f"每个未整改或整改不到位（月末未销号、曾复核不通过或被重新打开）扣 {c['THIRD_PARTY_UNRECTIFIED']:g} 分。",
+    ]
+
+
+# --- weekly targets ---------------------------------------------------------------------------------
+
+
+def week_start(day):
+    return day - timedelta(days=day.weekday())
+
+
+def target_progress(village_codes, today=None, weeks=4):
+    """Progress of the weekly targets of some villages over the last `weeks` weeks (Monday–Sunday, this week
+    included): [{"target", "village", "category", "per_week", "weeks": [{"start", "end", "done", "met"}]}].
+    "done" counts the target's category problems of the village closed (verified) in the week."""
+    from datetime import datetime, time
+
+    from patrol.models import IssueEvent
+
+    from .models import WeeklyTarget
+
+    today = today or timezone.localdate()
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    targets = list(WeeklyTarget.objects.filter(village_id__in=list(village_codes), starts_on__lte=today)
+                   .exclude(ends_on__lt=first).select_related("category", "village"))
+    if not targets:
+        return []
+    tz = timezone.get_current_timezone()
+    since = timezone.make_aware(datetime.combine(first, time.min), tz)
+    events = (IssueEvent.objects.filter(action="verify", at__gte=since,
+                                        issue__village_id__in={t.village_id for t in targets})
+              .values_list("issue__village_id", "issue__category_id", "issue_id", "at"))
+    done = defaultdict(set)
+    for village, category, issue_id, at in events:
+        done[(village, category, week_start(timezone.localtime(at, tz).date()))].add(issue_id)
+    out = []
+    for t in targets:
+        rows = []
+        for i in range(weeks):
+            start = first + timedelta(weeks=i)
+            end = start + timedelta(days=6)
+            if end < t.starts_on or (t.ends_on and start > t.ends_on):
+                continue
+            n = len(done[(t.village_id, t.category_id, start)])
+            rows.append({"start": start, "end": end, "done": n, "met": n >= t.per_week,
+                         "current": start <= today <= end, "share": min(1.0, n / t.per_week)})
+        out.append({"target": t.pk, "village": t.village_id, "village_name": t.village.name,
+                    "category": t.category_id, "category_name": t.category.name, "per_week": t.per_week,
+                    "note": t.note, "weeks": rows})
+    return out

@@ -1,0 +1,214 @@
+"""The printable monthly report (月度考核通报): A4 PDF with a map of village lights, the ranking, the red–black
+list, metrics and the overdue and red-supervised problems, all as things stood at the month's end.
+
+The map is drawn server-side with matplotlib (Agg, no browser) and embedded as a PNG; Chinese text uses an
+embedded TrueType CJK font (Debian fonts-wqy-microhei), or reportlab's built-in STSong CID font if none is found.
+"""
+import io
+import math
+import os
+from functools import lru_cache
+
+from django.conf import settings
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from geo import scope
+from geo.models import Town, Village
+from layers.maps import LIGHT_COLORS, LIGHT_LABELS
+from patrol.history import month_end, states_at_month_end
+from patrol.models import Category
+
+from . import monthly as assessment
+
+FONT_CANDIDATES = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+]
+
+
+def _font_path():
+    configured = os.environ.get("PDF_FONT") or getattr(settings, "PDF_FONT", "")
+    return next((p for p in [configured, *FONT_CANDIDATES] if p and os.path.exists(p)), None)
+
+
+@lru_cache(maxsize=1)
+def cjk_font():
+    """The name of a registered font that can write Chinese."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    configured = os.environ.get("PDF_FONT") or getattr(settings, "PDF_FONT", "")
+    for path in [configured, *FONT_CANDIDATES]:
+        if path and os.path.exists(path):
+            try:
+                pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
+                return "CJK"
+            except Exception:  # a font reportlab cannot read (e.g. CFF outlines): try the next
+                continue
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def light_map_png(village_lights, villages, width_px=1400, dpi=200):
+    """PNG bytes: the villages filled by their month-end light, outlined in grey."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    polys, faces = [], []
+    ys = []
+    for v in villages:
+        geom = v.boundary.simplify(0.0001, preserve_topology=True)
+        parts = geom.coords if geom.geom_type == "MultiPolygon" else [geom.coords]
+        for polygon in parts:
+            ring = polygon[0]
+            polys.append(ring)
+            faces.append(LIGHT_COLORS.get(village_lights.get(v.code, "green"), "#cccccc"))
+            ys.extend(p[1] for p in ring)
+    fig = plt.figure(figsize=(width_px / dpi, width_px * 0.62 / dpi), dpi=dpi)
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.set_axis_off()
+    if polys:
+        ax.add_collection(PolyCollection(polys, facecolors=faces, edgecolors="#555555", linewidths=0.4))
+        ax.autoscale_view()
+        mid = (min(ys) + max(ys)) / 2
+        ax.set_aspect(1 / math.cos(math.radians(mid)))
+        font = _font_path()
+        if font and len(villages) <= 300:
+            from matplotlib.font_manager import FontProperties
+
+            props = FontProperties(fname=font, size=6 if len(villages) > 60 else 8)
+            for v in villages:
+                p = v.boundary.point_on_surface
+                ax.annotate(v.name, (p.x, p.y), ha="center", va="center", fontproperties=props, color="#111111")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _pct(v):
+    return "—" if v is None else f"{v:.0%}"
+
+
+def monthly_report_pdf(month, area_code=None, town=None):
+    """PDF bytes of the month's report for the villages of an area (optionally one town)."""
+    font = cjk_font()
+    result = assessment.assess(month, area_code, town)
+    scope_code = town or area_code or ""
+    scope_name = (Town.objects.filter(code=town).values_list("name", flat=True).first() if town else None) or (
+        "辖区" if not area_code else _area_name(area_code))
+    codes = [r["code"] for r in result.rows]
+    lights = {r["code"]: r["light"] for r in result.rows}
+
+    styles = {
+        "title": ParagraphStyle("t", fontName=font, fontSize=16, leading=22, alignment=TA_CENTER, spaceAfter=4),
+        "h": ParagraphStyle("h", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4),
+        "p": ParagraphStyle("p", fontName=font, fontSize=9, leading=13),
+        "small": ParagraphStyle("s", fontName=font, fontSize=7.5, leading=10),
+    }
+    story = [
+        Paragraph(f"农村人居环境整治月度考核通报（{month:%Y年%m月}）", styles["title"]),
+        Paragraph(f"范围：{scope_name}（{scope_code or '全部'}）　口径：{month:%Y-%m} 月末时点，据处置记录重建",
+                  styles["p"]),
+        Spacer(1, 3 * mm),
+    ]
+    villages = list(Village.objects.filter(code__in=codes))
+    png = light_map_png(lights, villages)
+    img = Image(io.BytesIO(png), width=180 * mm, height=180 * mm * 0.62)
+    counts = {k: sum(1 for v in lights.values() if v == k) for k in ("red", "yellow", "green")}
+    legend = "　".join(f"{LIGHT_LABELS[k]}（{LIGHT_COLORS[k]}）{counts[k]} 个村" for k in ("red", "yellow", "green"))
+    story += [Paragraph("一、亮灯地图", styles["h"]), img, Paragraph(f"图例：{legend}", styles["p"])]
+
+    total = {k: sum(r["metrics"][k] for r in result.rows) for k in ("found", "closed", "closed_on_time", "open",
+                                                                     "overdue", "red", "rebounds")}
+    closure = total["closed"] / (total["closed"] + total["open"]) if total["closed"] + total["open"] else None
+    on_time = total["closed_on_time"] / total["closed"] if total["closed"] else None
+    story += [
+        Paragraph("二、总体指标", styles["h"]),
+        _table([["行政村", "发现问题", "结案", "结案率", "按期结案率", "月末未结案", "超期", "红色督办", "反弹"],
+                [len(result.rows), total["found"], total["closed"], _pct(closure), _pct(on_time), total["open"],
+                 total["overdue"], total["red"], total["rebounds"]]], font, styles),
+    ]
+    red = "、".join(f"{r['name']}（{r['score']}）" for r in result.red_list) or "无"
+    black = "、".join(f"{r['name']}（{r['score']}）" for r in result.black_list) or "无"
+    story += [Paragraph("三、红黑榜", styles["h"]), Paragraph(f"红榜：{red}", styles["p"]),
+              Paragraph(f"黑榜：{black}", styles["p"])]
+
+    rows = [["名次", "行政村", "街镇", "得分", "亮灯", "发现", "结案", "结案率", "按期率", "超期", "督办", "标记"]]
+    for r in result.rows:
+        m = r["metrics"]
+        flags = "；".join(f["label"].split("：")[0] for f in r["flags"])
+        rows.append([r["rank"], r["name"], r["town_name"], r["score"], LIGHT_LABELS[r["light"]], m["found"],
+                     m["closed"], _pct(m["closure_rate"]), _pct(m["on_time_rate"]), m["overdue"], m["red"],
+                     Paragraph(flags or "—", styles["small"])])
+    story += [Paragraph("四、排名", styles["h"]),
+              _table(rows, font, styles, col_widths=[10, 22, 20, 13, 11, 10, 10, 13, 13, 10, 10, 38])]
+
+    story += [Paragraph("五、超期及红色督办问题清单", styles["h"])]
+    story += [_problem_table(month, area_code, town, codes, font, styles)]
+    story += [Paragraph("六、计分规则", styles["h"])]
+    story += [KeepTogether([Paragraph(line, styles["small"]) for line in
+                            assessment.formula_lines() + assessment.tie_rules()])]
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
+                            bottomMargin=12 * mm, title=f"月度考核通报 {month:%Y-%m}", author="农村人居环境巡查")
+
+    def footer(canvas, doc_):
+        canvas.setFont(font, 8)
+        canvas.drawRightString(A4[0] - 12 * mm, 7 * mm, f"{month:%Y-%m} 月度考核通报 · 第 {doc_.page} 页")
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buf.getvalue()
+
+
+def _area_name(code):
+    from geo.models import area_by_code
+
+    area = area_by_code(code)
+    return area.name if area else code
+
+
+def _problem_table(month, area_code, town, codes, font, styles):
+    _, day = month_end(month)
+    area = scope.narrowest(area_code or scope.EVERYWHERE, town)
+    visible = set(codes)
+    names = dict(Village.objects.filter(code__in=visible).values_list("code", "name"))
+    categories = dict(Category.objects.values_list("code", "name"))
+    items = [s for s in states_at_month_end(month, area) if s.village_id in visible and s.status != "closed"
+             and (s.red_supervision or (s.deadline and s.deadline < day))]
+    items.sort(key=lambda s: (not s.red_supervision, s.deadline or day, s.id))
+    if not items:
+        return Paragraph("无", styles["p"])
+    rows = [["编号", "类别", "行政村", "上报日期", "整改期限", "超期天数", "红色督办"]]
+    for s in items:
+        overdue = (day - s.deadline).days if s.deadline and s.deadline < day else 0
+        rows.append([s.id, categories.get(s.category_id, s.category_id), names.get(s.village_id, s.village_id),
+                     f"{s.reported_at:%Y-%m-%d}", s.deadline.isoformat() if s.deadline else "—", overdue,
+                     "是" if s.red_supervision else ""])
+    return _table(rows, font, styles)
+
+
+def _table(rows, font, styles, col_widths=None):
+    widths = [w * mm for w in col_widths] if col_widths else None
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("LEADING", (0, 0), (-1, -1), 10),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
+        ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))
+    return table

@@ -1,0 +1,109 @@
+"""python manage.py demo_setup (used by `make run`): migrations and static files, demo geography when there is
+none, demo accounts, loaders.
+
+- no District at all → the default synthetic district (geo.demo.generate with its defaults);
+- one account per role, created when missing (existing accounts are left as they are);
+- the password: settings.DEMO_PASSWORD (env DEMO_PASSWORD) or, when empty, one generated once and kept in
+  .pg/demo_password (git-ignored), so every later run prints the same one;
+- when the district was just created, the demo loaders of other apps run (LOADERS below).
+"""
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Role, User
+from accounts.services import add_user
+from demo import geography as demo
+from geo.models import District
+
+PASSWORD_FILE = Path(settings.BASE_DIR) / ".pg" / "demo_password"
+
+# (username, role, area level, display name)
+ACCOUNTS = [
+    ("qu_admin", Role.DISTRICT, "district", "区农业农村委（示例）"),
+    ("zhen_staff", Role.TOWN, "town", "街镇整治办（示例）"),
+    ("cun_staff", Role.VILLAGE, "village", "村干部（示例）"),
+    ("xuncha", Role.INSPECTOR, "district", "巡查员（示例）"),
+    ("dudao", Role.SUPERVISOR, "district", "督导（示例）"),
+    ("admin", Role.ADMIN, "district", "系统管理员（示例）"),
+]
+
+
+def load_demo_problems(district, stdout):
+    """Demo problems, when the patrol app provides them: patrol.demo.load(district)."""
+    try:
+        from demo import problems as patrol_demo
+    except ModuleNotFoundError as e:
+        if e.name not in ("patrol", "patrol.demo"):
+            raise
+        return
+    load = getattr(patrol_demo, "load", None)
+    if callable(load):
+        load(district)
+        stdout.write("示例问题已加载 / demo problems loaded (patrol.demo)")
+
+
+# Called with (district, stdout) after the demo district was created; other apps may append their own.
+LOADERS = [
+    load_demo_problems,  # problems: see patrol.demo
+]
+
+
+def demo_password():
+    """(password, where it came from)."""
+    if settings.DEMO_PASSWORD:
+        return settings.DEMO_PASSWORD, "DEMO_PASSWORD"
+    if PASSWORD_FILE.exists():
+        stored = PASSWORD_FILE.read_text(encoding="utf-8").strip()
+        if stored:
+            return stored, str(PASSWORD_FILE)
+    password = secrets.token_urlsafe(9)
+    PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+    PASSWORD_FILE.write_text(password + "\n", encoding="utf-8")
+    PASSWORD_FILE.chmod(0o600)
+    return password, f"{PASSWORD_FILE} (新生成 / newly generated)"
+
+
+class Command(BaseCommand):
+    help = "准备演示环境：示例区划、演示账号 / set up the demo: synthetic geography and demo accounts"
+
+    def handle(self, *args, **options):
+        # One process for the whole start-up (each Django start costs seconds): migrate, static files, demo.
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        created = None
+        if not District.objects.exists():
+            self.stdout.write("生成示例区划 / generating the demo geography ...")
+            result = demo.generate(log=self.stdout.write)
+            self.stdout.write(result.summary())
+            created = District.objects.get(code=result.codes[0])
+        district = District.objects.order_by("code").first()
+        town = district.towns.order_by("code").first()
+        village = town.villages.order_by("code").first() if town else None
+        areas = {"district": district, "town": town, "village": village}
+        password, source = demo_password()
+        rows = []
+        with transaction.atomic():
+            for username, role, level, name in ACCOUNTS:
+                area = areas[level] or district
+                user = User.objects.filter(username=username).first()
+                state = "已存在 / exists"
+                if user is None:
+                    user = add_user(username, role, area.code, password, name)
+                    state = "已创建 / created"
+                rows.append((username, role, user.area_code, state))
+        if created is not None:
+            for loader in LOADERS:
+                loader(created, self.stdout)
+        self.stdout.write("")
+        self.stdout.write("演示账号 / Demo accounts")
+        names = {a.code: a.name for a in areas.values() if a}
+        for username, role, code, state in rows:
+            label = Role(role).label
+            self.stdout.write(f"  {username:<11} {label}（{role}）  {names.get(code, '')} {code}  [{state}]")
+        self.stdout.write(f"密码 / Password: {password}    （来源 / from: {source}）")
+        self.stdout.write("已存在的账号保留原密码 / existing accounts keep their own password")

@@ -1,0 +1,147 @@
+"""A year of synthetic problems for the demo district, run through the real loop (services), so history,
+rebounds, overdue ones and red supervision come out as the product would record them.
+
+Deterministic for a seed. Clearly synthetic: descriptions end with （示例）.
+"""
+import io
+import random
+import uuid
+from datetime import datetime, time, timedelta
+
+from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import Role, User
+from geo.models import Village
+from patrol import services
+from patrol.models import Category, Issue, Source
+
+# (category, share of reports) — roughly the mix the seeds describe: piles and sheds dominate.
+MIX = [("clutter", 26), ("shack", 14), ("ruined_wall", 12), ("dry_toilet", 9), ("farm_waste", 9),
+       ("illegal_build", 7), ("black_water", 5), ("sewage", 6), ("wires", 5), ("scrap_yard", 4), ("other", 3)]
+SOURCES = [(Source.DISTRICT_PATROL, 40), (Source.TOWN_SELF_CHECK, 35), (Source.THIRD_PARTY, 10),
+           (Source.PUBLIC_REPORT, 10), (Source.REINSPECTION, 5)]
+TEXT = {
+    "clutter": "房前屋后杂物、柴草乱堆", "shack": "田间看护窝棚", "ruined_wall": "空置房屋残垣断壁",
+    "dry_toilet": "露天小粪缸", "farm_waste": "田边农药包装、废弃农膜", "illegal_build": "违规搭建简易棚",
+    "black_water": "河道水体发黑发臭", "sewage": "生活污水直排沟渠", "wires": "杆线杂乱如蜘蛛网",
+    "scrap_yard": "宅基地堆放回收废品", "other": "其他环境问题",
+}
+
+
+def _weighted(rng, pairs):
+    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
+
+
+def _point_in(rng, geom):
+    minx, miny, maxx, maxy = geom.extent
+    while True:
+        p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy), srid=4326)
+        if geom.contains(p):
+            return p.x, p.y
+
+
+def _photo(rng):
+    buf = io.BytesIO()
+    img = Image.new("RGB", (64, 48), tuple(rng.randrange(256) for _ in range(3)))
+    img.putpixel((rng.randrange(64), rng.randrange(48)), (255, 255, 255))
+    img.save(buf, "JPEG", quality=80)
+    return SimpleUploadedFile("after.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
+def _staff(username, role, area, name):
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, role=role, area_code=area, first_name=name)
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def load(district, per_village=30, seed=20261122, today=None, log=None):
+    """Report, assign, rectify, verify, reject, reopen and escalate a year of problems in the district."""
+    rng = random.Random(seed)
+    today = today or timezone.localdate()
+    start = today - timedelta(days=365)
+    tz = timezone.get_current_timezone()
+    inspector = _staff("demo_xuncha", Role.INSPECTOR, district.code, "区巡查员（示例）")
+    district_staff = _staff("demo_qu", Role.DISTRICT, district.code, "区整治办（示例）")
+    villages = list(Village.objects.filter(town__district=district).select_related("town").order_by("code"))
+    towns = {v.town_id: _staff(f"demo_zhen_{v.town_id}", Role.TOWN, v.town_id, f"{v.town.name}整治办")
+             for v in villages}
+    cun = {v.code: _staff(f"demo_cun_{v.code}", Role.VILLAGE, v.code, f"{v.name}村干部") for v in villages}
+    days = {c.code: c.default_deadline_days for c in Category.objects.all()}
+    # A few places where problems keep coming back: the rebound hotspots district staff should find.
+    hotspots = [(v, _point_in(rng, v.boundary), cat) for v, cat in
+                zip(rng.sample(villages, 4), ["clutter", "shack", "farm_waste", "clutter"], strict=True)]
+
+    now = timezone.now()
+
+    def at(day, hour=None):
+        """A moment on `day`; never later than now (a step that would lie in the future has not happened)."""
+        clock = time(hour if hour is not None else rng.randint(8, 17), rng.randint(0, 59))
+        return min(timezone.make_aware(datetime.combine(day, clock), tz), now)
+
+    plans = []
+    for v in villages:
+        for _ in range(max(1, int(rng.gauss(per_village, per_village / 3)))):
+            plans.append((start + timedelta(days=rng.randrange(365)), v, _point_in(rng, v.boundary),
+                          _weighted(rng, MIX)))
+    for v, (lon, lat), category in hotspots:
+        for _ in range(rng.randint(7, 10)):
+            lon2, lat2 = lon + rng.uniform(-1.2e-4, 1.2e-4), lat + rng.uniform(-1e-4, 1e-4)
+            if not v.boundary.contains(Point(lon2, lat2, srid=4326)):
+                lon2, lat2 = lon, lat
+            plans.append((start + timedelta(days=rng.randrange(330)), v, (lon2, lat2), category))
+    plans.sort(key=lambda p: (p[0], p[1].code))
+
+    for n, (day, village, (lon, lat), category) in enumerate(plans):
+        reporter = rng.choice([inspector, inspector, towns[village.town_id]])
+        issue = services.report_issue(
+            reporter, lon=lon, lat=lat, category=category, reported_at=at(day),
+            source=_weighted(rng, SOURCES), description=f"{TEXT[category]}（示例）",
+            client_uuid=uuid.UUID(int=rng.getrandbits(128)),
+        ).issue
+        _run_loop(rng, issue, day, today, days[category], towns[village.town_id], cun[village.code],
+                  district_staff, at)
+        if log and n % 200 == 0:
+            log(f"  示例问题 {n}/{len(plans)}")
+    services.escalate_overdue(today=today)
+    for months_ago in (1, 0):
+        month = (today.replace(day=1) - timedelta(days=months_ago * 28)).replace(day=1)
+        samples = services.draw_reinspection(month)
+        for s in samples[: len(samples) // 2]:
+            when = at(min(today, month + timedelta(days=rng.randint(3, 20))))
+            result = "came_back" if rng.random() < 0.15 else "held"
+            services.record_reinspection(inspector, s.pk, result, note="回头看（示例）", now=when)
+    return Issue.objects.filter(town__district=district).count()
+
+
+def _run_loop(rng, issue, day, today, deadline_days, town, cun, district_staff, at):
+    """Move one issue along the loop with plausible delays; stop where `today` is reached."""
+    assign_day = day + timedelta(days=rng.choice([0, 0, 1, 1, 2, 3]))
+    if assign_day > today:
+        return
+    services.transition_issue(town, issue.pk, "assign", now=at(assign_day, 9))
+    # Most are fixed within the deadline; some late; a few linger for months.
+    late = rng.random()
+    span = deadline_days * (rng.uniform(0.2, 0.95) if late < 0.78 else rng.uniform(1.05, 2.5) if late < 0.94
+                            else rng.uniform(3, 8))
+    submit_day = assign_day + timedelta(days=max(1, round(span)))
+    for attempt in range(3):
+        if submit_day > today:
+            return
+        services.add_photo(cun, issue.pk, _photo(rng), "after")
+        services.transition_issue(cun, issue.pk, "submit", note="已整改（示例）", now=at(submit_day, 14))
+        check_day = submit_day + timedelta(days=rng.randint(1, 4))
+        if check_day > today:
+            return
+        if attempt < 2 and rng.random() < 0.12:
+            services.transition_issue(town, issue.pk, "reject", note="整改不到位（示例）", now=at(check_day, 10))
+            submit_day = check_day + timedelta(days=rng.randint(2, 7))
+            continue
+        verifier = district_staff if rng.random() < 0.1 else town
+        services.transition_issue(verifier, issue.pk, "verify", note="复核通过（示例）", now=at(check_day, 11))
+        return
