@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup setup-browser run test lint bench pg-stop demo clean-db
+.PHONY: setup setup-browser run test lint bench pg-stop
 
 setup:
 	@bash scripts/bootstrap.sh

@@ -19,7 +19,7 @@ from planning.models import PatrolStop, Track
 from tests.factories import TOWN_A, TOWN_B, make_issue, make_user, village_point
 
 pytestmark = pytest.mark.django_db
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 GPX_NS = "{http://www.topografix.com/GPX/1/1}"
 V1, V2, V3 = "310112102201", "310112102202", "310112103201"
 START = [121.415, 31.105]  # in town A (village 甲村)

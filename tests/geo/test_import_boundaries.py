@@ -12,7 +12,7 @@ from shapely.geometry import box
 from geo.importers import BoundaryImportError, import_boundaries
 from geo.models import BoundaryPiece, District, Grid, Town, Village
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 NAMES = {"310112102201": "纪王村", "310112102203": "诸翟村", "310112103203": "珺园村"}
 CENTRES = {"310112102201": (121.41, 31.11), "310112102203": (121.43, 31.11), "310112103203": (121.47, 31.11)}
 NEAR = 3e-5  # degrees, about 3 m
