@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "assessment",
     "planning",
     "mobile",
+    "households",
     "demo",
 ]
 
@@ -149,7 +150,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Counters every worker must share (rate limits): the project has no cache server, so a database table
+    # (created by the households migration).
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
+}
+RATELIMIT_USE_CACHE = "shared"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -241,6 +248,8 @@ PATROL = {
         "THIRD_PARTY_UNRECTIFIED": env_float("ASSESS_THIRD_PARTY_UNRECTIFIED", 0.5),
     },
 }
+# Household points (积分制): the public look-up /h/ per client address
+HOUSEHOLD_LOOKUP_RATE = env("HOUSEHOLD_LOOKUP_RATE", "30/m")
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
