@@ -227,8 +227,8 @@ def save_rules(user, *, village=None, year, board_n=None, items=None, valid_from
     with transaction.atomic():
         ruleset = RuleSet.objects.select_for_update().filter(year=year, **lookup).first()
         if ruleset is None:
-            ruleset = RuleSet.objects.create(district=district, year=year, board_n=board_n or 5,
-                                             copied_from=copied_from, updated_by=user, **lookup)
+            ruleset = RuleSet.objects.create(**{"district": district, **lookup}, year=year, board_n=board_n or 5,
+                                             copied_from=copied_from, updated_by=user)
             start = date(year, 1, 1)
             RuleItem.objects.bulk_create([RuleItem(ruleset=ruleset, valid_from=start, **vars(w)) for w in wanted])
             return ruleset, True
@@ -570,14 +570,15 @@ def supervision(user, month=None, today=None):
                                          date__gte=q_start, date__lt=q_end)
     published = BoardPublication.objects.filter(village=OuterRef("code"), quarter=quarter_of(first))
     villages = (Village.objects.filter(scope.areas_q(area, "village")).select_related("town")
-                .annotate(households=Coalesce(count(active), 0),
+                .annotate(n_households=Coalesce(count(active), 0),
                           scored=Coalesce(Subquery(scored, output_field=IntegerField()), 0),
                           redemptions=Coalesce(count(redeemed), 0),
                           published_at=Subquery(published.values("published_at")[:1]))
-                .order_by("code").values("code", "name", "town__name", "households", "scored", "redemptions",
+                .order_by("code").values("code", "name", "town__name", "n_households", "scored", "redemptions",
                                          "published_at"))
     rows = []
     for v in villages:
+        v["households"] = v.pop("n_households")
         v["scored_all"] = v["households"] > 0 and v["scored"] >= v["households"]
         v["published"] = v["published_at"] is not None
         v["redeemed"] = v["redemptions"] > 0

@@ -47,3 +47,16 @@ def rules(people, login):
                     format="json")
     assert r.status_code == 201, r.json()
     return r.json()
+
+
+@pytest.fixture
+def page():
+    """page(user) → a Django test Client logged in as that user (for server-rendered pages)."""
+    from django.test import Client
+
+    def _page(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _page

@@ -59,15 +59,15 @@ def test_the_look_up_is_rate_limited_per_client(scored):
     assert Client(REMOTE_ADDR="10.9.9.9").get("/h/V1-1-001").status_code == 200
 
 
-def test_the_poster_and_boards_are_masked_even_for_the_village(scored, people, login):
+def test_the_poster_and_boards_are_masked_even_for_the_village(scored, people, login, page):
     c = login(people.village)
-    poster = c.get(f"/boards/{V1}/2026-Q4/print")
+    poster = page(people.village).get(f"/boards/{V1}/2026-Q4/print")
     assert poster.status_code == 200 and "张**" in poster.content.decode()
     _no_personal_data(poster.content.decode())
     board = c.get("/api/boards/", {"village": V1, "quarter": "2026-Q4"})
     _no_personal_data(board.content.decode())
     assert board.json()["red"][0] == {"code": "V1-1-001", "head": "张**", "group": "一组", "points": 8, "rank": 1}
-    assert login(people.other_town).get(f"/boards/{V1}/2026-Q4/print").status_code == 404
+    assert page(people.other_town).get(f"/boards/{V1}/2026-Q4/print").status_code == 404
 
 
 def test_the_points_ledger_and_list_are_masked_outside_the_village_and_town(scored, people, login):
@@ -76,12 +76,12 @@ def test_the_points_ledger_and_list_are_masked_outside_the_village_and_town(scor
         _no_personal_data(body)
 
 
-def test_the_door_card_carries_a_qr_code_to_the_look_up(scored, people, login):
-    r = login(people.village).get("/households/V1-1-001/card/")
+def test_the_door_card_carries_a_qr_code_to_the_look_up(scored, people, page):
+    r = page(people.village).get("/households/V1-1-001/card/")
     body = r.content.decode()
     assert r.status_code == 200 and "<svg" in body and "V1-1-001" in body
     _no_personal_data(body)
-    assert login(people.other_village).get("/households/V1-1-001/card/").status_code == 404
+    assert page(people.other_village).get("/households/V1-1-001/card/").status_code == 404
 
 
 def test_pages_need_a_login_but_the_look_up_does_not(scored):
