@@ -20,8 +20,9 @@ def make_household(code, village=V1, group="一组", head="张三丰", phone="13
 
     lon, lat = village_point(village, grid)
     v = Village.objects.get(code=village)
+    kw.setdefault("address", f"{group}{code}号")
     return Household.objects.create(
-        code=code, village=v, town_id=v.town_id, grid_id=f"{village}00{grid}", group=group, address=f"{group}{code}号",
+        code=code, village=v, town_id=v.town_id, grid_id=f"{village}00{grid}", group=group,
         location=Point(lon, lat, srid=4326), head=head, phone=phone, **kw)
 
 

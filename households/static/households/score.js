@@ -72,6 +72,7 @@
   async function sync() {
     if (syncing) return;
     syncing = true;
+    document.body.dataset.sync = "running";
     try {
       for (const item of await outbox.all()) {
         if (item.state === "refused") continue;
@@ -108,6 +109,7 @@
     } finally {
       syncing = false;
       await renderOutbox();
+      document.body.dataset.sync = "idle";
     }
   }
 
