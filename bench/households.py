@@ -46,7 +46,7 @@ def ensure_data(log=print):
             code = _village_code(i)
             town_code = scope.town_of(code)
             x0, y0 = 100.0 + (i % 20) * 0.05, 20.0 + (i // 20) * 0.05
-            Town.objects.get_or_create(code=town_code, defaults={"name": f"测试镇{town_code[-3:]}", "district": district,
+            Town.objects.get_or_create(code=town_code, defaults={"name": f"测试镇{i // 20 + 1}", "district": district,
                                                                   "boundary": box(100.0, y0, 1.0)})
             Village.objects.get_or_create(code=code, defaults={"name": f"测试村{i + 1}", "town_id": town_code,
                                                                "boundary": box(x0, y0, 0.05)})
