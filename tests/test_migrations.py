@@ -26,7 +26,8 @@ def fill_before_split(apps):
     """Rows in every moved table, written through the models as they were before the split."""
     get = apps.get_model
     user = get("accounts", "User").objects.create(username="dudao", role="supervisor", area_code="310112")
-    district = get("geo", "District").objects.create(code="310112", name="闵行区", boundary=box(121.4, 31.1, 121.5, 31.2))
+    district = get("geo", "District").objects.create(code="310112", name="闵行区",
+                                                     boundary=box(121.4, 31.1, 121.5, 31.2))
     town = get("geo", "Town").objects.create(code="310112102", name="甲镇", district=district,
                                              boundary=box(121.4, 31.1, 121.5, 31.2))
     village = get("geo", "Village").objects.create(code="310112102201", name="甲村", town=town,
