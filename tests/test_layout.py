@@ -69,3 +69,22 @@ def test_each_app_has_one_urls_module_with_its_namespace():
         assert f'app_name = "{app}"' in urls.read_text(encoding="utf-8"), app
         others = [p.name for p in (ROOT / app).glob("*urls*.py") if p.name != "urls.py"]
         assert others == [], app
+
+
+def test_every_path_in_the_readme_still_resolves():
+    """Clients are written against these paths: the app split must not move one."""
+    from django.urls import Resolver404, resolve
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`(?:GET |POST )?(/[A-Za-z0-9_./{}<>-]*)", text))
+    samples = {"{id}": "7", "{code}": "310112102201", "{z}": "14", "{x}": "13700", "{y}": "6700", "YYYY-MM": "2026-03"}
+    unresolved = []
+    for path in sorted(paths):
+        concrete = path
+        for placeholder, value in samples.items():
+            concrete = concrete.replace(placeholder, value)
+        try:
+            resolve(concrete)
+        except Resolver404:
+            unresolved.append(path)
+    assert len(paths) > 40 and unresolved == []
