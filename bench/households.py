@@ -67,7 +67,7 @@ def ensure_data(log=print):
                 INSERT INTO households_household (code, town_id, village_id, grid_id, "group", address, location,
                     head, phone, members, resident, status, balance, created_at, updated_at)
                 SELECT 'B' || v.code || '-' || lpad(n::text, 4, '0'), v.town_id, v.code, NULL,
-                       (n % 10 + 1)::text || '组', (n % 10 + 1)::text || '组' || n || '号',
+                       (n %% 10 + 1)::text || '组', (n %% 10 + 1)::text || '组' || n || '号',
                        ST_SetSRID(ST_MakePoint(ST_X(ST_Centroid(v.boundary)), ST_Y(ST_Centroid(v.boundary))), 4326),
                        '测试' || n, '', 3, TRUE, 'active', 0, now(), now()
                 FROM geo_village v
