@@ -305,6 +305,9 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
     returns the stored entry; a second monthly score of an item for the same month is a Conflict."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    household = household_for(user, code)
+    if not may_score(user, household):
+        raise Forbidden("您的角色不能给该户记分")
     if client_uuid:
         try:
             client_uuid = uuid.UUID(str(client_uuid))
@@ -316,9 +319,6 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
     key = str(item or "").strip()
     if not key:
         raise BadInput("请给出积分项目 item", field="item")
-    household = household_for(user, code)
-    if not may_score(user, household):
-        raise Forbidden("您的角色不能给该户记分")
     if household.status != HouseholdStatus.ACTIVE:
         raise BadInput("该户已迁出，不能再记分", field="code")
     first = None
@@ -504,12 +504,13 @@ def board(village_code, quarter, group=None, n=None):
     if n is None:
         ruleset = ruleset_of(village_code, start.year)
         n = ruleset.board_n if ruleset else 5
-    earned = Q(entries__date__gte=start, entries__date__lt=end) & ~Q(entries__kind=EntryKind.REDEMPTION)
+    # One index range per household (household, date) rather than a join of all its entries.
+    earned = (PointEntry.objects.filter(household=OuterRef("pk"), date__gte=start, date__lt=end)
+              .exclude(kind=EntryKind.REDEMPTION).values("household").annotate(s=Sum("points")).values("s"))
     qs = Household.objects.filter(village_id=village_code, status=HouseholdStatus.ACTIVE)
     if group:
         qs = qs.filter(group=group)
-    rows = list(qs.annotate(points=Coalesce(Sum("entries__points", filter=earned), Value(0),
-                                             output_field=IntegerField()))
+    rows = list(qs.annotate(points=Coalesce(Subquery(earned, output_field=IntegerField()), Value(0)))
                 .order_by("-points", "code").values_list("code", "head", "group", "points"))
     ranked, rank = [], 0
     for i, (code, head, grp, points) in enumerate(rows):

@@ -3,6 +3,7 @@ import uuid
 from datetime import date, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, ProgrammingError, transaction
 from django.utils import timezone
 
@@ -264,3 +265,31 @@ def test_supervision_lists_villages_that_did_not_score_publish_or_redeem(people,
     shown = page(people.district).get("/households/supervision/", {"month": "2026-10"})
     assert shown.status_code == 200 and "乙村" in shown.content.decode()
     assert page(people.inspector).get("/households/supervision/").status_code == 404
+
+
+def test_a_lost_item_takes_a_photo_that_only_the_area_can_see(people, rules, login):
+    from tests.factories import tiny_jpeg
+
+    make_household("H1")
+    c = login(people.village)
+    r = c.post("/api/households/H1/points/", {"item": "clutter", "month": "2026-10", "photo": tiny_jpeg()},
+               format="multipart")
+    assert r.status_code == 201 and r.json()["points"] == -4 and r.json()["photo"]
+    assert c.get(r.json()["photo"]).status_code == 200
+    assert login(people.other_village).get(r.json()["photo"]).status_code == 404
+    not_a_picture = SimpleUploadedFile("x.jpg", b"not a picture")
+    bad = login(people.village).post("/api/households/H1/points/", {"item": "yard", "month": "2026-10",
+                                                                    "photo": not_a_picture}, format="multipart")
+    assert bad.status_code == 400 and bad.json()["field"] == "photo"
+
+
+def test_the_household_list_costs_the_same_queries_for_any_number_of_households(people, rules, login,
+                                                                                  django_assert_num_queries):
+    c = login(people.town)
+    make_household("H1")
+    with django_assert_num_queries(2):
+        assert len(c.get("/api/households/", {"village": V1}).json()) == 1
+    for i in range(2, 7):
+        make_household(f"H{i}")
+    with django_assert_num_queries(2):
+        assert len(c.get("/api/households/", {"village": V1}).json()) == 6
