@@ -458,7 +458,8 @@ def test_road_gap_gives_estimated_legs_marked_dashed_and_never_labelled_roads(pe
             assert leg["distance_m"] == pytest.approx(straight * 1.3, abs=0.1)
     assert route["distance_m"] == round(sum(leg["distance_m"] for leg in legs))
     # the page: the note with the count, the estimated legs dashed, no "路网" label
-    html = client.get(f"/patrols/{body['id']}/").content.decode()
+    client.force_login(people["district"])
+    html = client.get(body["links"]["page"]).content.decode()
     assert 'data-testid="estimated-legs"' in html and "2 / 4 段" in html
     assert html.count('"dashArray": "8 8"') == 2
     assert '<span data-testid="matrix-source">路网</span>' not in html
