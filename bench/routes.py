@@ -95,6 +95,9 @@ def _polish(on):
 
 
 def tsp(report):
+    from django.conf import settings
+
+    default = settings.PATROL["PLAN_POLISH"]
     for polish in (False, True):
         _polish(polish)
         label = "with polish" if polish else "PyVRP alone"
@@ -110,7 +113,7 @@ def tsp(report):
             report("tsp", f"{name} ({label}) worst / median gap", round(max(gaps), 2), "%",
                    f"median {statistics.median(gaps):.2f} %, {SEEDS} seeds, plan_file seconds={SECONDS:g}, wall "
                    f"{min(walls):.1f}–{max(walls):.1f} s; target ≤ 0.5 % each")
-    _polish(False)
+    _polish(default)
 
 
 def lkh(report):

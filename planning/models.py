@@ -18,7 +18,9 @@ class PatrolPlan(models.Model):
     day_start = models.TimeField("出发时间")
     service_min = models.FloatField("每点停留（分钟）")
     speed_kmh = models.FloatField("车速（公里/小时）")
-    matrix = models.CharField("行程时间来源", max_length=10, help_text="roads：路网（每段都走路网）；mixed：路网，部分路段为直线估算；haversine：直线×绕行系数")
+    matrix = models.CharField("行程时间来源", max_length=10,
+                              help_text="roads：路网（每段都走路网）；mixed：路网，部分路段为直线估算；"
+                                        "haversine：直线×绕行系数")
     priority_total = models.PositiveIntegerField("候选总优先分", default=0)
     priority_collected = models.PositiveIntegerField("计划收集优先分", default=0)
     solve_seconds = models.FloatField("求解用时（秒）", default=0)
