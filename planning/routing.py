@@ -4,8 +4,8 @@ On roads: every stop is snapped to the nearest node of the loaded network (geo_r
 and scipy's Dijkstra over the network's edges (read once per plan, around the stops) gives the travel times (edge
 cost, seconds) — the same times as pgRouting's `pgr_dijkstraCostMatrix`, about three times faster for 300
 stops; the way from the stop to its node is added at the fallback speed. The solver only needs times; a route's
-road distance is the length of its line along the roads (`route_legs`, drawn with pgr_dijkstraVia), so the matrix's distances on
-roads are only estimates (great-circle × detour).
+road distance is the length of its line along the roads (`route_legs`, drawn with pgr_dijkstraVia), so the
+matrix's distances on roads are only estimates (great-circle × detour).
 Times are float seconds (never rounded here: the solver chooses its own finer unit). `estimated[i, j]` says which
 pairs keep the straight-line estimate (a stop far off the roads, or pieces of road not connected): those legs are
 reported as `estimate`, drawn straight (dashed on the map) and measured as great-circle × detour.
