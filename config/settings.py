@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "assessment",
     "planning",
     "mobile",
+    "supervision",
+    "notifications",
+    "workbench",
     "demo",
 ]
 
@@ -87,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context.unread",
             ],
         },
     },
@@ -127,7 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "workbench:home"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "zh-hans"
@@ -244,6 +248,25 @@ PATROL = {
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
+
+# Notifications (消息通知): the queue worker, e-mail through Django's mail settings, a pluggable SMS backend.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "patrol@localhost")
+NOTIFY = {
+    "EMAIL": env_bool("NOTIFY_EMAIL", False),  # off until the office's mail server is configured
+    "EMAIL_SUBJECT": env("NOTIFY_EMAIL_SUBJECT", "农村人居环境巡查提醒"),
+    "SMS_BACKEND": env("NOTIFY_SMS_BACKEND", ""),  # dotted path to a notifications.channels.SmsBackend subclass
+    "TIMEOUT_SECONDS": env_float("NOTIFY_TIMEOUT_SECONDS", 5),
+    "MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "8")),
+    "RETRY_BASE_SECONDS": int(env("NOTIFY_RETRY_BASE_SECONDS", "60")),
+    "RETRY_MAX_SECONDS": int(env("NOTIFY_RETRY_MAX_SECONDS", "3600")),
+    "DUE_SOON_DAYS": int(env("NOTIFY_DUE_SOON_DAYS", "3")),
+}
 
 if TESTING:
     # Hashing strength is not under test; a fast hasher keeps fixtures quick.
