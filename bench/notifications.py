@@ -22,8 +22,9 @@ def _people(village):
             u = User.objects.create_user(name, password=None, role=role, area_code=area)
         return u
 
-    return (user("bench_nt_inspector", Role.INSPECTOR, village.town_id), user("bench_nt_town", Role.TOWN, village.town_id),
-            user("bench_nt_village", Role.VILLAGE, village.code), user("bench_nt_village2", Role.VILLAGE, village.code))
+    return (user("bench_nt_inspector", Role.INSPECTOR, village.town_id),
+            user("bench_nt_town", Role.TOWN, village.town_id), user("bench_nt_village", Role.VILLAGE, village.code),
+            user("bench_nt_village2", Role.VILLAGE, village.code))
 
 
 def run(report):

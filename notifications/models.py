@@ -40,6 +40,9 @@ class Notification(models.Model):
             models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"),
         ]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.user_id}"
+
     @property
     def read(self):
         return self.read_at is not None
@@ -87,6 +90,9 @@ class Preference(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "提醒设置"
 
+    def __str__(self):
+        return f"提醒设置 {self.user_id}"
+
 
 class DeliveryState(models.TextChoices):
     PENDING = "pending", "待发送"
@@ -114,3 +120,6 @@ class Delivery(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "发送队列"
         indexes = [models.Index(fields=["next_at"], condition=Q(state="pending"), name="delivery_due")]
+
+    def __str__(self):
+        return self.key

@@ -87,7 +87,8 @@ def _channels(area_codes):
 
 def _personal(rows, users, text, now):
     out = []
-    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=list(users)).filter(Q(email=True) | Q(sms=True))}
+    chosen = Preference.objects.filter(Q(email=True) | Q(sms=True), user_id__in=list(users))
+    prefs = {p.user_id: p for p in chosen}
     for row in rows:
         pref = prefs.get(row.user_id)
         if pref is None:

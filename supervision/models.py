@@ -75,6 +75,9 @@ class OrderProblem(models.Model):
         verbose_name = verbose_name_plural = "督办问题"
         constraints = [models.UniqueConstraint(fields=["order", "issue"], name="order_problem_once")]
 
+    def __str__(self):
+        return f"{self.order_id}:{self.issue_id}"
+
 
 class OrderCounter(models.Model):
     """The last number given per district and year (督办〔YYYY〕N号), locked while the next one is taken."""
@@ -85,6 +88,9 @@ class OrderCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district_code", "year"], name="order_counter_once")]
+
+    def __str__(self):
+        return f"{self.district_code} {self.year}: {self.last}"
 
 
 class OrderEvent(models.Model):
@@ -103,6 +109,9 @@ class OrderEvent(models.Model):
         verbose_name = verbose_name_plural = "督办记录"
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.order_id} {self.action}"
+
 
 class OrderAnswer(models.Model):
     """The addressee's report: text, photos, the problems' states when answering, and for 举一反三 the similar
@@ -120,9 +129,15 @@ class OrderAnswer(models.Model):
         verbose_name = verbose_name_plural = "督办反馈"
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.order_id} 反馈 {self.at:%Y-%m-%d}"
+
 
 class AnswerPhoto(models.Model):
     answer = models.ForeignKey(OrderAnswer, models.PROTECT, related_name="photos")
     image = models.FileField(upload_to="orders/%Y/%m/")
     content_type = models.CharField(max_length=30)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.image.name

@@ -85,8 +85,8 @@ def order_pdf(order):
     if order.requirements:
         story += [Paragraph(f"<b>督办要求：</b>{order.requirements}", style), Spacer(1, 3 * mm)]
     if order.reflect:
-        story += [Paragraph("<b>举一反三：</b>请同步排查同类问题，发现的问题按正常流程上报并整改，在反馈中列明。", style),
-                  Spacer(1, 3 * mm)]
+        reflect = "<b>举一反三：</b>请同步排查同类问题，发现的问题按正常流程上报并整改，在反馈中列明。"
+        story += [Paragraph(reflect, style), Spacer(1, 3 * mm)]
     rows = [["编号", "类别 / 位置", "描述与状态", "照片"]]
     for i in issues:
         overdue = i.deadline and i.deadline < today and i.status != "closed"
@@ -103,7 +103,8 @@ def order_pdf(order):
         ("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#fbe5e5")),
     ]))
-    story += [table, Spacer(1, 4 * mm), Paragraph("问题位置示意图", small), _map(order, issues), Spacer(1, 8 * mm)]
+    story += [table, Spacer(1, 4 * mm), Paragraph("问题位置示意图", small), _map(order, issues),
+              Spacer(1, 8 * mm)]
     issued = timezone.localtime(order.issued_at) if order.issued_at else None
     story += [Paragraph(f"{order.issuing_office or ''}　{issued:%Y年%m月%d日}" if issued else "", ParagraphStyle(
         "sign", parent=style, alignment=2))]

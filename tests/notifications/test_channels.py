@@ -12,12 +12,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Role
+from notifications.fake_robot import Robot
 from notifications.models import Channel, Delivery, Preference
 from notifications.services import after_quiet
 from patrol.services import transition_issue
 from tests.factories import DISTRICT, TOWN_A, TOWN_B, make_issue, make_user
-
-from notifications.fake_robot import Robot
 
 V1 = "310112102201"
 

@@ -154,8 +154,8 @@ def test_escalate_overdue_drafts_an_order_a_person_issues(people, login):
 
 
 def test_pdf_and_page(people, login, client):
-    from tests.factories import tiny_jpeg
     from patrol.services import add_photo
+    from tests.factories import tiny_jpeg
 
     a = _issue(people)
     add_photo(people["inspector"], a.pk, tiny_jpeg(), "before")

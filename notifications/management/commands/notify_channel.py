@@ -20,4 +20,5 @@ class Command(BaseCommand):
             channel, created = attach_channel(area_code, kind, target, secret, enabled=not off)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        self.stdout.write(f"{'已添加' if created else '已更新'}渠道 {channel}（{'启用' if channel.enabled else '停用'}）")
+        state = "启用" if channel.enabled else "停用"
+        self.stdout.write(f"{'已添加' if created else '已更新'}渠道 {channel}（{state}）")
