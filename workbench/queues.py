@@ -43,13 +43,13 @@ def town_queue(user, today):
         "to_assign_count": issues.filter(status=Status.REPORTED).count(),
         "to_verify": list(issues.filter(status=Status.SUBMITTED).order_by("reported_at", "id")[:LIMIT]),
         "to_verify_count": issues.filter(status=Status.SUBMITTED).count(),
-        "orders_to_answer": list(open_orders(user).filter(state__in=("issued", "returned"))),
+        "orders_to_answer": open_orders(user, states=("issued", "returned")),
         "targets": monthly.target_progress(villages, today=today, weeks=1) if villages else [],
     }
 
 
-def open_orders(user):
-    orders = Order.objects.filter(scope.code_q(scope.of(user), "addressee_code"), state__in=OPEN_STATES)
+def open_orders(user, states=OPEN_STATES):
+    orders = Order.objects.filter(scope.code_q(scope.of(user), "addressee_code"), state__in=states)
     orders = list(orders.order_by("issued_at", "id"))
     for o in orders:
         o.age = age_days(o)

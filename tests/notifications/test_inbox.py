@@ -134,7 +134,7 @@ def test_reinspection_drawn_tells_inspectors_of_the_area(people):
     close_issue(issue, people["town_a"], people["village"])
     draw_reinspection(timezone.localdate() + timedelta(days=40))
     assert kinds(people["inspector"]) == ["reinspection"]
-    assert kinds(people["town_a"]) == ["reinspection"]
+    assert "reinspection" in kinds(people["town_a"])
     assert kinds(people["inspector_b"]) == [] and kinds(people["town_b"]) == []
 
 

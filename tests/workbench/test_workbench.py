@@ -72,3 +72,18 @@ def test_add_user_role_leader(geography):
     call_command("add_user", "lingdao", role="leader", area=DISTRICT, password="pass-1234")
     user = User.objects.get(username="lingdao")
     assert user.role == "leader" and not user.is_staff
+
+
+def test_every_role_gets_a_workbench(people, client):
+    issue = make_issue(people["inspector"], village=V1)
+    transition_issue(people["town_a"], issue.pk, "assign")
+    deadline = (timezone.localdate() + timedelta(days=5)).isoformat()
+    client.force_login(people["district"])
+    r = client.post(reverse("supervision:orders"), {"problems": [issue.pk], "addressee": TOWN_A,
+                    "deadline": deadline}, content_type="application/json")
+    number = r.json()["number"]
+    assert number in page(client, people["district"]).split('data-testid="open-orders"')[1]
+    town = page(client, people["town_a"])
+    assert number in town.split('data-testid="orders-to-answer"')[1].split("</section>")[0]
+    assert 'data-testid="plans"' in page(client, people["inspector"])
+    assert number in page(client, people["leader"])
