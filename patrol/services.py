@@ -247,6 +247,10 @@ def transition_issue(user, issue_id, action, *, note="", deadline=None, assignee
                 raise BadInput("提交整改需要至少一张整改后照片（kind=after）", field="photos")
             photo = photos[0]
             data["photos"] = [p.pk for p in photos]
+        if action == A.RELEASE:
+            reason = next((r for r in (guard(issue) for guard in signals.release_guards) if r), None)
+            if reason:
+                raise Conflict(reason, status=issue.status, red_supervision=issue.red_supervision)
         if action in (A.VERIFY, A.REJECT) and _last_submitter(issue) == user.pk:
             raise Forbidden("复核人不能是提交整改的人")
         if action == A.VERIFY:

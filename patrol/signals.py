@@ -14,3 +14,7 @@ issue_transitioned = Signal()
 issue_escalated = Signal()
 # month, samples (list of ReinspectionSample): the month's re-inspection sample was drawn.
 reinspection_drawn = Signal()
+
+# Callables a higher app registers in its AppConfig.ready(): guard(issue) → a reason (str) why district staff
+# may not release the issue's red supervision by hand (e.g. an open supervision order holds it), or None.
+release_guards = []

@@ -11,3 +11,5 @@ class SupervisionConfig(AppConfig):
         from . import services
 
         patrol_signals.issue_escalated.connect(services.draft_for_escalated, dispatch_uid="supervision-draft")
+        if services.release_guard not in patrol_signals.release_guards:
+            patrol_signals.release_guards.append(services.release_guard)

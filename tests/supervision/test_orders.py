@@ -113,6 +113,8 @@ def test_answer_return_close_and_release(people, login):
     r = district.post(url("return"), {"note": "照片不清晰"}, format="json")
     assert r.status_code == 200 and r.json()["state"] == "returned"
     assert Issue.objects.get(pk=a.pk).red_supervision  # still open: still red
+    r = district.post(reverse("patrol:issue-transition", args=[a.pk]), {"action": "release"}, format="json")
+    assert r.status_code == 409 and "督办〔" in r.json()["detail"]  # the order holds it, not a hand release
     login(people["town_a"]).post(url("answer"), {"report": "补充照片"}, format="json")
     r = login(people["district"]).post(url("close"), {}, format="json")
     assert r.status_code == 200 and r.json()["state"] == "closed"
