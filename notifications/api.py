@@ -39,6 +39,7 @@ class NotificationList(APIView):
 
 
 class NotificationRead(APIView):
+    leader_may_write = True  # their own inbox
     @extend_schema(request=None, responses={200: NotificationSerializer})
     def post(self, request, pk):
         return Response(NotificationSerializer(services.mark_read(request.user, pk)).data)
@@ -51,6 +52,7 @@ class UnreadCount(APIView):
 
 
 class PreferenceView(APIView):
+    leader_may_write = True  # their own settings
     @extend_schema(responses={200: PreferenceSerializer})
     def get(self, request):
         pref, _ = Preference.objects.get_or_create(user=request.user)

@@ -68,6 +68,19 @@ def test_leader_page_counts_long_unresolved_in_area(people, client):
     assert "长期未销项" in page(client, people["leader"])
 
 
+def test_leader_is_read_only_in_the_api(people, login):
+    leader = people["leader"]
+    issue = make_issue(people["inspector"], village=V1)
+    transition_issue(people["town_a"], issue.pk, "assign")
+    client = login(leader)
+    assert client.get(reverse("patrol:issues")).json()["count"] == 1
+    assert client.get(reverse("patrol:issue", args=[issue.pk])).json()["properties"]["allowed_actions"] == []
+    r = client.post(reverse("patrol:issues"), {}, format="json")
+    assert r.status_code == 403 and "只读" in r.json()["detail"]
+    assert client.post(reverse("planning:tracks"), {}).status_code == 403
+    assert client.put(reverse("notifications:preferences"), {"quiet_start": "22:00"}, format="json").status_code == 200
+
+
 def test_add_user_role_leader(geography):
     call_command("add_user", "lingdao", role="leader", area=DISTRICT, password="pass-1234")
     user = User.objects.get(username="lingdao")
