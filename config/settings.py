@@ -262,6 +262,7 @@ NOTIFY = {
     "EMAIL_SUBJECT": env("NOTIFY_EMAIL_SUBJECT", "农村人居环境巡查提醒"),
     "SMS_BACKEND": env("NOTIFY_SMS_BACKEND", ""),  # dotted path to a notifications.channels.SmsBackend subclass
     "TIMEOUT_SECONDS": env_float("NOTIFY_TIMEOUT_SECONDS", 5),
+    "THREADS": int(env("NOTIFY_THREADS", "8")),  # deliveries sent at once by the worker
     "MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "8")),
     "RETRY_BASE_SECONDS": int(env("NOTIFY_RETRY_BASE_SECONDS", "60")),
     "RETRY_MAX_SECONDS": int(env("NOTIFY_RETRY_MAX_SECONDS", "3600")),

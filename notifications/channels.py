@@ -14,6 +14,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import quote_plus
 
@@ -114,10 +115,21 @@ def backoff(attempts):
     return min(conf("RETRY_BASE_SECONDS") * 2 ** (attempts - 1), conf("RETRY_MAX_SECONDS"))
 
 
+def _attempt(delivery, timeout):
+    """None when sent, else the error text (runs in a worker thread: no database here)."""
+    try:
+        SENDERS[delivery.kind](delivery, timeout)
+    except SendError as exc:
+        return str(exc)[:1000]
+    return None
+
+
 def send_queued(now=None, retry_now=False, batch=100, limit=None):
     """Send what is due. Rows are claimed with SKIP LOCKED (two workers never take the same one) and marked in
-    the same transaction: a sent row is never picked again. Returns {"sent", "failed", "gave_up"}."""
+    the same transaction: a sent row is never picked again. A batch goes out over NOTIFY_THREADS connections at
+    once (robots answer slowly; the database work stays in this thread). Returns {"sent", "failed", "gave_up"}."""
     timeout = conf("TIMEOUT_SECONDS")
+    pool = ThreadPoolExecutor(max_workers=max(1, conf("THREADS")))
     stats = {"sent": 0, "failed": 0, "gave_up": 0}
     done, failed_ids = 0, []
     while limit is None or done < limit:
@@ -130,12 +142,11 @@ def send_queued(now=None, retry_now=False, batch=100, limit=None):
                         .order_by("next_at", "id")[:batch])
             if not rows:
                 break
-            for d in rows:
+            errors = list(pool.map(lambda d: _attempt(d, timeout), rows))
+            for d, error in zip(rows, errors, strict=True):
                 d.attempts += 1
-                try:
-                    SENDERS[d.kind](d, timeout)
-                except SendError as exc:
-                    d.last_error = str(exc)[:1000]
+                if error is not None:
+                    d.last_error = error
                     if d.attempts >= conf("MAX_ATTEMPTS"):
                         d.state = DeliveryState.FAILED
                         stats["gave_up"] += 1
@@ -148,4 +159,5 @@ def send_queued(now=None, retry_now=False, batch=100, limit=None):
                     stats["sent"] += 1
             Delivery.objects.bulk_update(rows, ["attempts", "state", "sent_at", "last_error", "next_at"])
         done += len(rows)
+    pool.shutdown()
     return stats

@@ -77,6 +77,8 @@ def notify(kind, text, users, *, key, issue=None, order=None, area_codes=(), now
 
 
 def _channels(area_codes):
+    """Enabled channels of configured kinds attached to any of the areas (read each time: a channel switched
+    off or deleted in the admin must never be used again, whichever process serves the next event)."""
     kinds = [ChannelKind.WECOM, ChannelKind.DINGTALK]
     if conf("EMAIL"):
         kinds.append(ChannelKind.EMAIL)
