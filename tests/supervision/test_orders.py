@@ -171,3 +171,13 @@ def test_pdf_and_page(people, login, client):
     assert "督办〔" in page and "已下发" in page
     client.force_login(people["town_b"])
     assert "督办〔" not in client.get(reverse("supervision:order-list")).content.decode()
+
+
+def test_order_list_queries_do_not_grow(people, login, django_assert_num_queries):
+    client = login(people["district"])
+    for _ in range(4):
+        assert _order(client, [_issue(people).pk]).status_code == 201
+    with django_assert_num_queries(2):  # the orders (with issuer), their problems
+        body = client.get(reverse("supervision:orders"), {"state": "open"}).json()
+    assert len(body) == 4 and all(o["state"] == "issued" for o in body)
+    assert client.get(reverse("supervision:orders"), {"state": "nonsense"}).status_code == 400
