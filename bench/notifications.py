@@ -27,6 +27,30 @@ def _people(village):
             user("bench_nt_village2", Role.VILLAGE, village.code))
 
 
+def _extra_queries(inspector, town, point):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications import receivers
+    from patrol import signals
+    from patrol.services import report_issue, transition_issue
+
+    counts = []
+    for notify in (True, False):
+        if not notify:
+            signals.issue_transitioned.disconnect(dispatch_uid="notify-transition")
+        try:
+            issue = report_issue(inspector, lon=point.x, lat=point.y, category="dry_toilet",
+                                 client_uuid=uuid.uuid4()).issue
+            with CaptureQueriesContext(connection) as ctx:
+                transition_issue(town, issue.pk, "assign")
+            counts.append(len(ctx.captured_queries))
+        finally:
+            if not notify:
+                receivers.connect()
+    return counts[0] - counts[1]
+
+
 def run(report):
     from django.db import transaction
 
@@ -62,6 +86,10 @@ def run(report):
     report("notify", "assign p95 with inbox + queue", p_with, "ms", f"{N_ASSIGN} transitions, 2 recipients + 1 robot")
     report("notify", "assign p95 without notifications", p_without, "ms")
     report("notify", "added by notifications (p95 difference)", p_with - p_without, "ms", "target ≤ 5 ms")
+    report("notify", "added by notifications (median difference)", percentile(with_ms, 50) - percentile(without_ms, 50),
+           "ms")
+    report("notify", "queries added to an assign", _extra_queries(inspector, town, point), "",
+           "recipients, inbox insert, channels, queue insert")
     Delivery.objects.filter(channel__target="http://127.0.0.1:9/bench").delete()
 
     with Robot() as robot:
