@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "planning",
     "mobile",
     "households",
+    "supervision",
+    "notifications",
+    "workbench",
     "demo",
 ]
 
@@ -88,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context.unread",
             ],
         },
     },
@@ -128,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "workbench:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "zh-hans"
@@ -162,7 +166,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "accounts.permissions.ReadOnlyForLeaders"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE", "10/min")},
@@ -253,6 +258,26 @@ HOUSEHOLD_LOOKUP_RATE = env("HOUSEHOLD_LOOKUP_RATE", "30/m")
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
+
+# Notifications (消息通知): the queue worker, e-mail through Django's mail settings, a pluggable SMS backend.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "patrol@localhost")
+NOTIFY = {
+    "EMAIL": env_bool("NOTIFY_EMAIL", False),  # off until the office's mail server is configured
+    "EMAIL_SUBJECT": env("NOTIFY_EMAIL_SUBJECT", "农村人居环境巡查提醒"),
+    "SMS_BACKEND": env("NOTIFY_SMS_BACKEND", ""),  # dotted path to a notifications.channels.SmsBackend subclass
+    "TIMEOUT_SECONDS": env_float("NOTIFY_TIMEOUT_SECONDS", 5),
+    "THREADS": int(env("NOTIFY_THREADS", "8")),  # deliveries sent at once by the worker
+    "MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "8")),
+    "RETRY_BASE_SECONDS": int(env("NOTIFY_RETRY_BASE_SECONDS", "60")),
+    "RETRY_MAX_SECONDS": int(env("NOTIFY_RETRY_MAX_SECONDS", "3600")),
+    "DUE_SOON_DAYS": int(env("NOTIFY_DUE_SOON_DAYS", "3")),
+}
 
 if TESTING:
     # Hashing strength is not under test; a fast hasher keeps fixtures quick.

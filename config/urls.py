@@ -14,4 +14,7 @@ urlpatterns = [
     path("", include("assessment.urls")),
     path("", include("mobile.urls")),
     path("", include("households.urls")),
+    path("", include("supervision.urls")),
+    path("", include("notifications.urls")),
+    path("", include("workbench.urls")),
 ]
