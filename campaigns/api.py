@@ -64,13 +64,13 @@ class CampaignDetail(APIView):
 
 class CampaignProgress(APIView):
     @extend_schema(parameters=[OpenApiParameter("week", OpenApiTypes.STR, description="ISO 周 YYYY-Www"),
-                               OpenApiParameter("format", OpenApiTypes.STR, description="xlsx 导出")])
+                               OpenApiParameter("export", OpenApiTypes.STR, description="xlsx 导出")])
     def get(self, request, pk):
         campaign = services.visible_campaign(request.user, pk)
         week = request.query_params.get("week")
         monday = services.parse_week(week) if week else services.default_week(campaign)
         data = services.week_progress(campaign, monday, scope.of(request.user))
-        if request.query_params.get("format") == "xlsx":
+        if request.query_params.get("export") == "xlsx":
             return _xlsx(exports.progress_workbook(campaign, data), f"{campaign.name}-{data['week']}-进度.xlsx")
         return Response(data)
 
@@ -139,12 +139,12 @@ class TaskProgressView(APIView):
 class TaskLights(APIView):
     @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
                                OpenApiParameter("level", OpenApiTypes.STR, description="town | village"),
-                               OpenApiParameter("format", OpenApiTypes.STR, description="xlsx 导出")])
+                               OpenApiParameter("export", OpenApiTypes.STR, description="xlsx 导出")])
     def get(self, request):
         month = request.query_params.get("month") or f"{timezone.localdate():%Y-%m}"
         level = request.query_params.get("level") or "town"
         rows = services.task_lights(request.user, month, level)
-        if request.query_params.get("format") == "xlsx":
+        if request.query_params.get("export") == "xlsx":
             return _xlsx(exports.task_workbook(request.user, month, level, rows), f"年度任务亮灯-{month}.xlsx")
         return Response([{"task": r.task, "area": r.area, "planned": r.planned, "done": r.done, "light": r.light}
                          for r in rows])

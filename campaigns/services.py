@@ -349,7 +349,7 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
 
 def acceptance_results(campaign, area=scope.EVERYWHERE):
     """{village code: latest Acceptance}."""
-    rows = (Acceptance.objects.filter(campaign=campaign).filter(scope.areas_q(area, "village", "village_id"))
+    rows = (Acceptance.objects.filter(campaign=campaign).filter(scope.areas_q(area, "village", "village__code"))
             .select_related("village", "recorded_by").order_by("recorded_at", "id"))
     return {row.village_id: row for row in rows}
 

@@ -105,13 +105,14 @@ def test_qukou_winter_campaign_counts_closures_by_week_and_period(people, login,
     # A town's staff see their own villages only.
     town_b = login(people["town_b"])
     assert set(progress(town_b, cid, "2021-W50")) == {V3, V4}
+    api = login(people["district"])  # one client: log the district back in
 
     with django_assert_num_queries(4):
         api.get(f"/api/campaigns/{cid}/progress/?week=2021-W50")
     assert api.get(f"/api/campaigns/{cid}/progress/?week=2021-W40").status_code == 400
     r = api.get(f"/api/campaigns/{cid}/progress/?week=51")
     assert r.status_code == 400 and r.json()["field"] == "week"
-    xlsx = api.get(f"/api/campaigns/{cid}/progress/?week=2021-W50&format=xlsx")
+    xlsx = api.get(f"/api/campaigns/{cid}/progress/?week=2021-W50&export=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
