@@ -288,9 +288,9 @@
   // --- report form ---------------------------------------------------------------------------------
   const form = { category: null, photos: [] };
 
-  // One-handed first screen: the first seven categories (admin order) and a "more" cell; the others open below,
-  // grouped by campaign (净宅 / 净地 / 净水 / 净厕 / 其他). Every button stays in the page, hidden when closed.
-  const COMMON = 7;
+  // One-handed first screen: the first eleven categories (admin order) and a "more" cell, three rows of four; the
+  // others open below, grouped by campaign (净宅 / 净地 / 净水 / 净厕 / 其他). Every button stays in the page, hidden when closed.
+  const COMMON = 11;
   let moreOpen = false;
 
   function renderCategories() {
