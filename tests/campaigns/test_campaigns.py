@@ -279,3 +279,21 @@ def test_campaign_page_and_list(people):
     assert page.status_code == 200 and "乙村" in text and "1/5" in text and "2021-W50" in text
     assert client.get(f"/campaigns/{campaign.pk}/?week=nonsense").status_code == 200
     assert "冬季战役" in client.get("/campaigns/").content.decode()
+
+
+def test_import_tags_rows_with_the_campaign_column(people):
+    from patrol import imports
+    from patrol.models import Issue
+    from tests.factories import village_point
+
+    campaign = services.create_campaign(people["district"], {**QUKOU, "areas": [TOWN_A]})
+    (x1, y1), (x3, y3) = village_point(V1), village_point(V3)
+    content = (f"编号,经度,纬度,类别,专项行动\n1,{x1},{y1},废旧温棚,{campaign.pk}\n2,{x1},{y1 + 0.001},heaps,\n"
+               f"3,{x3},{y3},heaps,{campaign.pk}\n4,{x1},{y1},heaps,abc\n").encode()
+    result = imports.import_file(people["district"], content, "rows.csv")
+    assert (result.created, [e["row"] for e in result.errors]) == (2, [4, 5])
+    assert "专项行动" in result.errors[0]["reason"] and "整数" in result.errors[1]["reason"]
+    tagged = dict(Issue.objects.values_list("category_id", "campaign"))
+    assert tagged == {"abandoned_greenhouse": campaign.pk, "heaps": None}
+    again = imports.import_file(people["district"], content, "rows.csv")
+    assert (again.created, again.existing) == (0, 2)
