@@ -197,6 +197,7 @@ PATROL = {
     "PLAN_PRIZE_SECONDS": int(env("PLAN_PRIZE_SECONDS", "3600")),  # team time one point of priority is worth
     "PLAN_MAX_STOPS": int(env("PLAN_MAX_STOPS", "400")),
     "PLAN_MAX_TEAMS": int(env("PLAN_MAX_TEAMS", "20")),
+    "PLAN_POLISH": env_bool("PLAN_POLISH", True),  # own 2-opt/Or-opt search after PyVRP (planning.tour)
     "ROAD_SNAP_MAX_M": env_float("ROAD_SNAP_MAX_M", 1000),
     "ROAD_MARGIN_DEG": env_float("ROAD_MARGIN_DEG", 0.05),
     # candidate stops: priority weights (a stop with several reasons adds them up)
