@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "layers",
     "assessment",
     "planning",
+    "campaigns",
     "mobile",
     "households",
     "supervision",
@@ -196,6 +197,8 @@ PATROL = {
     "PHOTO_MAX_BYTES": int(env("PHOTO_MAX_BYTES", str(15 * 1024 * 1024))),
     "PHOTO_MAX_PIXELS": int(env("PHOTO_MAX_PIXELS", str(60_000_000))),
     "PHOTO_GPS_MISMATCH_M": env_float("PHOTO_GPS_MISMATCH_M", 100),
+    # task lights (亮灯管理): yellow when done ≥ planned × this share (project default)
+    "TASK_YELLOW_SHARE": env_float("TASK_YELLOW_SHARE", 0.8),
     # patrol planning (巡查路线): travel model, working day, limits
     "PLAN_SPEED_KMH": env_float("PLAN_SPEED_KMH", 30),
     "PLAN_DETOUR_FACTOR": env_float("PLAN_DETOUR_FACTOR", 1.3),

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("supervision.urls")),
     path("", include("notifications.urls")),
     path("", include("workbench.urls")),
+    path("", include("campaigns.urls")),
 ]

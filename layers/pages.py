@@ -16,7 +16,7 @@ from patrol.errors import BadInput
 from patrol.history import parse_month
 from patrol.models import Category, Source, Status
 
-from . import emerging, hotspots, maps, queries
+from . import emerging, hotspots, maps, queries, registry
 
 FILTER_KEYS = ("town", "category", "source", "status")
 # Above this many villages the overview shows towns (a superuser over many districts).
@@ -94,7 +94,14 @@ def battle_map(request):
         "counts": counts, "error": error, "params": query, "towns": queries.scope_areas(user, queries.Town),
         "categories": Category.objects.all(), "sources": Source.choices, "statuses": Status.choices,
         "selected_sources": query.getlist("source"), "selected_statuses": query.getlist("status"),
+        "layer_switch": _layer_switch(month),
     })
+
+
+def _layer_switch(month):
+    """Other apps' battle-map layers (task lights …), registered in layers.registry: (label, url) pairs."""
+    return [(label, f"{reverse(url_name)}?{urlencode({'month': month})}")
+            for label, url_name in registry.layers().values()]
 
 
 def _fc(rows):

@@ -129,7 +129,7 @@ class IssueList(APIView):
         result = services.report_issue(
             request.user, lon=lon, lat=lat, category=props["category"], client_uuid=props["client_uuid"],
             source=props["source"], description=props["description"], crs=props["crs"],
-            accuracy_m=props.get("accuracy_m"), extent=props.get("extent"),
+            accuracy_m=props.get("accuracy_m"), extent=props.get("extent"), campaign=props.get("campaign"),
         )
         return Response(
             issue_feature(request.user, result.issue, {"nearby": result.nearby, "created": result.created}),
@@ -216,15 +216,22 @@ class ReinspectionList(generics.ListAPIView):
     serializer_class = ReinspectionSerializer
     pagination_class = None
 
-    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")])
+    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
+                               OpenApiParameter("campaign", OpenApiTypes.INT, description="专项行动编号")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        month = services.month_start(self.request.query_params.get("month") or timezone.localdate())
         visible = Issue.objects.for_user(self.request.user).values("pk")
-        return (ReinspectionSample.objects.filter(month=month, issue__in=visible)
-                .select_related("issue").order_by("village_id", "issue_id"))
+        campaign = self.request.query_params.get("campaign")
+        if campaign:
+            if not campaign.isdigit():
+                raise BadInput(f"专项行动编号应为整数：{campaign!r}", field="campaign")
+            rows = ReinspectionSample.objects.filter(campaign=int(campaign))
+        else:
+            month = services.month_start(self.request.query_params.get("month") or timezone.localdate())
+            rows = ReinspectionSample.objects.filter(month=month, campaign__isnull=True)
+        return rows.filter(issue__in=visible).select_related("issue").order_by("village_id", "issue_id")
 
 
 class ReinspectionRecordView(APIView):

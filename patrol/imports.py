@@ -31,6 +31,7 @@ COLUMNS = {
     "date": ("日期", "上报时间", "上报日期", "发现时间", "date", "reported_at"),
     "source": ("来源", "source"),
     "row_id": ("编号", "行编号", "序号", "row_id", "id"),
+    "campaign": ("专项行动", "专项行动编号", "campaign"),
 }
 REQUIRED = ("lon", "lat", "category")
 CRS_NAMES = {"wgs84": "wgs84", "wgs-84": "wgs84", "gps": "wgs84", "cgcs2000": "wgs84", "gcj02": "gcj02",
@@ -153,15 +154,19 @@ def parse_row(values, cols, categories, sources, today):
         raise BadRow(f"未知的来源：{source_text!r}（可选：{'、'.join(Source.labels)}）")
     reported_at = _date(get("date"), today)
     description = _text(get("description"))
+    campaign_text = _text(get("campaign"))
+    if campaign_text and not campaign_text.isdigit():
+        raise BadRow(f"专项行动编号应为整数：{campaign_text!r}")
+    campaign = int(campaign_text) if campaign_text else None
     row_id = _text(get("row_id"))
     if row_id:
         key = f"row:{row_id}"
     else:
         key = "|".join([f"{lon:.7f}", f"{lat:.7f}", crs, category, description, source,
-                        reported_at.isoformat() if reported_at else ""])
+                        reported_at.isoformat() if reported_at else ""] + ([str(campaign)] if campaign else []))
     return {"lon": lon, "lat": lat, "crs": crs, "category": category, "source": source,
             "description": description, "reported_at": reported_at,
-            "client_uuid": uuid.uuid5(NAMESPACE, key)}
+            "client_uuid": uuid.uuid5(NAMESPACE, key), "campaign": campaign}
 
 
 def iter_import(user, headers, body, result):

@@ -86,6 +86,9 @@ class Issue(models.Model):
     supervised_at = models.DateTimeField("督办时间", null=True, blank=True)
     accuracy_m = models.FloatField("定位精度（米）", null=True, blank=True)
     crs = models.CharField("原始坐标系", max_length=6, default="wgs84")
+    # The campaign (专项行动) a problem was explicitly tagged to. A plain id, no foreign key: campaigns sit above
+    # patrol (see patrol/hooks.py), so patrol only stores and filters it.
+    campaign = models.PositiveIntegerField("专项行动", null=True, blank=True)
 
     objects = IssueQuerySet.as_manager()
 
@@ -100,6 +103,7 @@ class Issue(models.Model):
             models.Index(fields=["category", "status"]),
             models.Index(fields=["closed_at"]),
             models.Index(fields=["grid"], name="patrol_issue_grid_idx"),
+            models.Index(fields=["campaign"], name="patrol_issue_campaign_idx", condition=Q(campaign__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(location__isvalid=True), name="issue_location_valid"),
@@ -176,7 +180,9 @@ class ReinspectionSample(models.Model):
         HELD = "held", "保持"
         CAME_BACK = "came_back", "反弹"
 
-    month = models.DateField("月份", help_text="该月第一天")
+    month = models.DateField("月份", help_text="该月第一天（按专项行动抽取的，为抽取当月）")
+    campaign = models.PositiveIntegerField("专项行动", null=True, blank=True,
+                                           help_text="按专项行动抽取时的专项行动编号；否则为按月抽取")
     issue = models.ForeignKey(Issue, models.PROTECT, related_name="reinspections")
     village = models.ForeignKey("geo.Village", models.PROTECT, related_name="+")
     drawn_at = models.DateTimeField(auto_now_add=True)
@@ -187,5 +193,10 @@ class ReinspectionSample(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "回头看抽查"
-        constraints = [models.UniqueConstraint(fields=["month", "issue"], name="reinspection_once_a_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "issue"], condition=Q(campaign__isnull=True),
+                                    name="reinspection_once_a_month"),
+            models.UniqueConstraint(fields=["campaign", "issue"], condition=Q(campaign__isnull=False),
+                                    name="reinspection_once_a_campaign"),
+        ]
         indexes = [models.Index(fields=["month", "village"])]

@@ -32,6 +32,7 @@ class ReportProperties(serializers.Serializer):
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], default="wgs84")
     accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
     extent = serializers.JSONField(required=False, allow_null=True, help_text="GeoJSON 面或线（黑臭水体范围）")
+    campaign = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="专项行动编号（可选）")
 
 
 class ReportFeature(serializers.Serializer):
@@ -102,7 +103,8 @@ class ReinspectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReinspectionSample
-        fields = ("id", "month", "issue", "village", "category", "location", "result", "recorded_at", "note")
+        fields = ("id", "month", "campaign", "issue", "village", "category", "location", "result", "recorded_at",
+                  "note")
 
     def get_location(self, sample):
         return [sample.issue.location.x, sample.issue.location.y]

@@ -14,7 +14,7 @@ from accounts.models import Role
 from geo import coords, scope
 from geo.lookup import locate
 
-from . import signals
+from . import hooks, signals
 from .errors import BadInput, Conflict, Forbidden, NotVisible
 from .models import Action, Category, Issue, IssueEvent, Photo, ReinspectionSample, Source, Status
 
@@ -111,7 +111,7 @@ def _category(value):
 
 
 def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRICT_PATROL, description="",
-                 crs="wgs84", accuracy_m=None, extent=None, reported_at=None):
+                 crs="wgs84", accuracy_m=None, extent=None, reported_at=None, campaign=None):
     """Create an issue at a point (any supported crs), tied to the village and grid containing it.
 
     Idempotent by client_uuid: a retry returns the stored issue (created=False), also when two retries race;
@@ -137,6 +137,8 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         raise Forbidden("该位置不在您的辖区内", field="geometry")
     if extent is not None:
         extent = _extent(extent)
+    if campaign is not None:
+        hooks.call("check_campaign", user, campaign, village.town_id, village.code)
 
     # One query for both rules: closed ones near enough to be rebounded, open ones near enough to be duplicates.
     neighbours = _neighbours(category.code, lon, lat)
@@ -147,11 +149,14 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         location=_point(lon, lat), extent=extent, category=category, description=description, source=source,
         reporter=user, reported_at=reported_at, town_id=village.town_id, village=village, grid=grid,
         client_uuid=client_uuid, accuracy_m=accuracy_m, crs=crs, rebound_of_id=rebound and rebound["id"],
+        campaign=campaign,
     )
     try:
         with transaction.atomic():
             issue.save()
             data = {"rebound_of": rebound["id"]} if rebound else {}
+            if campaign is not None:
+                data["campaign"] = campaign
             event = IssueEvent.objects.create(issue=issue, action=A.REPORT, to_status=S.REPORTED, actor=user,
                                               at=reported_at, location=issue.location, data=data)
             signals.issue_reported.send(Issue, issue=issue, event=event, user=user)
@@ -365,29 +370,39 @@ def month_start(value):
     return value.replace(day=1)
 
 
-def draw_reinspection(month, share=None):
+def draw_reinspection(month, share=None, campaign=None):
     """Draw the month's re-inspection sample per village: `share` of its issues closed before the month
-    (at least one where a village has any). Reproducible (seeded by month and village) and stored once."""
-    first = month_start(month)
+    (at least one where a village has any). Reproducible (seeded by month and village) and stored once.
+
+    With `campaign` (an id), the sample comes from that campaign's closed problems instead (the campaigns app
+    says which, through patrol.hooks), is stored once per campaign and dated the month it was drawn."""
     share = conf("REINSPECTION_SHARE") if share is None else share
-    if ReinspectionSample.objects.filter(month=first).exists():
-        return list(ReinspectionSample.objects.filter(month=first))
-    start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
-    closed = (
-        Issue.objects.filter(status=S.CLOSED, closed_at__lt=start).order_by("village_id", "id")
-        .values_list("village_id", "id")
-    )
+    if campaign is not None:
+        first = month_start(month or timezone.localdate())
+        stored = ReinspectionSample.objects.filter(campaign=campaign)
+        closed = hooks.call("campaign_closed_issues", campaign)
+        seed = f"campaign{campaign}"
+    else:
+        first = month_start(month)
+        stored = ReinspectionSample.objects.filter(month=first, campaign__isnull=True)
+        start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
+        closed = Issue.objects.filter(status=S.CLOSED, closed_at__lt=start)
+        seed = f"{first:%Y-%m}"
+    if stored.exists():
+        return list(stored)
+    closed = closed.order_by("village_id", "id").values_list("village_id", "id")
     by_village = {}
     for village_id, issue_id in closed:
         by_village.setdefault(village_id, []).append(issue_id)
     rows = []
     for village_id, ids in sorted(by_village.items()):
         n = max(1, round(len(ids) * share))
-        picked = random.Random(f"{first:%Y-%m}:{village_id}").sample(ids, n)
-        rows += [ReinspectionSample(month=first, issue_id=i, village_id=village_id) for i in sorted(picked)]
+        picked = random.Random(f"{seed}:{village_id}").sample(ids, n)
+        rows += [ReinspectionSample(month=first, campaign=campaign, issue_id=i, village_id=village_id)
+                 for i in sorted(picked)]
     with transaction.atomic():
         ReinspectionSample.objects.bulk_create(rows, ignore_conflicts=True)
-        samples = list(ReinspectionSample.objects.filter(month=first).select_related("issue"))
+        samples = list(stored.select_related("issue"))
         signals.reinspection_drawn.send(ReinspectionSample, month=first, samples=samples)
     return samples
 
@@ -415,7 +430,8 @@ def record_reinspection(user, sample_id, result, note="", location=None, now=Non
         IssueEvent.objects.create(
             issue=issue, action=A.REINSPECT, from_status=issue.status, to_status=issue.status, actor=user, at=now,
             note=note, location=_point(*location) if location else None,
-            data={"result": result, "month": sample.month.isoformat(), "sample": sample.pk},
+            data={"result": result, "month": sample.month.isoformat(), "sample": sample.pk,
+                  **({"campaign": sample.campaign} if sample.campaign else {})},
         )
     if result == ReinspectionSample.Result.CAME_BACK and issue.status == S.CLOSED:
         transition_issue(user, issue.pk, A.REOPEN, note=f"回头看发现反弹：{note}".rstrip("："), location=location,

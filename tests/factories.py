@@ -115,6 +115,7 @@ def seed_categories():
     from django.apps import apps
 
     import_module("patrol.migrations.0002_history_append_only_and_categories").seed(apps, None)
+    import_module("patrol.migrations.0007_missing_categories").seed(apps, None)
 
 
 def at(y, m, d, h=10):

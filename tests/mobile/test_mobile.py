@@ -29,7 +29,7 @@ def test_app_embeds_categories_and_hooks(client, geography):
     html = response.content.decode()
     boot = json.loads(html.split('<script id="boot" type="application/json">')[1].split("</script>")[0])
     assert [c["code"] for c in boot["categories"]] == list(Category.objects.values_list("code", flat=True))
-    assert len(boot["categories"]) == 11 and boot["categories"][0]["code"] == "dry_toilet"
+    assert len(boot["categories"]) == 20 and boot["categories"][0]["code"] == "dry_toilet"
     assert boot["user"]["role"] == "inspector" and boot["source_default"] == "district_patrol"
     for testid in ("report-photo", "report-description", "report-submit", "pending-count", "report-village"):
         assert f'data-testid="{testid}"' in html

@@ -324,3 +324,21 @@ def test_gcj02_position_is_marked_and_a_likely_duplicate_is_shown(phone):
     assert abs(issue.location.x - wgs[0]) < 1e-6 and abs(issue.location.y - wgs[1]) < 1e-6
     p.assert_local_only()
     p.assert_no_errors()
+
+
+def test_the_new_categories_wait_behind_more_grouped_by_campaign(phone):
+    make_geography()
+    user = make_user("inspector", "310112")
+    p = phone(*village_point(V1, grid=1))
+    p.login_cookie(user)
+    p.ready("甲村 · 甲村一网格")
+    # The first screen: eleven categories and the "more" cell; the nine new ones are hidden until asked for.
+    assert p.el("category-wires").is_visible() and not p.el("category-dilapidated_house").is_visible()
+    p.el("categories-more").click()
+    assert p.el("category-dilapidated_house").is_visible()
+    groups = p.page.locator("[data-testid=category-group]").all_inner_texts()
+    assert {"净宅", "净地", "净水", "净厕"} <= set(groups)
+    p.report("dilapidated_house", "土坯房院墙倒塌", jpeg())
+    p.synced(0)
+    assert Issue.objects.get().category_id == "dilapidated_house"
+    p.assert_no_errors()

@@ -49,8 +49,15 @@ def load_demo_problems(district, stdout):
 
 
 # Called with (district, stdout) after the demo district was created; other apps may append their own.
+def load_demo_campaigns(district, stdout):
+    from demo import campaigns
+
+    campaigns.load(district, stdout)
+
+
 LOADERS = [
     load_demo_problems,  # problems: see patrol.demo
+    load_demo_campaigns,  # a campaign and the year's task list: see demo.campaigns
 ]
 
 

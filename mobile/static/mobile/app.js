@@ -288,12 +288,34 @@
   // --- report form ---------------------------------------------------------------------------------
   const form = { category: null, photos: [] };
 
+  // One-handed first screen: the first eleven categories (admin order) and a "more" cell, three rows of four; the
+  // others open below, grouped by campaign (净宅 / 净地 / 净水 / 净厕 / 其他). Every button stays in the page, hidden when closed.
+  const COMMON = 11;
+  let moreOpen = false;
+
   function renderCategories() {
     const box = $("categories");
-    box.replaceChildren(...BOOT.categories.map((c) => el("button", {
+    const button = (c, hidden) => el("button", {
       type: "button", "data-testid": `category-${c.code}`, "aria-pressed": String(form.category === c.code),
-      onclick: () => { form.category = c.code; renderCategories(); checkDuplicates(); },
-    }, icon(c.icon || "circle-exclamation"), c.name)));
+      hidden, onclick: () => { form.category = c.code; renderCategories(); checkDuplicates(); },
+    }, icon(c.icon || "circle-exclamation"), c.name);
+    const common = BOOT.categories.slice(0, COMMON), rest = BOOT.categories.slice(COMMON);
+    const open = moreOpen || rest.some((c) => c.code === form.category);
+    const groups = new Map();
+    for (const c of rest) {
+      const key = c.campaign || "其他";
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(c);
+    }
+    const toggle = rest.length ? el("button", {
+      type: "button", "data-testid": "categories-more", "aria-expanded": String(open),
+      onclick: () => { moreOpen = !open; renderCategories(); },
+    }, icon(open ? "chevron-up" : "ellipsis"), open ? "收起" : `更多（${rest.length}）`) : null;
+    const more = [...groups].map(([name, cats]) => [
+      el("div", { class: "cat-group", hidden: !open, "data-testid": "category-group" }, name),
+      ...cats.map((c) => button(c, !open)),
+    ]);
+    box.replaceChildren(...common.map((c) => button(c, false)), toggle, ...more.flat());
   }
 
   async function shrink(file, max = 1600) {

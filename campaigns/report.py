@@ -1,0 +1,62 @@
+"""The campaign report (PDF): period, phases, quotas and every village's acceptance (考核验收) result."""
+import io
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from assessment.report_pdf import cjk_font, light_map_png
+
+from . import services
+
+
+def campaign_report_pdf(campaign, area):
+    font = cjk_font()
+    st = {
+        "title": ParagraphStyle("t", fontName=font, fontSize=16, leading=22, alignment=TA_CENTER, spaceAfter=4),
+        "h": ParagraphStyle("h", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4),
+        "p": ParagraphStyle("p", fontName=font, fontSize=9, leading=13),
+    }
+    grid = TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                       ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5"))])
+    villages = list(services.campaign_villages(campaign, area).order_by("code"))
+    results = services.acceptance_results(campaign, area)
+    passed = sum(1 for r in results.values() if r.result == "pass")
+    failed = sum(1 for r in results.values() if r.result == "fail")
+    story = [
+        Paragraph(f"{campaign.name} 专项行动报告", st["title"]),
+        Paragraph(f"期间：{campaign.start} 至 {campaign.end}；范围：{'、'.join(campaign.areas)}", st["p"]),
+        Paragraph("阶段", st["h"]),
+        Table([["阶段", "类型", "开始", "结束"]] + [[p.name, p.get_kind_display(), str(p.start), str(p.end)]
+                                                 for p in campaign.phases.all()] or [["—"] * 4], style=grid),
+        Paragraph("每周指标（每村）", st["h"]),
+        Table([["指标", "类别", "每周至少", "适用"]] + [
+            [q.name, "、".join(q.categories), str(q.per_village_per_week),
+             f"{q.valid_from or '开始'} 起" + (f"，{q.valid_until} 前" if q.valid_until else "")]
+            for q in campaign.quotas.all()], style=grid),
+        Paragraph(f"考核验收结果：通过 {passed} 个，不通过 {failed} 个，未验收 {len(villages) - passed - failed} 个",
+                  st["h"]),
+    ]
+    lights = {v.code: {"pass": "green", "fail": "red"}.get(getattr(results.get(v.code), "result", ""), "yellow")
+              for v in villages}
+    if villages:
+        png = light_map_png(lights, villages, width_px=1200)
+        story += [Image(io.BytesIO(png), width=170 * mm, height=170 * mm * 0.62),
+                  Paragraph("绿：通过；红：不通过；黄：未验收", st["p"]), Spacer(1, 4)]
+    rows = [["行政村代码", "行政村", "结果", "说明", "验收人", "时间"]]
+    for v in villages:
+        r = results.get(v.code)
+        rows.append([v.code, v.name, r.get_result_display() if r else "未验收",
+                     Paragraph(r.note, st["p"]) if r and r.note else "",
+                     r.recorded_by.get_full_name() or r.recorded_by.username if r else "",
+                     r.recorded_at.strftime("%Y-%m-%d") if r else ""])
+    story.append(Table(rows, colWidths=[28 * mm, 28 * mm, 16 * mm, 60 * mm, 20 * mm, 22 * mm], style=grid,
+                       repeatRows=1))
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
+                      bottomMargin=14 * mm, title=f"{campaign.name} 专项行动报告").build(story)
+    return buf.getvalue()

@@ -1,0 +1,576 @@
+"""Campaign and task rules, once: creation checks, weekly quota progress, acceptance, task lights.
+
+Frozen past: a week's `done` counts verify events (patrol's append-only history), so reopening a problem later
+never takes it out of the week it was closed in; a quota changed after the start applies from the next week
+(the old version keeps its weeks). A task's `done` counts progress reports by when they were entered (reports
+are append-only) or verify events up to the month's end, so a past month's light never changes either.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from accounts.models import Role
+from geo import scope
+from geo.models import District, Town, Village
+from patrol.errors import BadInput, Conflict, Forbidden, NotVisible
+from patrol.models import Category, Issue, IssueEvent, Status
+
+from .models import (
+    Acceptance,
+    Campaign,
+    Phase,
+    PhaseKind,
+    Quota,
+    QuotaChange,
+    Task,
+    TaskLevel,
+    TaskProgress,
+    TaskTarget,
+    default_schedule,
+)
+
+PLANNERS = {Role.DISTRICT, Role.TOWN}
+
+
+def _planner(user, what):
+    if not (user.is_superuser or user.role in (*PLANNERS, Role.ADMIN)):
+        raise Forbidden(f"只有区、街镇工作人员可以{what}")
+
+
+def _date(value, field):
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        raise BadInput(f"日期应为 YYYY-MM-DD：{value!r}", field=field) from None
+
+
+def local_start(day):
+    """The first moment of a local calendar day, as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _known_categories(codes, field):
+    codes = list(dict.fromkeys(codes or []))
+    known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise BadInput(f"未知的问题类别：{'、'.join(unknown)}", field=field)
+    return codes
+
+
+# --- campaigns -------------------------------------------------------------------------------------
+
+
+def visible_campaigns(user):
+    area = scope.of(user)
+    return [c for c in Campaign.objects.prefetch_related("phases", "quotas")
+            if any(scope.touches(area, code) for code in c.areas)]
+
+
+def visible_campaign(user, pk):
+    campaign = Campaign.objects.filter(pk=pk).first()
+    if campaign is None or not any(scope.touches(scope.of(user), code) for code in campaign.areas):
+        raise NotVisible("专项行动不存在或不在您的辖区内")
+    return campaign
+
+
+def _check_areas(user, areas):
+    if not areas:
+        raise BadInput("请给出专项行动范围（区或街镇代码）", field="areas")
+    area = scope.of(user)
+    out = []
+    for code in dict.fromkeys(str(a) for a in areas):
+        level = {6: District, 9: Town}.get(len(code))
+        if level is None or not level.objects.filter(code=code).exists():
+            raise BadInput(f"范围应为区或街镇代码：{code!r}", field="areas")
+        if not scope.covers(area, code):
+            raise Forbidden(f"范围 {code} 不在您的辖区内", field="areas")
+        out.append(code)
+    return out
+
+
+def _check_phases(phases, start, end):
+    rows = []
+    for i, p in enumerate(phases or []):
+        name = (p.get("name") or "").strip()
+        if not name:
+            raise BadInput(f"第 {i + 1} 个阶段缺少名称", field="phases")
+        if p.get("kind") not in PhaseKind.values:
+            raise BadInput(f"阶段类型应为 {' | '.join(PhaseKind.values)}：{p.get('kind')!r}", field="phases")
+        p_start, p_end = _date(p.get("start"), "phases"), _date(p.get("end"), "phases")
+        if p_end < p_start:
+            raise BadInput(f"阶段“{name}”的结束日期早于开始日期", field="phases")
+        if p_start < start or p_end > end:
+            raise BadInput(f"阶段“{name}”（{p_start}—{p_end}）超出专项行动期间 {start}—{end}", field="phases")
+        rows.append(Phase(name=name, kind=p["kind"], start=p_start, end=p_end))
+    rows.sort(key=lambda r: (r.start, r.end))
+    for a, b in zip(rows, rows[1:], strict=False):
+        # The plans write consecutive phases sharing their boundary day (12-15–12-22, 12-22–2-17): allowed.
+        if b.start < a.end:
+            raise BadInput(f"阶段“{a.name}”与“{b.name}”时间重叠", field="phases")
+    return rows
+
+
+def _check_quotas(quotas, categories):
+    rows = []
+    for i, q in enumerate(quotas or []):
+        name = (q.get("name") or "").strip() or f"指标{i + 1}"
+        codes = q.get("categories") or []
+        if not codes:
+            raise BadInput(f"指标“{name}”没有问题类别", field="quotas")
+        codes = _known_categories(codes, "quotas")
+        if categories and set(codes) - set(categories):
+            raise BadInput(f"指标“{name}”的类别不在专项行动的类别内：{'、'.join(sorted(set(codes) - set(categories)))}",
+                           field="quotas")
+        n = q.get("per_village_per_week")
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise BadInput(f"指标“{name}”的每村每周数量应为正整数：{n!r}", field="quotas")
+        if name in {r.name for r in rows}:
+            raise BadInput(f"指标名称重复：{name}", field="quotas")
+        rows.append(Quota(name=name, categories=codes, per_village_per_week=n, sort=i))
+    return rows
+
+
+def create_campaign(user, data):
+    _planner(user, "创建专项行动")
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise BadInput("请填写专项行动名称", field="name")
+    start, end = _date(data.get("start"), "start"), _date(data.get("end"), "end")
+    if end < start:
+        raise BadInput("结束日期早于开始日期", field="end")
+    areas = _check_areas(user, data.get("areas"))
+    categories = _known_categories(data.get("categories"), "categories")
+    phases = _check_phases(data.get("phases"), start, end)
+    quotas = _check_quotas(data.get("quotas"), categories)
+    with transaction.atomic():
+        campaign = Campaign.objects.create(name=name, areas=areas, start=start, end=end, categories=categories,
+                                           created_by=user)
+        for row in [*phases, *quotas]:
+            row.campaign = campaign
+        Phase.objects.bulk_create(phases)
+        Quota.objects.bulk_create(quotas)
+    return campaign
+
+
+def _quota_json(q):
+    return {"name": q.name, "categories": q.categories, "per_village_per_week": q.per_village_per_week}
+
+
+def week_monday(day):
+    return day - timedelta(days=day.weekday())
+
+
+def change_quotas(user, campaign_id, quotas, now=None):
+    """Replace a campaign's quotas. Before the start: outright. After: from next Monday on, the old rows kept
+    for the weeks already begun; logged either way."""
+    _planner(user, "修改指标")
+    now = now or timezone.now()
+    campaign = visible_campaign(user, campaign_id)
+    if not all(scope.covers(scope.of(user), code) for code in campaign.areas):
+        raise Forbidden("专项行动范围超出您的辖区，不能修改", field="quotas")
+    rows = _check_quotas(quotas, campaign.categories)
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        current = list(campaign.quotas.select_for_update().filter(valid_until__isnull=True))
+        effective = None if today < campaign.start else week_monday(today) + timedelta(days=7)
+        if effective is None:
+            campaign.quotas.all().delete()
+        else:
+            Quota.objects.filter(pk__in=[q.pk for q in current]).update(valid_until=effective)
+        for row in rows:
+            row.campaign, row.valid_from = campaign, effective
+        Quota.objects.bulk_create(rows)
+        QuotaChange.objects.create(campaign=campaign, actor=user, at=now, effective_from=effective,
+                                   before=[_quota_json(q) for q in current], after=[_quota_json(q) for q in rows])
+    return campaign
+
+
+def quotas_for_week(campaign, monday):
+    return [q for q in campaign.quotas.all()
+            if (q.valid_from is None or q.valid_from <= monday) and (q.valid_until is None or monday < q.valid_until)]
+
+
+def current_quotas(campaign):
+    return [q for q in campaign.quotas.all() if q.valid_until is None]
+
+
+def parse_week(value):
+    """'YYYY-Www' (ISO week) → its Monday."""
+    try:
+        year, week = str(value).upper().split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise BadInput(f"周应为 ISO 周 YYYY-Www（如 2021-W51）：{value!r}", field="week") from None
+
+
+def default_week(campaign, today=None):
+    today = today or timezone.localdate()
+    day = min(max(today, campaign.start), campaign.end)
+    return week_monday(day)
+
+
+def campaign_villages(campaign, area=scope.EVERYWHERE):
+    """The villages in the campaign's areas (and in `area`, the viewer's)."""
+    q = Q(pk__in=[])
+    for code in campaign.areas:
+        q |= scope.code_q(code)
+    return Village.objects.filter(q).filter(scope.areas_q(area, "village"))
+
+
+def _areas_issue_q(campaign, prefix=""):
+    q = Q(pk__in=[])
+    for code in campaign.areas:
+        q |= scope.place_q(code, prefix)
+    return q
+
+
+def week_progress(campaign, monday, area=scope.EVERYWHERE):
+    """{villages: [{code, name, quotas: [{name, target, done, light}]}], week, start, end} for one ISO week."""
+    week_end = monday + timedelta(days=7)
+    lo, hi = max(monday, campaign.start), min(week_end, campaign.end + timedelta(days=1))
+    if lo >= hi:
+        raise BadInput(f"该周（{monday:%G-W%V}）不在专项行动期间 {campaign.start}—{campaign.end}", field="week")
+    quotas = quotas_for_week(campaign, monday)
+    codes = sorted({c for q in quotas for c in q.categories})
+    done = {}
+    if codes:
+        # Verify events, not issues' closed_at: history is append-only, so a week once past keeps its count.
+        rows = (IssueEvent.objects.filter(action="verify", at__gte=local_start(lo), at__lt=local_start(hi),
+                                          issue__category_id__in=codes)
+                .filter(_areas_issue_q(campaign, "issue__")).filter(scope.place_q(area, "issue__"))
+                .values_list("issue__village_id", "issue__category_id").annotate(n=Count("issue_id", distinct=True)))
+        for village, category, n in rows:
+            done[(village, category)] = n
+    villages = campaign_villages(campaign, area).order_by("code").values_list("code", "name")
+    out = []
+    for code, name in villages:
+        qs = []
+        for q in quotas:
+            n = sum(done.get((code, c), 0) for c in q.categories)
+            qs.append({"name": q.name, "target": q.per_village_per_week, "done": n,
+                       "light": quota_light(n, q.per_village_per_week)})
+        out.append({"code": code, "name": name, "quotas": qs})
+    return {"week": f"{monday:%G-W%V}", "start": lo.isoformat(), "end": (hi - timedelta(days=1)).isoformat(),
+            "villages": out}
+
+
+def quota_light(done, target):
+    if done >= target:
+        return "green"
+    if done >= target / 2:
+        return "yellow"
+    return "red"
+
+
+def village_light(quotas):
+    """A village's overall light for the map: its worst quota light."""
+    order = {"red": 0, "yellow": 1, "green": 2}
+    return min((q["light"] for q in quotas), key=order.__getitem__, default="green")
+
+
+def campaign_issues(campaign):
+    """The campaign's problems: of its categories in its areas, found or closed within its period, or tagged."""
+    lo, hi = local_start(campaign.start), local_start(campaign.end + timedelta(days=1))
+    own = _areas_issue_q(campaign) & (Q(reported_at__gte=lo, reported_at__lt=hi) | Q(closed_at__gte=lo,
+                                                                                      closed_at__lt=hi))
+    if campaign.categories:
+        own &= Q(category_id__in=campaign.categories)
+    return Issue.objects.filter(own | Q(campaign=campaign.pk))
+
+
+def campaign_closed_issues(campaign_id):
+    """patrol.hooks: the campaign's closed problems, for its 回头看 sample."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        raise BadInput(f"专项行动不存在：{campaign_id}", field="campaign")
+    return campaign_issues(campaign).filter(status=Status.CLOSED)
+
+
+def check_campaign_tag(user, campaign_id, town_id, village_id):
+    """patrol.hooks: a report tagged to a campaign must lie in its area (and the campaign be visible)."""
+    campaign = visible_campaign(user, campaign_id)
+    if not any(scope.covers(code, village_id) for code in campaign.areas):
+        raise BadInput(f"该位置不在专项行动“{campaign.name}”的范围内", field="campaign")
+
+
+def phase_on(campaign, day):
+    """The phase on a day; on a boundary day two phases share, the one that starts there."""
+    return next((p for p in reversed(list(campaign.phases.all())) if p.start <= day <= p.end), None)
+
+
+def record_acceptance(user, campaign_id, village_code, result, note="", photos=(), now=None):
+    """考核验收 of a village, in an acceptance phase, by district or town staff. The same result and note again
+    (a retry) returns the stored record; a different one is a new record that supersedes it."""
+    from patrol.photos import PhotoRejected, process_photo
+
+    now = now or timezone.now()
+    _planner(user, "记录考核验收")
+    campaign = visible_campaign(user, campaign_id)
+    if result not in Acceptance.Result.values:
+        raise BadInput("结果应为 pass（通过）或 fail（不通过）", field="result")
+    village = Village.objects.filter(code=village_code).first()
+    if village is None or not any(scope.covers(code, village.code) for code in campaign.areas):
+        raise BadInput(f"行政村不在专项行动范围内：{village_code!r}", field="village")
+    if not scope.covers(scope.of(user), village.code):
+        raise Forbidden("该行政村不在您的辖区内", field="village")
+    phase = phase_on(campaign, timezone.localdate(now))
+    if phase is None or phase.kind != PhaseKind.ACCEPTANCE:
+        raise Conflict("当前不在该专项行动的考核验收阶段", field="result")
+    processed = []
+    for f in photos:
+        try:
+            processed.append(process_photo(f))
+        except PhotoRejected as exc:
+            raise BadInput(str(exc), field="photos") from exc
+    with transaction.atomic():
+        last = (Acceptance.objects.select_for_update().filter(campaign=campaign, village=village)
+                .order_by("-recorded_at", "-id").first())
+        if last and last.result == result and last.note == note and not processed:
+            return last, False
+        row = Acceptance.objects.create(campaign=campaign, village=village, result=result, note=note,
+                                        recorded_by=user, recorded_at=now)
+        from django.core.files.base import ContentFile
+
+        from .models import AcceptancePhoto
+
+        for p in processed:
+            photo = AcceptancePhoto(acceptance=row, content_type=p.content_type, sha256=p.sha256)
+            photo.image.save(f"{row.pk}-{p.sha256[:16]}.{p.extension}", ContentFile(p.content), save=False)
+            photo.save()
+    return row, True
+
+
+def acceptance_results(campaign, area=scope.EVERYWHERE):
+    """{village code: latest Acceptance}."""
+    rows = (Acceptance.objects.filter(campaign=campaign).filter(scope.areas_q(area, "village", "village__code"))
+            .select_related("village", "recorded_by").order_by("recorded_at", "id"))
+    return {row.village_id: row for row in rows}
+
+
+# --- tasks -----------------------------------------------------------------------------------------
+
+
+def _check_schedule(schedule):
+    if schedule in (None, []):
+        return default_schedule()
+    if not isinstance(schedule, list) or len(schedule) != 12:
+        raise BadInput("月度计划应为 12 个累计比例（1 月至 12 月）", field="schedule")
+    try:
+        values = [float(v) for v in schedule]
+    except (TypeError, ValueError):
+        raise BadInput("月度计划应为数字", field="schedule") from None
+    if any(v < 0 or v > 1 for v in values) or any(b < a for a, b in zip(values, values[1:], strict=False)):
+        raise BadInput("月度计划应为 0 到 1 之间、逐月不减的累计比例", field="schedule")
+    if abs(values[-1] - 1) > 1e-9:
+        raise BadInput("月度计划 12 月应为 1（全年目标）", field="schedule")
+    return values
+
+
+def create_task(user, data):
+    _planner(user, "下达年度任务")
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise BadInput("请填写任务名称", field="name")
+    year = data.get("year")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise BadInput(f"年度无效：{year!r}", field="year")
+    level = data.get("level")
+    if level not in TaskLevel.values:
+        raise BadInput("目标层级应为 town 或 village", field="level")
+    schedule = _check_schedule(data.get("schedule"))
+    category = None
+    if data.get("category"):
+        category = _known_categories([data["category"]], "category")[0]
+    targets = data.get("targets") or []
+    if not targets:
+        raise BadInput("请给出各区域的年度目标", field="targets")
+    model = Town if level == TaskLevel.TOWN else Village
+    area = scope.of(user)
+    rows, seen = [], set()
+    for t in targets:
+        code = str(t.get("area") or "")
+        if len(code) != scope.WIDTH[level] or not model.objects.filter(code=code).exists():
+            raise BadInput(f"区域应为{TaskLevel(level).label}代码：{code!r}", field="targets")
+        if not scope.covers(area, code):
+            raise Forbidden(f"区域 {code} 不在您的辖区内", field="targets")
+        if code in seen:
+            raise BadInput(f"区域重复：{code}", field="targets")
+        try:
+            value = float(t.get("target"))
+        except (TypeError, ValueError):
+            raise BadInput(f"区域 {code} 的年度目标应为数字", field="targets") from None
+        if value <= 0:
+            raise BadInput(f"区域 {code} 的年度目标应大于 0", field="targets")
+        seen.add(code)
+        rows.append(TaskTarget(area=code, target=value))
+    with transaction.atomic():
+        task = Task.objects.create(
+            name=name, year=year, unit=(data.get("unit") or "个").strip(), level=level, schedule=schedule,
+            category_id=category, office=(data.get("office") or "").strip(), person=(data.get("person") or "").strip(),
+            created_by=user)
+        for row in rows:
+            row.task = task
+        TaskTarget.objects.bulk_create(rows)
+    return task
+
+
+def visible_tasks(user, year=None):
+    area = scope.of(user)
+    visible = TaskTarget.objects.filter(scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area"))
+    qs = Task.objects.filter(pk__in=visible.values("task_id")).prefetch_related("targets")
+    if year:
+        qs = qs.filter(year=year)
+    return qs.order_by("year", "id")
+
+
+def _progress_total(task, area, until=None):
+    qs = TaskProgress.objects.filter(task=task, area=area)
+    if until is not None:
+        qs = qs.filter(entered_at__lt=until)
+    return qs.aggregate(s=Sum("value"))["s"] or 0
+
+
+def add_progress(user, task_id, area_code, value, day, note="", confirm=False, client_uuid=None, photos=(),
+                 now=None):
+    """A manual progress report by town (or district) staff. Idempotent by client_uuid."""
+    from patrol.photos import PhotoRejected, process_photo
+
+    now = now or timezone.now()
+    if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):
+        raise Forbidden("只有街镇、区工作人员可以填报任务进度")
+    task = Task.objects.filter(pk=task_id).first()
+    area = scope.of(user)
+    if task is None or not task.targets.filter(
+            scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area")).exists():
+        raise NotVisible("任务不存在或不在您的辖区内")
+    if client_uuid:
+        existing = TaskProgress.objects.filter(client_uuid=client_uuid).first()
+        if existing:
+            if existing.task_id != task.pk or existing.area != str(area_code) or existing.value != float(value):
+                raise Conflict("该 client_uuid 已用于另一条内容不同的填报", field="client_uuid")
+            return existing, False
+    if task.category_id:
+        raise BadInput("该任务按关联问题类别的销号数自动统计，不能手工填报", field="task")
+    target = task.targets.filter(area=str(area_code)).first()
+    if target is None:
+        raise BadInput(f"该任务没有区域 {area_code!r} 的目标", field="area")
+    if not scope.covers(area, target.area):
+        raise Forbidden("该区域不在您的辖区内", field="area")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"数量应为数字：{value!r}", field="value") from None
+    if value <= 0:
+        raise BadInput("数量应大于 0", field="value")
+    day = _date(day, "date") if day else timezone.localdate(now)
+    if day > timezone.localdate(now):
+        raise BadInput("完成日期不能晚于今天", field="date")
+    processed = []
+    for f in photos:
+        try:
+            processed.append(process_photo(f))
+        except PhotoRejected as exc:
+            raise BadInput(str(exc), field="photos") from exc
+    with transaction.atomic():
+        Task.objects.select_for_update().filter(pk=task.pk).first()  # one report at a time per task
+        total = _progress_total(task, target.area) + value
+        if total > 2 * target.target and not confirm:
+            raise BadInput(f"填报后完成数 {total:g} 超过年度目标 {target.target:g} 的两倍，可能填错；"
+                           "确认无误请带 confirm: true 再次提交", field="value", done=total, target=target.target)
+        try:
+            with transaction.atomic():
+                row = TaskProgress.objects.create(task=task, area=target.area, value=value, date=day, note=note,
+                                                  entered_by=user, entered_at=now, client_uuid=client_uuid)
+        except IntegrityError:
+            return TaskProgress.objects.get(client_uuid=client_uuid), False
+        from django.core.files.base import ContentFile
+
+        from .models import TaskProgressPhoto
+
+        for p in processed:
+            photo = TaskProgressPhoto(progress=row, content_type=p.content_type, sha256=p.sha256)
+            photo.image.save(f"{row.pk}-{p.sha256[:16]}.{p.extension}", ContentFile(p.content), save=False)
+            photo.save()
+    return row, True
+
+
+def parse_month(value):
+    try:
+        y, m = str(value).split("-")
+        return date(int(y), int(m), 1)
+    except ValueError:
+        raise BadInput(f"月份应为 YYYY-MM：{value!r}", field="month") from None
+
+
+def next_month(first):
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def task_light(done, planned, share=None):
+    share = settings.PATROL["TASK_YELLOW_SHARE"] if share is None else share
+    if done >= planned - 1e-9:
+        return "green"
+    if done >= planned * share - 1e-9:
+        return "yellow"
+    return "red"
+
+
+@dataclass
+class LightRow:
+    task: int
+    area: str
+    planned: float
+    done: float
+    light: str
+
+
+def task_lights(user, month, level="town"):
+    """Task lights at a month's end, per task and area of `level` (a village-level task is summed up to its
+    towns for level=town; a town-level task has no village rows). Rows in the caller's area only."""
+    if level not in TaskLevel.values:
+        raise BadInput("level 应为 town 或 village", field="level")
+    first = parse_month(month)
+    until = local_start(next_month(first))
+    year_start = local_start(date(first.year, 1, 1))
+    area = scope.of(user)
+    tasks = {t.pk: t for t in Task.objects.filter(year=first.year).order_by("id")}
+    if level == TaskLevel.VILLAGE:
+        tasks = {k: t for k, t in tasks.items() if t.level == TaskLevel.VILLAGE}
+    targets = (TaskTarget.objects.filter(task_id__in=list(tasks))
+               .filter(scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area"))
+               .values_list("task_id", "area", "target"))
+    done = {}
+    manual = [k for k, t in tasks.items() if not t.category_id]
+    for task_id, code, s in (TaskProgress.objects.filter(task_id__in=manual, entered_at__lt=until)
+                             .values_list("task_id", "area").annotate(s=Sum("value")).order_by()):
+        done[(task_id, code)] = s
+    linked = [t for t in tasks.values() if t.category_id]
+    for t in linked:
+        key = "issue__village_id" if t.level == TaskLevel.VILLAGE else "issue__town_id"
+        rows = (IssueEvent.objects.filter(action="verify", at__gte=year_start, at__lt=until,
+                                          issue__category_id=t.category_id)
+                .values_list(key).annotate(n=Count("issue_id", distinct=True)).order_by())
+        for code, n in rows:
+            done[(t.pk, code)] = n
+    sums = {}
+    for task_id, code, target in targets:
+        t = tasks[task_id]
+        out_code = scope.town_of(code) if level == TaskLevel.TOWN else code
+        planned = target * t.schedule[first.month - 1]
+        acc = sums.setdefault((task_id, out_code), [0.0, 0.0])
+        acc[0] += planned
+        acc[1] += done.get((task_id, code), 0)
+    return [LightRow(task_id, code, round(p, 4), round(d, 4), task_light(d, p))
+            for (task_id, code), (p, d) in sorted(sums.items())]
+
+
+def worst(lights):
+    order = {"red": 0, "yellow": 1, "green": 2}
+    return min(lights, key=order.__getitem__, default=None)
