@@ -239,7 +239,7 @@ class EvaluationList(APIView):
 
         year = services._year(request.query_params.get("year") or S.current_month().year)
         codes = (EvaluatedVillage.objects.filter(year=year)
-                 .filter(scope.code_q(user_area(request.user), "village_id")).values_list("village_id", flat=True))
+                 .filter(scope.code_q(user_area(request.user), "village__code")).values_list("village_id", flat=True))
         return Response({"year": year, "villages": sorted(codes)})
 
     def post(self, request):
@@ -260,7 +260,7 @@ class AdjustmentList(APIView):
         from .models import Adjustment
 
         year = services._year(request.query_params.get("year") or S.current_month().year)
-        qs = Adjustment.objects.filter(year=year).filter(scope.code_q(user_area(request.user), "village_id"))
+        qs = Adjustment.objects.filter(year=year).filter(scope.code_q(user_area(request.user), "village__code"))
         if request.query_params.get("village"):
             qs = qs.filter(village=services.visible_village(request.user, request.query_params["village"]))
         return Response([adjustment_json(a) for a in qs.order_by("village_id", "id")])

@@ -221,13 +221,13 @@ class CityCheck(models.Model):
 
 
 class CityCheckScore(models.Model):
-    check = models.ForeignKey(CityCheck, models.CASCADE, related_name="scores")
+    city_check = models.ForeignKey(CityCheck, models.CASCADE, related_name="scores", verbose_name="市级检查")
     village = models.ForeignKey("geo.Village", models.PROTECT, related_name="+", verbose_name="行政村")
     score = models.DecimalField("得分", max_digits=6, decimal_places=2)
 
     class Meta:
         verbose_name = verbose_name_plural = "市级检查得分"
-        constraints = [models.UniqueConstraint(fields=["check", "village"], name="city_check_score_once")]
+        constraints = [models.UniqueConstraint(fields=["city_check", "village"], name="city_check_score_once")]
 
 
 class UpkeepFund(models.Model):

@@ -83,7 +83,7 @@ class Scheme:
             raise ValueError(f"参数 {key} 应为{type(default).__name__}：{value!r}") from None
         if key in self.choices and parsed not in self.choices[key]:
             raise ValueError(f"参数 {key} 只能是 {' | '.join(self.choices[key])}：{value!r}")
-        if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) and parsed < 0:
+        if isinstance(parsed, int | float) and not isinstance(parsed, bool) and parsed < 0:
             raise ValueError(f"参数 {key} 不能为负数：{value!r}")
         return parsed
 
@@ -267,7 +267,8 @@ class Dazhangzhuang(Scheme):
             for c in members:
                 if c in base:
                     out[c].append({"kind": "third_party", "points": base[c], "month": None,
-                                   "reason": f"市第三方测评发现问题 {problems[c]['found']} 个（基数 {p['baseline']:g}）"})
+                                   "reason": f"市第三方测评发现问题 {problems[c]['found']} 个"
+                                             f"（基数 {p['baseline']:g}）"})
                 elif mean is not None:
                     out[c].append({"kind": "third_party", "points": mean, "month": None,
                                    "reason": "未被第三方测评抽到，计入测评村的平均调整"})
@@ -445,7 +446,7 @@ class Data:
         if not months:
             return
         self._months |= set(months)
-        qs = (Scorecard.objects.filter(current=True, month__in=months).filter(scope.code_q(self.area, "village_id"))
+        qs = (Scorecard.objects.filter(current=True, month__in=months).filter(scope.code_q(self.area, "village__code"))
               .values_list("month", "village_id").annotate(s=Sum("total"), n=Count("id")).order_by())
         for month, code, s, n in qs:
             self._cards[(month, code)] = (float(s), n)
@@ -489,7 +490,7 @@ class Data:
 
         if year not in self._evaluated:
             self._evaluated[year] = set(EvaluatedVillage.objects.filter(year=year)
-                                        .filter(scope.code_q(self.area, "village_id"))
+                                        .filter(scope.code_q(self.area, "village__code"))
                                         .values_list("village_id", flat=True))
         return self._evaluated[year]
 
@@ -503,11 +504,11 @@ class Data:
 
         if self._checks is None:
             self._checks = defaultdict(list)
-            rows = (CityCheckScore.objects.filter(scope.code_q(self.area, "village_id"))
-                    .select_related("check"))
+            rows = (CityCheckScore.objects.filter(scope.code_q(self.area, "village__code"))
+                    .select_related("city_check"))
             for r in rows:
-                if r.score < r.check.city_average:
-                    self._checks[r.village_id].append(r.check)
+                if r.score < r.city_check.city_average:
+                    self._checks[r.village_id].append(r.city_check)
         first, last = months[0], add_months(months[-1], 1)
         return [f"{c.name}（{c.checked_on:%Y-%m-%d}）" for c in self._checks.get(code, [])
                 if first <= c.checked_on < last]
@@ -593,9 +594,9 @@ def warnings(tables, villages):
             if 2 * n > size or 2 * flagged > size:
                 name = next((v["town_name"] for v in villages.values() if v["town"] == group), group) \
                     if len(group) == 9 else "全区"
-                out.append(f"{name}：排名范围内共 {size} 个村，后{n}名的划线本月标记了 {flagged} 个，"
-                           f"{'超过' if 2 * max(n, flagged) > size else '达到'}半数，标记失去区分度——"
-                           f"请调小 bottom_n 或改用 rank_scope=district（manage.py assessment_scheme）。")
+                out.append(f"{name}：排名范围内共 {size} 个村，后{n}名的划线会标记超过半数的村"
+                           f"（本月标记 {flagged} 个），标记失去区分度——"
+                           "请调小 bottom_n 或改用 rank_scope=district（manage.py assessment_scheme）。")
     return out
 
 

@@ -1,5 +1,6 @@
 """Scheme-aware assessment: a month's ranking under each town's scheme, the year-end totals, and the writes
 (scorecards, month closing, evaluations, adjustments, 约谈 records). Views and commands are thin over these."""
+import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -207,7 +208,7 @@ def scorecards(user, month, village=None):
     if village:
         qs = qs.filter(village=visible_village(user, village))
     else:
-        qs = qs.filter(scope.code_q(_area(user), "village_id"))
+        qs = qs.filter(scope.code_q(_area(user), "village__code"))
     return qs.order_by("village_id", "created_at")
 
 
@@ -222,7 +223,9 @@ def nearest_villages(user, lon=None, lat=None, limit=200):
         qs = qs.annotate(d=Distance("boundary", point, spheroid=True)).order_by("d", "code")
     else:
         qs = qs.order_by("code")
+    rows = S._settings()
     return [{"code": v.code, "name": v.name, "town": v.town_id, "town_name": v.town.name,
+             "scheme": S.effective(v.town_id, rows)[0],
              "distance_m": round(v.d.m) if getattr(v, "d", None) is not None else None} for v in qs[:limit]]
 
 
@@ -255,7 +258,7 @@ def set_evaluated(user, year, codes):
     for v in villages:
         _year_open(year, v.code)
     with transaction.atomic():
-        EvaluatedVillage.objects.filter(year=year).filter(scope.code_q(area, "village_id")).delete()
+        EvaluatedVillage.objects.filter(year=year).filter(scope.code_q(area, "village__code")).delete()
         EvaluatedVillage.objects.bulk_create([EvaluatedVillage(year=year, village=v, entered_by=user)
                                               for v in villages])
     return [v.code for v in villages]
@@ -361,11 +364,11 @@ def year_result(year, area, town=None):
     year_schemes = S.schemes_at(date(year, 12, 1), towns) if year < S.current_month().year else \
         {t: S.effective(t) for t in towns}
     entered = defaultdict(list)
-    for a in Adjustment.objects.filter(year=year).filter(scope.code_q(rank_area, "village_id")).order_by("id"):
+    for a in Adjustment.objects.filter(year=year).filter(scope.code_q(rank_area, "village__code")).order_by("id"):
         entered[a.village_id].append({"kind": a.kind, "points": float(a.points), "reason": a.reason,
                                       "month": f"{a.month:%Y-%m}" if a.month else None})
     funds = {f.village_id: f for f in UpkeepFund.objects.filter(year=year).filter(
-        scope.code_q(rank_area, "village_id"))}
+        scope.code_q(rank_area, "village__code"))}
 
     rows = {}
     for code, info in villages.items():
@@ -384,8 +387,6 @@ def year_result(year, area, town=None):
     by_scheme = defaultdict(list)
     for code, info in villages.items():
         by_scheme[S.params_key(*year_schemes[info["town"]])].append(code)
-    import json
-
     for (name, pj), codes in by_scheme.items():
         scheme, p = S.get(name), json.loads(pj)
         own = scheme.year_adjustments(year, codes, villages, p, data)

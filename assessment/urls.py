@@ -20,4 +20,8 @@ urlpatterns = [
     path("assessment/", pages.assessment_page, name="assessment"),
     path("villages/<str:code>/", pages.village_dossier, name="village-dossier"),
     path("reports/monthly/<str:month>.pdf", pages.monthly_report, name="monthly-report"),
+    path("assessment/scorecards/", pages.scorecards_page, name="scorecards"),
+    path("assessment/year/", pages.year_page, name="year"),
+    path("reports/notice/<str:month>.docx", pages.notice_docx, name="notice-docx"),
+    path("reports/notice/<str:month>.pdf", pages.notice_pdf, name="notice-pdf"),
 ]

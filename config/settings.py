@@ -244,6 +244,8 @@ PATROL = {
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
+# The issuing office printed on 通报 documents (assessment notices)
+NOTICE_OFFICE = env("NOTICE_OFFICE", "区农村人居环境整治工作领导小组办公室")
 
 if TESTING:
     # Hashing strength is not under test; a fast hasher keeps fixtures quick.

@@ -35,6 +35,15 @@ def people(geography):
             "cun2": make_user("village", V2), "cun4": make_user("village", V4)}
 
 
+def as_user(user):
+    """An API client of its own for each user (the shared `login` fixture re-authenticates one client)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
 def card(user, code, month, total):
     return services.submit_scorecard(user, code, month, items_for(total))[0]
 
@@ -50,8 +59,8 @@ def row(rows, code):
 # --- schemes as data -------------------------------------------------------------------------------------
 
 
-def test_schemes_endpoint_lists_the_three_with_contract_parameters(people, login):
-    body = login(people["town"]).get("/api/assessment/schemes/").json()
+def test_schemes_endpoint_lists_the_three_with_contract_parameters(people):
+    body = as_user(people["town"]).get("/api/assessment/schemes/").json()
     by = {s["name"]: s for s in body}
     assert set(by) == {"standard", "dazhangzhuang", "minhang"}
     assert by["dazhangzhuang"]["parameters"] == {
@@ -80,9 +89,9 @@ def test_a_towns_scheme_wins_and_bad_settings_are_refused(people):
 # --- scorecards ---------------------------------------------------------------------------------------------
 
 
-def test_scorecard_validation_area_roles_and_replacement(people, login):
+def test_scorecard_validation_area_roles_and_replacement(people):
     scheme(DISTRICT, "dazhangzhuang")
-    api = login(people["town"])
+    api = as_user(people["town"])
     url = "/api/assessment/scorecards/"
 
     def post(**kw):
@@ -102,8 +111,8 @@ def test_scorecard_validation_area_roles_and_replacement(people, login):
     r = post(month="2027-01")
     assert (r.status_code, r.json()["field"]) == (400, "month")
     assert post(village=V3).status_code == 404  # town A's staff cannot score a village of town B
-    assert login(people["inspector"]).post(url, {"village": V1, "month": "2026-11", "items": items_for(80)},
-                                           format="json").status_code == 403
+    assert as_user(people["inspector"]).post(url, {"village": V1, "month": "2026-11", "items": items_for(80)},
+                      format="json").status_code == 403
     assert Scorecard.objects.count() == 0  # nothing stored by the refused ones
 
     first = post()
@@ -115,22 +124,22 @@ def test_scorecard_validation_area_roles_and_replacement(people, login):
     assert [(c.total, c.current) for c in rows] == [(88, False), (70, True)]
     assert rows[0].replaced_by_id == rows[1].pk
     # a second assessor's card counts separately: the month's score is the mean of the current cards
-    login(people["sup"]).post(url, {"village": V1, "month": "2026-11", "items": items_for(90)}, format="json")
-    got = login(people["district"]).get("/api/assessment/?month=2026-11").json()
+    as_user(people["sup"]).post(url, {"village": V1, "month": "2026-11", "items": items_for(90)}, format="json")
+    got = as_user(people["district"]).get("/api/assessment/?month=2026-11").json()
     assert got["scheme"] == "dazhangzhuang"
     assert row(got["villages"], V1)["score"] == 80  # (70 + 90) / 2
     assert row(got["villages"], V1)["scorecards"] == 2
 
 
-def test_standard_town_takes_no_scorecards(people, login):
-    r = login(people["town"]).post("/api/assessment/scorecards/",
+def test_standard_town_takes_no_scorecards(people):
+    r = as_user(people["town"]).post("/api/assessment/scorecards/",
                                    {"village": V1, "month": "2026-11", "items": items_for(80)}, format="json")
     assert (r.status_code, r.json()["field"]) == (400, "village")
 
 
-def test_nearest_villages_first(people, login):
+def test_nearest_villages_first(people):
     # a point in V3's west grid: V3 (0 m), then V2 and V4 (each one village-width east/west), then V1
-    body = login(people["district"]).get("/api/assessment/scorecards/villages/?lon=121.445&lat=31.11").json()
+    body = as_user(people["district"]).get("/api/assessment/scorecards/villages/?lon=121.445&lat=31.11").json()
     assert [v["code"] for v in body][:1] == [V3]
     assert body[0]["distance_m"] == 0
     assert body[-1]["code"] == V1
@@ -155,16 +164,16 @@ def big_town(people):
     return codes
 
 
-def test_dazhangzhuang_month_ties_at_the_bottom_ten_cut(people, big_town, login):
+def test_dazhangzhuang_month_ties_at_the_bottom_ten_cut(people, big_town):
     scheme(DISTRICT, "dazhangzhuang")  # rank_scope town, bottom_n 10
     w = big_town
     d, sup = people["district"], people["sup"]
     # October 2026 (one card each unless said): W01 93, W02 93, W03 93 (cards 96 and 90), W04 88, W05 85, W06 85,
     # W07 80, W08 78, W09 75, W10 70, W11 70, W12 99; W13 not visited.
-    for code, total in zip(w[:12], [93, 93, 96, 88, 85, 85, 80, 78, 75, 70, 70, 99]):
+    for code, total in zip(w[:12], [93, 93, 96, 88, 85, 85, 80, 78, 75, 70, 70, 99], strict=True):
         card(d, code, "2026-10", total)
     card(sup, w[2], "2026-10", 90)
-    got = login(d).get("/api/assessment/?month=2026-10&town=310112104").json()
+    got = as_user(d).get("/api/assessment/?month=2026-10&town=310112104").json()
     rows = {r["name"]: r for r in got["villages"]}
     # competition ranks: 99→1, 93,93,93→2,2,2, 88→5, 85,85→6,6, 80→8, 78→9, 75→10, 70,70→11,11
     assert {n: r["rank"] for n, r in rows.items()} == {
@@ -182,9 +191,9 @@ def test_dazhangzhuang_month_ties_at_the_bottom_ten_cut(people, big_town, login)
 
     # November, with a cut that fits a town of 12: bottom_n 2
     scheme(DISTRICT, "dazhangzhuang", "--set", "bottom_n=2")
-    for code, total in zip(w[:11], [60, 99, 98, 97, 96, 95, 94, 93, 92, 91, 65]):
+    for code, total in zip(w[:11], [60, 99, 98, 97, 96, 95, 94, 93, 92, 91, 65], strict=True):
         card(d, code, "2026-11", total)
-    nov = {r["name"]: r for r in login(d).get("/api/assessment/?month=2026-11&town=310112104").json()["villages"]}
+    nov = {r["name"]: r for r in as_user(d).get("/api/assessment/?month=2026-11&town=310112104").json()["villages"]}
     # bottom 2 of November: W01 (60) and W11 (65). October is open, so it is now read with bottom_n 2 too:
     # October's bottom 2 are W10 and W11 (70, 70) → W11 is bottom two months running (−5), W01 only bottom (−3).
     assert [f["code"] for f in nov["W01"]["flags"]] == ["bottom"]
@@ -192,19 +201,19 @@ def test_dazhangzhuang_month_ties_at_the_bottom_ten_cut(people, big_town, login)
     assert not nov["W10"]["flags"]
 
 
-def test_interview_record_on_a_flag(people, login):
+def test_interview_record_on_a_flag(people):
     scheme(DISTRICT, "dazhangzhuang", "--set", "bottom_n=1", "--set", "rank_scope=district")
     d = people["district"]
     for code, total in ((V1, 50), (V2, 80), (V3, 90)):
         card(d, code, "2026-10", total)
-    api = login(people["town"])
+    api = as_user(people["town"])
     bad = api.post("/api/assessment/interviews/", {"village": V2, "month": "2026-10", "held_on": "2026-11-03",
                                                    "held_by": "王副镇长"}, format="json")
     assert (bad.status_code, bad.json()["field"]) == (400, "village")  # V2 carries no flag
     ok = api.post("/api/assessment/interviews/", {"village": V1, "month": "2026-10", "held_on": "2026-11-03",
                                                   "held_by": "王副镇长", "note": "已约谈村支书"}, format="json")
     assert ok.status_code == 201
-    got = login(d).get("/api/assessment/?month=2026-10").json()
+    got = as_user(d).get("/api/assessment/?month=2026-10").json()
     flag = row(got["villages"], V1)["flags"][0]
     assert flag["code"] == "bottom" and flag["interview"]["held_by"] == "王副镇长"
 
@@ -219,7 +228,7 @@ def tp(user, code, when, close_on=None, town_user=None, cun=None):
     return issue
 
 
-def test_dazhangzhuang_year_totals_by_hand(people, login):
+def test_dazhangzhuang_year_totals_by_hand(people):
     p = people
     scheme(DISTRICT, "dazhangzhuang", "--set", "rank_scope=district", "--set", "bottom_n=1", "--set", "reward_n=1",
            "--set", "deduct_n=1")
@@ -252,7 +261,7 @@ def test_dazhangzhuang_year_totals_by_hand(people, login):
     tp(p["inspector"], V2, at(2025, 6, 10))
     tp(p["inspector"], V3, at(2025, 9, 1), at(2025, 10, 15), town_b, cun3)
     tp(p["inspector"], V4, at(2025, 11, 20), at(2026, 1, 10), town_b, p["cun4"])
-    api = login(p["district"])
+    api = as_user(p["district"])
     assert api.post("/api/assessment/evaluations/", {"year": 2025, "villages": [V1, V2]},
                     format="json").status_code == 201
     r = api.post("/api/assessment/adjustments/", {"village": V2, "year": 2025, "kind": "model",
@@ -280,7 +289,7 @@ def test_dazhangzhuang_year_totals_by_hand(people, login):
     assert [r["code"] for r in got["villages"]] == [V2, V4, V3, V1]
 
     # a town's staff see their own villages only (ranks stay those of the district)
-    mine = login(p["town"]).get("/api/assessment/year/?year=2025").json()["villages"]
+    mine = as_user(p["town"]).get("/api/assessment/year/?year=2025").json()["villages"]
     assert {r["code"]: r["rank"] for r in mine} == {V2: 1, V1: 4}
     xlsx = api.get("/api/assessment/year.xlsx?year=2025")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -295,14 +304,14 @@ def test_dazhangzhuang_year_totals_by_hand(people, login):
     assert first[head.index("行政村代码")] == V2 and first[head.index("年度总成绩")] == 94.8
 
 
-def test_bottom_twice_across_the_year_boundary(people, login):
+def test_bottom_twice_across_the_year_boundary(people):
     scheme(DISTRICT, "dazhangzhuang", "--set", "rank_scope=district", "--set", "bottom_n=1")
     d = people["district"]
     # December 2025: V1 50, V2 90. January 2026: V1 60, V2 80. February 2026: V1 70, V2 65.
     for month, a, b in (("2025-12", 50, 90), ("2026-01", 60, 80), ("2026-02", 70, 65)):
         card(d, V1, month, a)
         card(d, V2, month, b)
-    api = login(d)
+    api = as_user(d)
     y25 = {r["code"]: r for r in api.get("/api/assessment/year/?year=2025").json()["villages"]}
     y26 = api.get("/api/assessment/year/?year=2026").json()
     v26 = {r["code"]: r for r in y26["villages"]}
@@ -321,7 +330,7 @@ def test_bottom_twice_across_the_year_boundary(people, login):
 # --- month closing -------------------------------------------------------------------------------------------------
 
 
-def test_closed_month_is_frozen_keeps_its_scheme_and_a_district_admin_reopens_it(people, login):
+def test_closed_month_is_frozen_keeps_its_scheme_and_a_district_admin_reopens_it(people):
     d = people["district"]
     call_command("assess_month", "--month", "2026-08", "--area", DISTRICT)  # August closed under `standard`
     scheme(DISTRICT, "dazhangzhuang", "--set", "rank_scope=district", "--set", "bottom_n=1")
@@ -330,33 +339,35 @@ def test_closed_month_is_frozen_keeps_its_scheme_and_a_district_admin_reopens_it
     call_command("assess_month", "--month", "2026-09", "--area", DISTRICT)
     # switching parameters afterwards never rewrites September: one village flagged with bottom_n 1
     scheme(DISTRICT, "dazhangzhuang", "--set", "bottom_n=2")
-    api = login(d)
+    api = as_user(d)
     sept = api.get("/api/assessment/?month=2026-09").json()
     assert sept["schemes"][0]["parameters"]["bottom_n"] == 1
     assert [r["code"] for r in sept["villages"] if r["flags"]] == [V1]
     assert api.get("/api/assessment/?month=2026-08").json()["scheme"] == "standard"  # August keeps its scheme
 
     url = "/api/assessment/scorecards/"
-    r = login(people["town"]).post(url, {"village": V1, "month": "2026-09", "items": items_for(99)}, format="json")
+    r = as_user(people["town"]).post(url, {"village": V1, "month": "2026-09", "items": items_for(99)}, format="json")
     assert (r.status_code, r.json()["field"]) == (409, "month")
-    assert login(people["town"]).post("/api/assessment/months/reopen/", {"month": "2026-09", "note": "x"},
+    assert as_user(people["town"]).post("/api/assessment/months/reopen/", {"month": "2026-09", "note": "x"},
                                       format="json").status_code == 403
     assert api.post("/api/assessment/months/reopen/", {"month": "2026-09"}, format="json").status_code == 400
     r = api.post("/api/assessment/months/reopen/", {"month": "2026-09", "note": "补录漏评的村"}, format="json")
     assert r.status_code == 200 and r.json()["closed"] is False
     assert list(MonthCloseLog.objects.filter(month="2026-09-01").values_list("action", "note")) == [
         ("reopen", "补录漏评的村"), ("close", "")]
-    r = login(people["town"]).post(url, {"village": V1, "month": "2026-09", "items": items_for(99)}, format="json")
+    r = as_user(people["town"]).post(url, {"village": V1, "month": "2026-09", "items": items_for(99)}, format="json")
     assert r.status_code == 201
-    # reopened September still has its own scheme (bottom_n 1): now V2 (80) is its bottom
-    sept = api.get("/api/assessment/?month=2026-09").json()
-    assert [r["code"] for r in sept["villages"] if r["flags"]] == [V2]
+    # reopened September keeps its own scheme: V1 is now (50 + 99) / 2 = 74.5, still the one bottom village
+    # (today's bottom_n 2 would flag V2 at 80 too)
+    sept = {r["code"]: r for r in api.get("/api/assessment/?month=2026-09").json()["villages"]}
+    assert sept[V1]["score"] == 74.5
+    assert [c for c, r in sept.items() if r["flags"]] == [V1]
 
 
 # --- minhang ----------------------------------------------------------------------------------------------------------
 
 
-def test_minhang_bimonthly_notice_and_city_check(people, login):
+def test_minhang_bimonthly_notice_and_city_check(people):
     from assessment.models import CityCheck, CityCheckScore
 
     scheme(DISTRICT, "minhang", "--set", "bottom_n=1")  # rank_scope district by default
@@ -378,9 +389,9 @@ def test_minhang_bimonthly_notice_and_city_check(people, login):
     for code, total in ((V1, 80), (V2, 50), (V3, 80), (V4, 80)):
         mcard(code, "2026-05", total)
     check = CityCheck.objects.create(name="市级暗访测评", checked_on="2026-03-15", city_average=85)
-    CityCheckScore.objects.create(check=check, village_id=V3, score=80)
-    CityCheckScore.objects.create(check=check, village_id=V4, score=90)
-    api = login(d)
+    CityCheckScore.objects.create(city_check=check, village_id=V3, score=80)
+    CityCheckScore.objects.create(city_check=check, village_id=V4, score=90)
+    api = as_user(d)
     feb = {r["code"]: r for r in api.get("/api/assessment/?month=2026-02").json()["villages"]}
     assert feb[V1]["score"] == 65 and [f["code"] for f in feb[V1]["flags"]] == ["bottom"]
     apr = {r["code"]: r for r in api.get("/api/assessment/?month=2026-04").json()["villages"]}

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             for w in schemed["warnings"]:
                 self.stdout.write(f"注意：{w}")
         if not no_close:
-            if month >= assessment.last_complete_month().replace(day=1) and month > assessment.last_complete_month():
+            if month > assessment.last_complete_month():  # this month (or later) has not ended
                 self.stdout.write("本月尚未结束，未关账")
                 return
             try:
