@@ -192,11 +192,13 @@ def scorecards_page(request):
 
     user_area(request.user)
     templates = {name: s.items() for name, s in S.SCHEMES.items() if s.uses_scorecards}
+    source = Source.TOWN_SELF_CHECK if request.user.role == "town" else Source.DISTRICT_PATROL
     return render(request, "assessment/scorecards.html", {
         "month_value": f"{S.current_month():%Y-%m}", "templates": templates,
+        "categories": Category.objects.order_by("code"), "source": source, "source_label": Source(source).label,
         "urls": {"villages": reverse("assessment:scorecard-villages"),
-                 "scorecards": reverse("assessment:scorecards-api"),
-                 "report": reverse("mobile:app")},
+                 "scorecards": reverse("assessment:scorecards-api"), "issues": reverse("patrol:issues"),
+                 "photos": reverse("patrol:issue-photos", args=[0])},
     })
 
 

@@ -401,3 +401,40 @@ def test_minhang_bimonthly_notice_and_city_check(people):
     jun = {r["code"]: r for r in api.get("/api/assessment/?month=2026-06").json()["villages"]}
     assert [f["code"] for f in jun[V2]["flags"]] == ["notice"]
     assert jun[V2]["score"] == 50 and jun[V2]["rank"] == 4
+
+
+def test_evaluations_adjustments_and_lists_refuse_bad_input(people, django_assert_num_queries):
+    scheme(DISTRICT, "dazhangzhuang")
+    town = as_user(people["town"])
+    r = town.post("/api/assessment/evaluations/", {"year": 2025, "villages": [V1, V3]}, format="json")
+    assert (r.status_code, r.json()["field"]) == (404, "villages")  # V3 lies in town B
+    assert town.post("/api/assessment/evaluations/", {"year": "x", "villages": [V1]},
+                     format="json").json()["field"] == "year"
+    assert town.post("/api/assessment/evaluations/", {"year": 2025, "villages": [V1]}, format="json").status_code == 201
+    # the district replaces the list of its whole area; town A's entry is gone
+    district = as_user(people["district"])
+    district.post("/api/assessment/evaluations/", {"year": 2025, "villages": [V3, V4]}, format="json")
+    assert district.get("/api/assessment/evaluations/?year=2025").json()["villages"] == [V3, V4]
+    assert town.get("/api/assessment/evaluations/?year=2025").json()["villages"] == []
+
+    for body, field in [({"village": V1, "year": 2025, "points": 2}, "reason"),
+                        ({"village": V1, "year": 2025, "points": 500, "reason": "x"}, "points"),
+                        ({"village": V1, "year": 2025, "points": 1, "reason": "x", "kind": "gift"}, "kind"),
+                        ({"village": V1, "year": 2025, "points": 1, "reason": "x", "month": "2024-05"}, "month")]:
+        r = town.post("/api/assessment/adjustments/", body, format="json")
+        assert (r.status_code, r.json()["field"]) == (400, field)
+    assert as_user(people["cun"]).post("/api/assessment/adjustments/", {"village": V1, "year": 2025, "points": 1,
+                                                                        "reason": "x"}, format="json").status_code == 403
+    assert town.post("/api/assessment/adjustments/", {"village": V1, "year": 2025, "points": -2,
+                                                      "reason": "台账缺失"}, format="json").status_code == 201
+    assert [a["points"] for a in town.get("/api/assessment/adjustments/?year=2025").json()] == [-2]
+
+    # the scorecard list costs the same number of queries whatever its length
+    for code in (V1, V2):
+        card(people["district"], code, "2026-11", 80)
+    with django_assert_num_queries(1):
+        assert len(district.get("/api/assessment/scorecards/?month=2026-11").json()) == 2
+    for code in (V3, V4):
+        card(people["district"], code, "2026-11", 80)
+    with django_assert_num_queries(1):
+        assert len(district.get("/api/assessment/scorecards/?month=2026-11").json()) == 4
