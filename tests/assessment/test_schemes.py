@@ -423,8 +423,9 @@ def test_evaluations_adjustments_and_lists_refuse_bad_input(people, django_asser
                         ({"village": V1, "year": 2025, "points": 1, "reason": "x", "month": "2024-05"}, "month")]:
         r = town.post("/api/assessment/adjustments/", body, format="json")
         assert (r.status_code, r.json()["field"]) == (400, field)
-    assert as_user(people["cun"]).post("/api/assessment/adjustments/", {"village": V1, "year": 2025, "points": 1,
-                                                                        "reason": "x"}, format="json").status_code == 403
+    cun = as_user(people["cun"])
+    assert cun.post("/api/assessment/adjustments/", {"village": V1, "year": 2025, "points": 1, "reason": "x"},
+                    format="json").status_code == 403
     assert town.post("/api/assessment/adjustments/", {"village": V1, "year": 2025, "points": -2,
                                                       "reason": "台账缺失"}, format="json").status_code == 201
     assert [a["points"] for a in town.get("/api/assessment/adjustments/?year=2025").json()] == [-2]
