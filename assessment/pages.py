@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from geo import scope
-from geo.models import Town
+from geo.models import Town, Village
 from patrol.errors import BadInput, DomainError, NotVisible
 from patrol.geojson import feature, feature_rows
 from patrol.history import month_bounds, parse_month
@@ -250,3 +250,35 @@ def notice_pdf(request, month):
     response = HttpResponse(build(data), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{data["month"]:%Y-%m}.pdf"'
     return response
+
+
+@page_errors
+def evaluations_page(request):
+    """The villages the city third-party evaluation visited in a year (unvisited ones get the visited ones' mean)."""
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from . import services
+    from .models import EvaluatedVillage
+
+    today = timezone.localdate()
+    try:
+        year = int(request.POST.get("year") or request.GET.get("year") or today.year)
+    except ValueError:
+        raise BadInput("年份无效", field="year") from None
+    area = user_area(request.user)
+    saved = None
+    if request.method == "POST":
+        codes = services.set_evaluated(request.user, year, request.POST.getlist("village"))
+        return redirect(f"{reverse('assessment:evaluations-page')}?year={year}&saved={len(codes)}")
+    if request.GET.get("saved", "").isdigit():
+        saved = int(request.GET["saved"])
+    visited = set(EvaluatedVillage.objects.filter(year=year).filter(scope.code_q(area, "village__code"))
+                  .values_list("village_id", flat=True))
+    villages = [{"code": c, "name": n, "town_name": t, "visited": c in visited} for c, n, t in
+                Village.objects.filter(scope.code_q(area)).order_by("town_id", "code")
+                .values_list("code", "name", "town__name")]
+    return render(request, "assessment/evaluations.html", {
+        "year": year, "years": list(range(today.year, today.year - 5, -1)), "villages": villages,
+        "visited": len(visited), "saved": saved,
+    })

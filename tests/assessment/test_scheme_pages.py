@@ -69,3 +69,19 @@ def test_notice_docx_and_pdf(scored, client, tmp_path):
     assert "甲村" in out and "丁村" in out and "乙村" not in out
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "yes" in fonts.split("\n", 2)[2]  # the Chinese font is embedded
+
+
+def test_evaluations_page_replaces_the_list_of_ones_area(scored, client):
+    from assessment.models import EvaluatedVillage
+
+    client.force_login(make_user("town", TOWN_A))
+    page = client.get("/assessment/evaluations/?year=2026").content.decode()
+    assert "甲村" in page and "乙村" in page and "丙村" not in page
+    r = client.post("/assessment/evaluations/", {"year": "2026", "village": [V1, V2]})
+    assert r.status_code == 302
+    assert sorted(EvaluatedVillage.objects.filter(year=2026).values_list("village_id", flat=True)) == [V1, V2]
+    r = client.post("/assessment/evaluations/", {"year": "2026", "village": [V2]})
+    assert list(EvaluatedVillage.objects.values_list("village_id", flat=True)) == [V2]
+    assert "已保存：1 个到访村" in client.get(r["Location"]).content.decode()
+    assert client.post("/assessment/evaluations/", {"year": "2026", "village": [V3]}).status_code == 404
+    assert list(EvaluatedVillage.objects.values_list("village_id", flat=True)) == [V2]
