@@ -36,7 +36,7 @@ def test_scorecard_form_nearest_village_first_and_saves(browser, live_server, ge
     for i, value in enumerate([18, 17, 12, 13, 9, 8, 7]):
         page.fill(f"#items .item:nth-child({i + 1}) input", str(value))
     assert page.inner_text("#total") == "84"
-    page.click("button[type=submit]")
+    page.click("#scorecard button[type=submit]")
     page.wait_for_function("document.getElementById('msg').textContent.includes('已保存')")
     card = Scorecard.objects.get(village_id=V2, current=True)
     assert (card.assessor_id, float(card.total), card.scheme) == (leader.pk, 84.0, "dazhangzhuang")
