@@ -468,9 +468,10 @@ class Data:
         if month not in self._tables:
             towns = {v["town"] for v in self.villages.values()}
             at = schemes_at(month, towns)
+            keys = {t: params_key(*v) for t, v in at.items()}
             groups = defaultdict(list)
             for code, info in self.villages.items():
-                groups[params_key(*at[info["town"]])].append(code)
+                groups[keys[info["town"]]].append(code)
             tables = {}
             for (name, pj), codes in groups.items():
                 t = SCHEMES[name].month_table(month, codes, self.villages, json.loads(pj), self)

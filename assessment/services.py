@@ -371,22 +371,27 @@ def year_result(year, area, town=None):
         scope.code_q(rank_area, "village__code"))}
 
     rows = {}
+    tables = {m: data.table(m) for m in [S.previous(months[0]), *months]}
+    labels = {m: f"{m:%Y-%m}" for m in months}
     for code, info in villages.items():
         month_scores, adjustments = {}, []
         for m in months:
-            t = data.table(m).get(code)
+            t = tables[m].get(code)
             if t is None or code not in t.scores:
                 continue
-            month_scores[f"{m:%Y-%m}"] = t.scores[code]
-            for f in data.flags(m, code):
+            month_scores[labels[m]] = t.scores[code]
+            if code not in t.bottom and t.scheme.name != "minhang":  # flags need the cut (minhang: city checks)
+                continue
+            for f in t.scheme.flags(code, t, tables[S.previous(m)].get(code), data):
                 if f["points"] or f["code"] == "notice":
                     adjustments.append({"kind": f["code"], "points": f["points"], "reason": f["label"],
-                                        "month": f"{m:%Y-%m}"})
+                                        "month": labels[m]})
         rows[code] = {"code": code, "name": info["name"], "town": info["town"], "town_name": info["town_name"],
                       "scheme": year_schemes[info["town"]][0], "months": month_scores, "adjustments": adjustments}
+    keys = {t: S.params_key(*v) for t, v in year_schemes.items()}
     by_scheme = defaultdict(list)
     for code, info in villages.items():
-        by_scheme[S.params_key(*year_schemes[info["town"]])].append(code)
+        by_scheme[keys[info["town"]]].append(code)
     for (name, pj), codes in by_scheme.items():
         scheme, p = S.get(name), json.loads(pj)
         own = scheme.year_adjustments(year, codes, villages, p, data)
