@@ -13,8 +13,9 @@ from geo.models import Town, Village
 from patrol.errors import BadInput, Forbidden, NotVisible
 from patrol.history import parse_month
 
-from . import ledger
+from . import ledger, services
 from . import monthly as assessment
+from . import schemes as S
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -70,8 +71,12 @@ class AssessmentView(APIView):
     def get(self, request):
         month = month_param(request)
         town = checked_town(request.user, request.query_params.get("town"))
+        schemed = services.month_result(month, user_area(request.user), town)
+        if schemed is not None:
+            return Response(schemed_json(schemed))
         result = assessment.assess(month, user_area(request.user) or None, town)
         return Response({
+            "scheme": "standard",
             "month": f"{month:%Y-%m}",
             "list_scope": result.list_scope,
             "formula": assessment.formula_lines(),
@@ -153,3 +158,164 @@ class TargetList(APIView):
         progress = assessment.target_progress([village.code])
         return Response(next(t for t in progress if t["target"] == target.pk) if starts_on <= timezone.localdate()
                         else {"target": target.pk}, status=201)
+
+
+# --- schemes, scorecards, evaluations, adjustments, 约谈, month closing, the year -------------------------------
+
+
+def schemed_json(result):
+    tables = result["tables"]
+    used = {}
+    for t in tables:
+        used.setdefault(S.params_key(t.scheme.name, t.params), t)
+    schemes = [{"name": t.scheme.name, "title": t.scheme.title, "parameters": t.params,
+                "rules": t.scheme.rule_lines(t.params)} for t in used.values()]
+    return {
+        "month": f"{result['month']:%Y-%m}", "provisional": result["provisional"],
+        "scheme": schemes[0]["name"] if len(schemes) == 1 else None, "schemes": schemes,
+        "warnings": result["warnings"],
+        "villages": [{k: r[k] for k in ("code", "name", "town", "town_name", "scheme", "score", "scorecards",
+                                         "rank", "rank_scope", "flags", "flag_points")} for r in result["rows"]],
+    }
+
+
+class SchemeList(APIView):
+    """GET: the schemes with their default parameters and scorecard template."""
+
+    def get(self, request):
+        return Response([s.describe() for s in S.SCHEMES.values()])
+
+
+class ScorecardRequest(serializers.Serializer):
+    village = serializers.CharField()
+    month = serializers.CharField()
+    items = serializers.ListField(child=serializers.DictField())
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _body(request):
+    if not isinstance(request.data, dict):
+        raise BadInput("请求体应为 JSON 对象")
+    return request.data
+
+
+class ScorecardList(APIView):
+    """GET ?month=YYYY-MM[&village=]: the current scorecards; POST: enter (or replace) one's own scorecard."""
+
+    @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.STR),
+                               OpenApiParameter("village", OpenApiTypes.STR)])
+    def get(self, request):
+        month = request.query_params.get("month") or f"{S.current_month():%Y-%m}"
+        cards = services.scorecards(request.user, month, request.query_params.get("village"))
+        return Response([services.scorecard_json(c) for c in cards])
+
+    @extend_schema(request=ScorecardRequest)
+    def post(self, request):
+        body = _body(request)
+        card, created = services.submit_scorecard(request.user, body.get("village"), body.get("month"),
+                                                  body.get("items"), body.get("note", ""))
+        return Response(services.scorecard_json(card), status=201 if created else 200)
+
+
+class ScorecardVillages(APIView):
+    """GET [?lon=&lat=]: the villages one may score, nearest first."""
+
+    def get(self, request):
+        lon, lat = request.query_params.get("lon"), request.query_params.get("lat")
+        try:
+            lon, lat = (float(lon), float(lat)) if lon and lat else (None, None)
+        except ValueError:
+            raise BadInput("lon、lat 应为数字", field="lon") from None
+        if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise BadInput("坐标超出范围", field="lon")
+        return Response(services.nearest_villages(request.user, lon, lat))
+
+
+class EvaluationList(APIView):
+    """GET ?year=: the villages the third-party evaluation visited; POST {year, villages}: replace the list."""
+
+    def get(self, request):
+        from .models import EvaluatedVillage
+
+        year = services._year(request.query_params.get("year") or S.current_month().year)
+        codes = (EvaluatedVillage.objects.filter(year=year)
+                 .filter(scope.code_q(user_area(request.user), "village__code")).values_list("village_id", flat=True))
+        return Response({"year": year, "villages": sorted(codes)})
+
+    def post(self, request):
+        body = _body(request)
+        codes = services.set_evaluated(request.user, body.get("year"), body.get("villages"))
+        return Response({"year": int(body.get("year")), "villages": sorted(codes)}, status=201)
+
+
+def adjustment_json(a):
+    return {"id": a.pk, "village": a.village_id, "year": a.year, "kind": a.kind, "points": float(a.points),
+            "reason": a.reason, "month": f"{a.month:%Y-%m}" if a.month else None}
+
+
+class AdjustmentList(APIView):
+    """GET ?year=[&village=]: entered year-end adjustments; POST {village, year, points, reason[, kind, month]}."""
+
+    def get(self, request):
+        from .models import Adjustment
+
+        year = services._year(request.query_params.get("year") or S.current_month().year)
+        qs = Adjustment.objects.filter(year=year).filter(scope.code_q(user_area(request.user), "village__code"))
+        if request.query_params.get("village"):
+            qs = qs.filter(village=services.visible_village(request.user, request.query_params["village"]))
+        return Response([adjustment_json(a) for a in qs.order_by("village_id", "id")])
+
+    def post(self, request):
+        body = _body(request)
+        a = services.add_adjustment(request.user, body.get("village"), body.get("year"), body.get("points"),
+                                    body.get("reason"), body.get("kind") or "manual", body.get("month"))
+        return Response(adjustment_json(a), status=201)
+
+
+class InterviewList(APIView):
+    """POST {village, month, held_on, held_by, note}: record that a flag's 约谈 took place."""
+
+    def post(self, request):
+        body = _body(request)
+        i = services.record_interview(request.user, body.get("village"), body.get("month"), body.get("held_on"),
+                                      body.get("held_by"), body.get("note", ""))
+        return Response({"village": i.village_id, "month": f"{i.month:%Y-%m}", **services.interview_json(i)},
+                        status=201)
+
+
+class MonthReopen(APIView):
+    """POST {month, note[, district]}: a district admin reopens a closed month (logged)."""
+
+    def post(self, request):
+        body = _body(request)
+        row = services.reopen_month(request.user, body.get("month"), str(body.get("note") or ""),
+                                    body.get("district"))
+        return Response({"month": f"{row.month:%Y-%m}", "district": row.district, "closed": row.closed})
+
+
+def _year_param(request):
+    return services._year(request.query_params.get("year") or S.current_month().year)
+
+
+class YearView(APIView):
+    """GET ?year=YYYY[&town=]: the year-end totals."""
+
+    @extend_schema(parameters=[OpenApiParameter("year", OpenApiTypes.INT), OpenApiParameter("town", OpenApiTypes.STR)])
+    def get(self, request):
+        town = checked_town(request.user, request.query_params.get("town"))
+        return Response(services.year_result(_year_param(request), user_area(request.user), town))
+
+
+class YearXlsx(APIView):
+    """GET ?year=YYYY[&town=]: the year-end totals as an xlsx workbook (one row per village)."""
+
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    def get(self, request):
+        from .year_export import year_xlsx
+
+        town = checked_town(request.user, request.query_params.get("town"))
+        result = services.year_result(_year_param(request), user_area(request.user), town)
+        response = HttpResponse(year_xlsx(result), content_type=XLSX)
+        name = f"年度考核-{result['year']}{('-' + town) if town else ''}.xlsx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response

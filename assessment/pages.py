@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from geo import scope
-from geo.models import Town
+from geo.models import Town, Village
 from patrol.errors import BadInput, DomainError, NotVisible
 from patrol.geojson import feature, feature_rows
-from patrol.history import parse_month
-from patrol.models import Issue, IssueEvent, Photo, Source, Status
+from patrol.history import month_bounds, parse_month
+from patrol.models import Category, Issue, IssueEvent, Photo, Source, Status
 
 from . import maps as assessment_maps
 from . import monthly as assessment
@@ -48,6 +48,11 @@ def assessment_page(request):
     month = _month(request)
     area = user_area(request.user)
     town = checked_town(request.user, request.GET.get("town"))
+    from . import services
+
+    schemed = services.month_result(month, area, town)
+    if schemed is not None:
+        return _scheme_page(request, month, area, town, schemed)
     result = assessment.assess(month, area or None, town)
     score_map = assessment_maps.score_map(result.rows)
     towns = Town.objects.filter(scope.areas_q(area, "town")).order_by("code")
@@ -59,6 +64,37 @@ def assessment_page(request):
         "result": result, "towns": towns, "town": town, "map": score_map,
         "definitions": assessment.METRIC_DEFINITIONS, "formula": assessment.formula_lines(),
         "tie_rules": assessment.tie_rules(), "list_scope": "街镇内" if result.list_scope == "town" else "全区",
+        "warnings": standard_warnings(result),
+    })
+
+
+def standard_warnings(result):
+    """The standard formula's bottom-N cut, when it flags (or would flag) more than half of a ranking scope."""
+    c = assessment.conf()
+    n, by_town = c["BOTTOM_N"], c["BOTTOM_SCOPE"] == "town"
+    sizes, flagged, names = {}, {}, {}
+    for r in result.rows:
+        key = r["town"] if by_town else scope.district_of(r["town"])
+        names[key] = r["town_name"] if by_town else "全区"
+        sizes[key] = sizes.get(key, 0) + 1
+        flagged[key] = flagged.get(key, 0) + (1 if any(f["code"] in ("bottom", "bottom_twice") for f in r["flags"])
+                                              else 0)
+    return [f"{names[k]}：排名范围内共 {size} 个村，后{n}名的划线本月标记了 {flagged[k]} 个，超过半数，标记失去区分度"
+            f"——请调整 BOTTOM_N / BOTTOM_SCOPE 或改用适合规模的考核方案（manage.py assessment_scheme）。"
+            for k, size in sizes.items() if 2 * max(n if size > 0 else 0, flagged[k]) > size]
+
+
+def _scheme_page(request, month, area, town, schemed):
+    from .api import schemed_json
+
+    body = schemed_json(schemed)
+    rows = schemed["rows"]
+    return render(request, "assessment/assessment_schemes.html", {
+        "month": month, "month_value": f"{month:%Y-%m}", "in_progress": month >= timezone.localdate().replace(day=1),
+        "rows": rows, "schemes": body["schemes"], "warnings": body["warnings"], "town": town,
+        "towns": Town.objects.filter(scope.areas_q(area, "town")).order_by("code"),
+        "map": assessment_maps.score_map(rows),
+        "flagged": sum(1 for r in rows if r["flags"]),
     })
 
 
@@ -102,3 +138,147 @@ def monthly_report(request, month):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="report-{month:%Y-%m}{("-" + town) if town else ""}.pdf"'
     return response
+
+
+# --- schemes: the scorecard form, the year, the 通报 --------------------------------------------------------
+
+
+@page_errors
+def scorecards_page(request):
+    """A leader's on-site scorecard form (phone or laptop): village nearest first, the items, save."""
+    from django.urls import reverse
+
+    from . import schemes as S
+
+    user_area(request.user)
+    templates = {name: s.items() for name, s in S.SCHEMES.items() if s.uses_scorecards}
+    source = Source.TOWN_SELF_CHECK if request.user.role == "town" else Source.DISTRICT_PATROL
+    return render(request, "assessment/scorecards.html", {
+        "month_value": f"{S.current_month():%Y-%m}", "templates": templates,
+        "categories": Category.objects.order_by("code"), "source": source, "source_label": Source(source).label,
+        "urls": {"villages": reverse("assessment:scorecard-villages"),
+                 "scorecards": reverse("assessment:scorecards-api"), "issues": reverse("patrol:issues"),
+                 "photos": reverse("patrol:issue-photos", args=[0])},
+    })
+
+
+@page_errors
+def year_page(request):
+    from . import services
+
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        raise BadInput("年份无效", field="year") from None
+    area = user_area(request.user)
+    town = checked_town(request.user, request.GET.get("town"))
+    result = services.year_result(year, area, town)
+    kinds = {"bottom": "当月后N名", "bottom_twice": "连续两月后N名", "third_party": "第三方测评",
+             "unrectified": "未整改/整改不到位", "model": "典型村", "manual": "其他", "notice": "通报"}
+    for r in result["villages"]:
+        r["month_cells"] = [r["months"].get(m) for m in result["months"]]
+        for a in r["adjustments"]:
+            a["kind_label"] = kinds.get(a["kind"], a["kind"])
+    return render(request, "assessment/year.html", {
+        "result": result, "year": year, "town": town,
+        "towns": Town.objects.filter(scope.areas_q(area, "town")).order_by("code"),
+        "years": list(range(today.year, today.year - 5, -1)),
+    })
+
+
+def _notice_data(request, month):
+    from django.conf import settings as dj_settings
+
+    from . import services
+
+    month = parse_month(month)
+    area = user_area(request.user)
+    town = checked_town(request.user, request.GET.get("town"))
+    wanted = request.GET.get("scheme") or ""
+    from . import schemes as S
+
+    if wanted and wanted not in S.SCHEMES:
+        raise BadInput(f"未知的考核方案：{wanted}", field="scheme")
+    result = services.month_result(month, area, town)
+    if result is None:  # every village on `standard`: its bottom flags
+        std = assessment.assess(month, area or None, town)
+        rows = [{"code": r["code"], "name": r["name"], "town_name": r["town_name"], "score": r["score"],
+                 "rank": r["rank"], "flags": r["flags"], "scheme": "standard"} for r in std.rows if r["flags"]]
+    else:
+        rows = [r for r in result["rows"] if r["flags"]]
+    if wanted:
+        rows = [r for r in rows if r["scheme"] == wanted]
+    rows.sort(key=lambda r: (r["score"] if r["score"] is not None else 0, r["code"]))
+    start, end = month_bounds(month)
+    problems = {}
+    for code, cat in (Issue.objects.filter(village_id__in=[r["code"] for r in rows], reported_at__gte=start,
+                                           reported_at__lt=end).values_list("village_id", "category__name")):
+        problems.setdefault(code, {}).setdefault(cat, 0)
+        problems[code][cat] += 1
+    for r in rows:
+        found = problems.get(r["code"], {})
+        r["problems"] = "、".join(f"{c}{n}处" for c, n in sorted(found.items(), key=lambda x: -x[1])) or "—"
+        r["flag_text"] = "；".join(f["label"] for f in r["flags"])
+    office = dj_settings.NOTICE_OFFICE
+    return {"month": month, "rows": rows, "office": office,
+            "number": f"{office[:2]}人居〔{month.year}〕{month.month}号",
+            "title": f"关于{month.year}年{month.month}月农村人居环境考核排名靠后村的通报",
+            "follow_up": [
+                "被通报的村要在收到通报后 10 日内制定整改方案，逐项销号，并将整改情况报镇（街道）整治办。",
+                "当月排名靠后的村由分管领导约谈提醒村支部书记；连续两个月排名靠后的村由主要领导约谈。",
+                "各镇（街道）整治办要于次月现场检查时一并抽查整改情况，形成问题整改闭环。",
+            ], "date": timezone.localdate()}
+
+
+@page_errors
+def notice_docx(request, month):
+    from .notice import notice_docx as build
+
+    data = _notice_data(request, month)
+    response = HttpResponse(build(data),
+                            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = f'attachment; filename="notice-{data["month"]:%Y-%m}.docx"'
+    return response
+
+
+@page_errors
+def notice_pdf(request, month):
+    from .notice import notice_pdf as build
+
+    data = _notice_data(request, month)
+    response = HttpResponse(build(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{data["month"]:%Y-%m}.pdf"'
+    return response
+
+
+@page_errors
+def evaluations_page(request):
+    """The villages the city third-party evaluation visited in a year (unvisited ones get the visited ones' mean)."""
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from . import services
+    from .models import EvaluatedVillage
+
+    today = timezone.localdate()
+    try:
+        year = int(request.POST.get("year") or request.GET.get("year") or today.year)
+    except ValueError:
+        raise BadInput("年份无效", field="year") from None
+    area = user_area(request.user)
+    saved = None
+    if request.method == "POST":
+        codes = services.set_evaluated(request.user, year, request.POST.getlist("village"))
+        return redirect(f"{reverse('assessment:evaluations-page')}?year={year}&saved={len(codes)}")
+    if request.GET.get("saved", "").isdigit():
+        saved = int(request.GET["saved"])
+    visited = set(EvaluatedVillage.objects.filter(year=year).filter(scope.code_q(area, "village__code"))
+                  .values_list("village_id", flat=True))
+    villages = [{"code": c, "name": n, "town_name": t, "visited": c in visited} for c, n, t in
+                Village.objects.filter(scope.code_q(area)).order_by("town_id", "code")
+                .values_list("code", "name", "town__name")]
+    return render(request, "assessment/evaluations.html", {
+        "year": year, "years": list(range(today.year, today.year - 5, -1)), "villages": villages,
+        "visited": len(visited), "saved": saved,
+    })

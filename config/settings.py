@@ -261,6 +261,8 @@ HOUSEHOLD_LOOKUP_RATE = env("HOUSEHOLD_LOOKUP_RATE", "30/m")
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
+# The issuing office printed on 通报 documents (assessment notices)
+NOTICE_OFFICE = env("NOTICE_OFFICE", "区农村人居环境整治工作领导小组办公室")
 
 # Notifications (消息通知): the queue worker, e-mail through Django's mail settings, a pluggable SMS backend.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

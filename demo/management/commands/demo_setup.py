@@ -48,6 +48,12 @@ def load_demo_problems(district, stdout):
         stdout.write("示例问题已加载 / demo problems loaded (patrol.demo)")
 
 
+def load_demo_assessment(district, stdout):
+    from demo import assessment as assessment_demo
+
+    assessment_demo.load(district, stdout)
+
+
 # Called with (district, stdout) after the demo district was created; other apps may append their own.
 def load_demo_campaigns(district, stdout):
     from demo import campaigns
@@ -58,6 +64,7 @@ def load_demo_campaigns(district, stdout):
 LOADERS = [
     load_demo_problems,  # problems: see patrol.demo
     load_demo_campaigns,  # a campaign and the year's task list: see demo.campaigns
+    load_demo_assessment,  # assessment scheme and scorecards: see demo.assessment
 ]
 
 
