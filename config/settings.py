@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "assessment",
     "planning",
     "mobile",
+    "facilities",
     "demo",
 ]
 
@@ -150,6 +151,11 @@ STORAGES = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate limits of the login-free pages are shared by every worker process: a database cache (no cache server);
+# its table is created by the facilities migrations.
+CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                       "LOCATION": "facilities_ratelimit_cache"}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -244,6 +250,23 @@ PATROL = {
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
+
+# Facilities with a code (一厕一码, facilities/): work order deadlines, public report limits, operator scores.
+FACILITIES = {
+    "DEADLINE_HOURS": {"pump": int(env("FACILITY_PUMP_HOURS", "48")), "repair": int(env("FACILITY_REPAIR_HOURS", "72")),
+                       "dirty": int(env("FACILITY_DIRTY_HOURS", "24"))},
+    "MERGE_MINUTES": int(env("FACILITY_MERGE_MINUTES", "60")),  # the same need again within this joins the order
+    "REOPEN_DAYS": int(env("FACILITY_REOPEN_DAYS", "7")),  # the same need again this soon after done: a reopen
+    "RATE_PER_FACILITY": env("FACILITY_RATE_PER_FACILITY", "10/h"),
+    "RATE_PER_CLIENT": env("FACILITY_RATE_PER_CLIENT", "20/h"),
+    # facility kind → problem category of the public report (household and public toilets: problem_toilet)
+    "REPORT_CATEGORIES": {"household_toilet": "problem_toilet", "public_toilet": "problem_toilet",
+                          "septic_tank": "problem_toilet", "sewage_plant": env("FACILITY_SEWAGE_CATEGORY", ""),
+                          "garbage_point": env("FACILITY_GARBAGE_CATEGORY", "")},
+    "SCORE_WEIGHT_TOWN": env_float("OPERATOR_SCORE_WEIGHT_TOWN", 0.6),  # 渠口: 乡 60 %
+    "SCORE_WEIGHT_VILLAGE": env_float("OPERATOR_SCORE_WEIGHT_VILLAGE", 0.4),  # 村 40 %
+    "PUBLIC_BASE_URL": env("FACILITY_PUBLIC_BASE_URL", ""),  # printed on labels; else the requesting host
+}
 
 if TESTING:
     # Hashing strength is not under test; a fast hasher keeps fixtures quick.
