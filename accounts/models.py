@@ -32,7 +32,8 @@ class User(AbstractUser):
                 condition=Q(area_code="") | Q(area_code__regex=r"^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$"),
                 name="user_area_code_shape",
             ),
-            models.CheckConstraint(condition=Q(role="operator") | Q(operator_code=""), name="user_operator_code_only_operators"),
+            models.CheckConstraint(condition=Q(role="operator") | Q(operator_code=""),
+                                   name="user_operator_code_only_operators"),
         ]
 
     @property

@@ -85,13 +85,13 @@ def read_geo(path, encoding=None, srs=None):
 def read_any(path_or_bytes, filename, encoding=None, srs=None):
     name = (filename or "").lower()
     if name.endswith(GEO_SUFFIXES):
-        if isinstance(path_or_bytes, (bytes, bytearray)):
+        if isinstance(path_or_bytes, bytes | bytearray):
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / Path(filename).name
                 path.write_bytes(path_or_bytes)
                 return read_geo(path, encoding, srs)
         return read_geo(path_or_bytes, encoding, srs)
-    content = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else Path(path_or_bytes).read_bytes()
+    content = path_or_bytes if isinstance(path_or_bytes, bytes | bytearray) else Path(path_or_bytes).read_bytes()
     return read_table(content, filename)
 
 

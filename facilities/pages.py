@@ -37,5 +37,5 @@ def score_page(request):
         data = scores.scores(request.user, request.GET.get("month"))
     except BadInput as exc:
         error, data = exc.detail, scores.scores(request.user, None)
-    return render(request, "facilities/scores.html", {"data": data, "error": error,
-                                                      "xlsx": reverse("facilities:scores") + f"?month={data['month']}&export=xlsx"})
+    xlsx = reverse("facilities:scores") + f"?month={data['month']}&export=xlsx"
+    return render(request, "facilities/scores.html", {"data": data, "error": error, "xlsx": xlsx})

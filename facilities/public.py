@@ -77,7 +77,8 @@ def report(request, code):
             if not isinstance(data, dict):
                 raise ValueError
         except ValueError:
-            return JsonResponse({"detail": "请求体应为 JSON 对象"}, status=400, json_dumps_params={"ensure_ascii": False})
+            return JsonResponse({"detail": "请求体应为 JSON 对象"}, status=400,
+                                json_dumps_params={"ensure_ascii": False})
         photo = None
     else:
         data, photo = request.POST, request.FILES.get("photo")
