@@ -51,13 +51,13 @@ def _public_reporter(district_code):
     """The account public reports are filed under: one per district, which cannot log in (no password, inactive).
 
     patrol.services.report_issue needs a reporter who may report there; villagers have no account."""
-    username = f"public-report-{district_code}"
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User(username=username, role=Role.INSPECTOR, area_code=district_code, is_active=False,
-                    first_name="群众反映（扫码）")
-        user.set_unusable_password()
-        user.save()
+    from django.contrib.auth.hashers import make_password
+
+    user, _ = User.objects.get_or_create(  # get_or_create survives two first reports racing (savepoint)
+        username=f"public-report-{district_code}",
+        defaults={"role": Role.INSPECTOR, "area_code": district_code, "is_active": False,
+                  "first_name": "群众反映（扫码）", "password": make_password(None)},
+    )
     return user
 
 

@@ -28,10 +28,28 @@ def cache_table(apps, schema_editor):
                  verbosity=0)
 
 
+# A work order's history is append-only, like a problem's: the database refuses to rewrite or remove an event.
+APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION facilities_orderevent_is_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'facilities_orderevent is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER facilities_orderevent_append_only
+  BEFORE UPDATE OR DELETE ON facilities_orderevent
+  FOR EACH ROW EXECUTE FUNCTION facilities_orderevent_is_append_only();
+"""
+DROP = """
+DROP TRIGGER IF EXISTS facilities_orderevent_append_only ON facilities_orderevent;
+DROP FUNCTION IF EXISTS facilities_orderevent_is_append_only();
+"""
+
+
 class Migration(migrations.Migration):
     dependencies = [("facilities", "0001_initial"), ("patrol", "0006_move_plans_and_assessment_out")]
 
     operations = [
         migrations.RunPython(seed, migrations.RunPython.noop),
         migrations.RunPython(cache_table, migrations.RunPython.noop),
+        migrations.RunSQL(APPEND_ONLY, DROP),
     ]

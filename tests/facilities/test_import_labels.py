@@ -118,3 +118,17 @@ def test_tile_holds_scoped_facilities(facilities, login):
     assert r.status_code == 200
     layer = mapbox_vector_tile.decode(r.content)["facilities"]
     assert sorted(f["properties"]["code"] for f in layer["features"]) == ["F1", "F2", "F4"]
+
+
+def test_battle_map_carries_the_facility_layer(facilities, client):
+    client.force_login(make_user("town", "310112102"))
+    html = client.get(reverse("layers:battle-map")).content.decode()
+    assert reverse("facilities:facilities") in html and "data-facilities" in html
+
+
+def test_operator_page_lists_own_orders(facilities, client, clean_user):
+    services.report("F1", "pump")
+    services.report("F3", "pump")
+    client.force_login(clean_user)
+    html = client.get(reverse("facilities:workorder-list")).content.decode()
+    assert "F1" in html and "F3" not in html

@@ -98,3 +98,17 @@ def test_add_user_operator_command(operators):
         call_command("add_user", "li", "--role", "operator", "--password", "pw-12345678")
     call_command("add_operator", "new-co", "新公司")
     call_command("add_user", "li", "--role", "operator", "--operator", "new-co", "--password", "pw-12345678")
+
+
+def test_order_history_is_append_only(facilities, clean_user):
+    from django.db import DatabaseError, transaction
+
+    from facilities.models import OrderEvent
+
+    order = services.report("F1", "pump").order
+    services.accept(clean_user, order.pk)
+    assert list(order.events.values_list("action", flat=True)) == ["report", "accept"]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        OrderEvent.objects.filter(order=order).update(note="rewritten")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        OrderEvent.objects.filter(order=order).delete()
