@@ -258,6 +258,7 @@ FACILITIES = {
     "REOPEN_DAYS": int(env("FACILITY_REOPEN_DAYS", "7")),  # the same need again this soon after done: a reopen
     "RATE_PER_FACILITY": env("FACILITY_RATE_PER_FACILITY", "10/h"),
     "RATE_PER_CLIENT": env("FACILITY_RATE_PER_CLIENT", "20/h"),
+    "RATE_SCAN_PER_CLIENT": env("FACILITY_RATE_SCAN_PER_CLIENT", "120/h"),  # GET /f/<code> pages per client
     # facility kind → problem category of the public report (household and public toilets: problem_toilet)
     "REPORT_CATEGORIES": {"household_toilet": "problem_toilet", "public_toilet": "problem_toilet",
                           "septic_tank": "problem_toilet", "sewage_plant": env("FACILITY_SEWAGE_CATEGORY", ""),

@@ -51,6 +51,9 @@ def _not_found(html=False):
 @login_not_required
 @require_GET
 def scan(request, code):
+    if is_ratelimited(request, group="facility-scan-client", key="ip", rate=settings.FACILITIES["RATE_SCAN_PER_CLIENT"],
+                      increment=True):
+        return HttpResponse("访问太频繁，请稍后再试", status=429, content_type="text/plain; charset=utf-8")
     try:
         facility = services.public_facility(code)
     except NotVisible:

@@ -129,3 +129,11 @@ def test_reopen_after_done_is_linked(facilities, clean_user):
 def test_kind_without_category_makes_only_an_order(facilities):
     o = services.report("F4", "dirty").order
     assert o.issue_id is None and o.deadline - o.reported_at == timedelta(hours=24)
+
+
+def test_scan_page_rate_limited_per_client(facilities, settings):
+    settings.FACILITIES = {**settings.FACILITIES, "RATE_SCAN_PER_CLIENT": "2/h"}
+    client = Client(REMOTE_ADDR="10.0.3.1")
+    statuses = [client.get(reverse("facilities:scan", args=[code])).status_code for code in ("F1", "NOPE", "F1")]
+    assert statuses == [200, 404, 429]
+    assert Client(REMOTE_ADDR="10.0.3.2").get(reverse("facilities:scan", args=["F1"])).status_code == 200
