@@ -61,6 +61,7 @@ def ensure_facilities(n=N_FACILITIES, log=print):
 def run(report):
     from bench.base import ensure_villages
     from facilities.models import Facility
+    from geo import scope
 
     name = connection.settings_dict["NAME"]
     if not (name.startswith("bench") or name.startswith("test_")):
@@ -74,7 +75,7 @@ def run(report):
     district = Facility.objects.filter(code__startswith="BF").values_list("town_id", flat=True).first()[:6]
     staff = _user(f"bench_fac_{district}", "district", district)
     client = _client(staff)
-    rows = list(Facility.objects.filter(code__startswith="BF", town_id__startswith=district)
+    rows = list(Facility.objects.filter(scope.place_q(district), code__startswith="BF")
                 .values_list("code", "location")[:2000])
     random.Random(3).shuffle(rows)
 
