@@ -49,7 +49,18 @@ class LiveFacilities(_Live):
     """)
 
 
+class _MaxZoom(_Live):
+    """Leaflet.markercluster needs the map's maxZoom; a map without a basemap has none (set before the cluster)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.options.maxZoom = {{ this._parent.get_name() }}.options.maxZoom || 19;
+        {% endmacro %}
+    """)
+
+
 def add_facility_layer(m, request):
+    _MaxZoom(m).add_to(m)
     cluster = MarkerCluster(name="设施（一厕一码）", options={"disableClusteringAtZoom": 17})
     cluster.add_to(m)
     LiveFacilities(m, group=cluster.get_name(), url=reverse("facilities:facilities"), colors=COLORS, labels=LABELS,
