@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "planning",
     "mobile",
     "facilities",
+    "households",
     "demo",
 ]
 
@@ -149,12 +150,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Rate limits of the login-free pages are shared by every worker process: a database cache (no cache server);
-# its table is created by the facilities migrations.
-CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                       "LOCATION": "facilities_ratelimit_cache"}
-RATELIMIT_USE_CACHE = "ratelimit"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Counters every worker must share (rate limits): the project has no cache server, so a database table
+    # (created by the households migration).
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
+}
+RATELIMIT_USE_CACHE = "shared"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -200,6 +202,7 @@ PATROL = {
     "PLAN_PRIZE_SECONDS": int(env("PLAN_PRIZE_SECONDS", "3600")),  # team time one point of priority is worth
     "PLAN_MAX_STOPS": int(env("PLAN_MAX_STOPS", "400")),
     "PLAN_MAX_TEAMS": int(env("PLAN_MAX_TEAMS", "20")),
+    "PLAN_POLISH": env_bool("PLAN_POLISH", True),  # own 2-opt/Or-opt search after PyVRP (planning.tour)
     "ROAD_SNAP_MAX_M": env_float("ROAD_SNAP_MAX_M", 1000),
     "ROAD_MARGIN_DEG": env_float("ROAD_MARGIN_DEG", 0.05),
     # candidate stops: priority weights (a stop with several reasons adds them up)
@@ -246,6 +249,8 @@ PATROL = {
         "THIRD_PARTY_UNRECTIFIED": env_float("ASSESS_THIRD_PARTY_UNRECTIFIED", 0.5),
     },
 }
+# Household points (积分制): the public look-up /h/ per client address
+HOUSEHOLD_LOOKUP_RATE = env("HOUSEHOLD_LOOKUP_RATE", "30/m")
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("assessment.urls")),
     path("", include("mobile.urls")),
     path("", include("facilities.urls")),
+    path("", include("households.urls")),
 ]

@@ -136,3 +136,15 @@ def narrowest(area, code):
     if area.startswith(code):
         return area
     return None
+
+
+def is_local(area, village_code):
+    """Is the area the village itself, one of its grids, or its town (not the district, not everywhere)?
+
+    Used where only the village's own and its town's staff may see something (households' names and phones)."""
+    if not area or not village_code:
+        return False
+    village_code = str(village_code)
+    if len(area) >= WIDTH["village"]:
+        return area.startswith(village_code)
+    return len(area) == WIDTH["town"] and village_code.startswith(area)

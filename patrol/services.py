@@ -16,6 +16,7 @@ from geo.lookup import locate
 
 from .errors import BadInput, Conflict, Forbidden, NotVisible
 from .models import Action, Category, Issue, IssueEvent, Photo, ReinspectionSample, Source, Status
+from .signals import issue_transitioned
 
 A, S = Action, Status
 
@@ -265,6 +266,7 @@ def transition_issue(user, issue_id, action, *, note="", deadline=None, assignee
         )
         if action == A.SUBMIT:
             issue.photos.filter(pk__in=data["photos"]).update(submitted_with=event)
+        issue_transitioned.send(sender=Issue, issue=issue, action=action, actor=user, event=event)
     return event
 
 

@@ -23,8 +23,9 @@ def seed(apps, schema_editor):
 
 
 def cache_table(apps, schema_editor):
-    # The rate limits of the login-free report pages live in the database cache (settings.CACHES["ratelimit"]).
-    call_command("createcachetable", "facilities_ratelimit_cache", database=schema_editor.connection.alias,
+    # Rate limits of the login-free pages live in the shared database cache (table shared_cache; the
+    # households migration creates it too: whichever runs first does).
+    call_command("createcachetable", "shared_cache", database=schema_editor.connection.alias,
                  verbosity=0)
 
 

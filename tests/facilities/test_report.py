@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_limits():
-    caches["ratelimit"].clear()
+    caches[django_settings.RATELIMIT_USE_CACHE].clear()
     yield
-    caches["ratelimit"].clear()
+    caches[django_settings.RATELIMIT_USE_CACHE].clear()
 
 
 def post(client, code, body, **extra):

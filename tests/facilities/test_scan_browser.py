@@ -3,6 +3,7 @@ import os
 from urllib.parse import urlparse
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.gis.geos import Point
 from django.core.cache import caches
 
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_scan_and_report_on_a_phone(browser, live_server):
     seed_categories()
     make_geography()
-    caches["ratelimit"].clear()
+    caches[django_settings.RATELIMIT_USE_CACHE].clear()
     Operator.objects.create(code="clean-co", name="洁净环卫公司")
     lon, lat = village_point("310112102201")
     Facility.objects.create(code="HT-0001", kind_id="household_toilet", location=Point(lon, lat, srid=4326),
