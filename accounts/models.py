@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "督导/巡查组长"
     LEADER = "leader", "区领导/街镇主要领导"
     ADMIN = "admin", "系统管理员"
+    OPERATOR = "operator", "服务运营公司"
 
 
 class User(AbstractUser):
@@ -21,6 +22,9 @@ class User(AbstractUser):
         "所属区域代码", max_length=15, blank=True,
         help_text="区（6位）、街镇（9位）、行政村（12位）或网格（15位）代码",
     )
+    # The service company (facilities.Operator code) an `operator` account works for. A plain code, not a
+    # foreign key: accounts sits below facilities; add_user checks the code against facilities' Operator.
+    operator_code = models.CharField("服务运营公司代码", max_length=30, blank=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
@@ -28,7 +32,9 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(area_code="") | Q(area_code__regex=r"^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$"),
                 name="user_area_code_shape",
-            )
+            ),
+            models.CheckConstraint(condition=Q(role="operator") | Q(operator_code=""),
+                                   name="user_operator_code_only_operators"),
         ]
 
     @property

@@ -4,12 +4,20 @@ from django.core.exceptions import ValidationError
 from .models import Role, User
 
 
-def add_user(username, role, area_code, password, name=""):
-    """Create or update a user with a role and an area; refuses unknown roles and areas."""
+def add_user(username, role, area_code, password, name="", operator=""):
+    """Create or update a user with a role and an area (an `operator` with its company's code instead);
+    refuses unknown roles, areas and companies."""
     if role not in Role.values:
         raise ValidationError(f"未知角色 {role!r}，可选：{', '.join(Role.values)}")
+    if role == Role.OPERATOR:
+        _check_operator(operator)
+        area_code = ""  # a company is scoped to the facilities it runs, not to an area
+    elif operator:
+        raise ValidationError("只有服务运营公司账号（--role operator）可以指定 --operator")
+    elif not area_code and role != Role.ADMIN:
+        raise ValidationError("请用 --area 指定所属区域代码")
     user = User.objects.filter(username=username).first() or User(username=username)
-    user.role, user.area_code = role, area_code
+    user.role, user.area_code, user.operator_code = role, area_code, operator if role == Role.OPERATOR else ""
     if name:
         user.first_name = name
     user.is_staff = role in (Role.ADMIN, Role.DISTRICT)
@@ -18,3 +26,15 @@ def add_user(username, role, area_code, password, name=""):
     user.set_password(password)
     user.save()
     return user
+
+
+def _check_operator(code):
+    """The company must exist (facilities.Operator, looked up by name: accounts cannot import facilities)."""
+    from django.apps import apps
+
+    if not code:
+        raise ValidationError("服务运营公司账号需要 --operator 公司代码")
+    if not apps.is_installed("facilities"):
+        raise ValidationError("未安装 facilities 应用，不能创建服务运营公司账号")
+    if not apps.get_model("facilities", "Operator").objects.filter(code=code).exists():
+        raise ValidationError(f"服务运营公司 {code!r} 不存在（先用 add_operator 添加）")

@@ -2,7 +2,7 @@
 
 Runs against its own database (PGDATABASE_NAME, default `bench_demo`), filled on first use with 10,000
 generated villages and 1 million problems; later runs reuse it.
-    python -m bench [--only geo,issues,maps,routes,assessment,assessment_year,households,notifications,campaigns]
+    python -m bench [--only geo,issues,maps,routes,assessment,assessment_year,households,notifications,campaigns,facilities]
 """
 import argparse
 import importlib
@@ -16,7 +16,7 @@ os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 SECTIONS = ["geo", "issues", "maps", "routes", "assessment", "assessment_year", "households", "notifications",
-            "campaigns"]
+            "campaigns", "facilities"]
 
 
 def main(argv=None):

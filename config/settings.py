@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "planning",
     "campaigns",
     "mobile",
+    "facilities",
     "households",
     "supervision",
     "notifications",
@@ -282,6 +283,24 @@ NOTIFY = {
     "RETRY_BASE_SECONDS": int(env("NOTIFY_RETRY_BASE_SECONDS", "60")),
     "RETRY_MAX_SECONDS": int(env("NOTIFY_RETRY_MAX_SECONDS", "3600")),
     "DUE_SOON_DAYS": int(env("NOTIFY_DUE_SOON_DAYS", "3")),
+}
+
+# Facilities with a code (一厕一码, facilities/): work order deadlines, public report limits, operator scores.
+FACILITIES = {
+    "DEADLINE_HOURS": {"pump": int(env("FACILITY_PUMP_HOURS", "48")), "repair": int(env("FACILITY_REPAIR_HOURS", "72")),
+                       "dirty": int(env("FACILITY_DIRTY_HOURS", "24"))},
+    "MERGE_MINUTES": int(env("FACILITY_MERGE_MINUTES", "60")),  # the same need again within this joins the order
+    "REOPEN_DAYS": int(env("FACILITY_REOPEN_DAYS", "7")),  # the same need again this soon after done: a reopen
+    "RATE_PER_FACILITY": env("FACILITY_RATE_PER_FACILITY", "10/h"),
+    "RATE_PER_CLIENT": env("FACILITY_RATE_PER_CLIENT", "20/h"),
+    "RATE_SCAN_PER_CLIENT": env("FACILITY_RATE_SCAN_PER_CLIENT", "120/h"),  # GET /f/<code> pages per client
+    # facility kind → problem category of the public report (household and public toilets: problem_toilet)
+    "REPORT_CATEGORIES": {"household_toilet": "problem_toilet", "public_toilet": "problem_toilet",
+                          "septic_tank": "problem_toilet", "sewage_plant": env("FACILITY_SEWAGE_CATEGORY", ""),
+                          "garbage_point": env("FACILITY_GARBAGE_CATEGORY", "")},
+    "SCORE_WEIGHT_TOWN": env_float("OPERATOR_SCORE_WEIGHT_TOWN", 0.6),  # 渠口: 乡 60 %
+    "SCORE_WEIGHT_VILLAGE": env_float("OPERATOR_SCORE_WEIGHT_VILLAGE", 0.4),  # 村 40 %
+    "PUBLIC_BASE_URL": env("FACILITY_PUBLIC_BASE_URL", ""),  # printed on labels; else the requesting host
 }
 
 if TESTING:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("planning.urls")),
     path("", include("assessment.urls")),
     path("", include("mobile.urls")),
+    path("", include("facilities.urls")),
     path("", include("households.urls")),
     path("", include("supervision.urls")),
     path("", include("notifications.urls")),

@@ -89,6 +89,8 @@ def battle_map(request):
     maps.add_live_pins(m, reverse("patrol:issues"), params, icons=_icons(), names=_names())
     maps.light_legend(m, counts, title="视图内问题亮灯")
     maps.add_live_counts(m, reverse("layers:issue-counts"), params)
+    for add_layer in registry.MAP_LAYERS:  # layers of higher apps (facilities …)
+        add_layer(m, request)
     return render(request, "layers/battle_map.html", {
         "map": maps.map_parts(m), "month": month, "level_name": level_name, "month_totals": month_totals,
         "counts": counts, "error": error, "params": query, "towns": queries.scope_areas(user, queries.Town),

@@ -18,6 +18,7 @@ command -v osm2pgrouting >/dev/null || need+=(osm2pgrouting)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)  # Chinese in PDF reports
 command -v npm >/dev/null || need+=(npm)
+command -v zbarimg >/dev/null || need+=(zbar-tools)  # tests decode the facility QR labels
 if [ "$WANT_BROWSER" = 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
