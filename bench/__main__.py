@@ -2,7 +2,7 @@
 
 Runs against its own database (PGDATABASE_NAME, default `bench_demo`), filled on first use with 10,000
 generated villages and 1 million problems; later runs reuse it.
-    python -m bench [--only geo,issues,maps,routes,assessment,assessment_year,households,notifications,campaigns,facilities]
+    python -m bench [--only SECTION,SECTION,...]   (the sections: SECTIONS below)
 """
 import argparse
 import importlib
