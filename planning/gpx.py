@@ -121,7 +121,7 @@ def read_track(data):
             try:
                 lon, lat = inputs.lonlat(pt.get("lon"), pt.get("lat"), "file")
             except BadInput as exc:
-                raise BadInput(f"GPX 轨迹点缺少有效的 lat/lon 属性：{exc.detail}", field="file") from None
+                raise BadInput(f"GPX 轨迹点坐标无效或超出范围：{exc.detail}", field="file") from None
             coords.append((lon, lat))
             t = pt.find(q("time"))
             if t is not None and t.text and (when := _time(t.text)):
