@@ -47,7 +47,8 @@ FeatureSchema = inline_serializer(
     {"type": serializers.CharField(), "id": serializers.IntegerField(), "geometry": serializers.DictField(),
      "properties": serializers.DictField()},
 )
-ErrorSchema = inline_serializer("Error", {"detail": serializers.CharField(), "field": serializers.CharField(required=False)})
+ErrorSchema = inline_serializer("Error", {"detail": serializers.CharField(),
+                                           "field": serializers.CharField(required=False)})
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -25,7 +25,8 @@ PlanSchema = inline_serializer("PatrolPlan", {
     "start": serializers.ListField(child=serializers.FloatField()), "routes": serializers.ListField(),
     "dropped": serializers.ListField(), "priority": serializers.DictField(), "links": serializers.DictField(),
 })
-ErrorSchema = inline_serializer("PatrolError", {"detail": serializers.CharField(), "field": serializers.CharField(required=False)})
+ErrorSchema = inline_serializer("PatrolError", {"detail": serializers.CharField(),
+                                           "field": serializers.CharField(required=False)})
 
 
 class PlanRequest(serializers.Serializer):
