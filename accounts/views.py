@@ -2,7 +2,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -22,10 +21,6 @@ def healthz(request):
     except Exception:  # any database failure means "not healthy"
         return JsonResponse({"status": "error"}, status=503)
     return JsonResponse({"status": "ok"})
-
-
-def home(request):
-    return render(request, "home.html")
 
 
 class ThrottledLoginView(auth_views.LoginView):

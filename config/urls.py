@@ -13,4 +13,8 @@ urlpatterns = [
     path("", include("planning.urls")),
     path("", include("assessment.urls")),
     path("", include("mobile.urls")),
+    path("", include("households.urls")),
+    path("", include("supervision.urls")),
+    path("", include("notifications.urls")),
+    path("", include("workbench.urls")),
 ]
