@@ -1,4 +1,5 @@
 """Creating accounts (used by add_user, the demo set-up and tests)."""
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from .models import Role, User
@@ -23,6 +24,7 @@ def add_user(username, role, area_code, password, name="", operator=""):
     user.is_staff = role in (Role.ADMIN, Role.DISTRICT)
     user.is_superuser = role == Role.ADMIN
     user.full_clean(exclude=["password"])
+    validate_password(password, user)  # Django's validators (settings.AUTH_PASSWORD_VALIDATORS)
     user.set_password(password)
     user.save()
     return user

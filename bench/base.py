@@ -47,15 +47,15 @@ def ensure_villages(n=10_000, log=print):
 
 def bench_admin():
     """A superuser without an area (sees everything) and its API token."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from accounts.models import Role, User
 
     user = User.objects.filter(username="bench_admin").first()
     if user is None:
         user = User.objects.create_superuser("bench_admin", password=None, role=Role.ADMIN, area_code="")
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token.key
+    _, token = AuthToken.objects.create(user=user)
+    return user, token
 
 
 def free_port():

@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "notifications",
     "workbench",
     "demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.middleware.InputGuardMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,7 +134,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "workbench:home"
@@ -165,7 +171,7 @@ RATELIMIT_USE_CACHE = "shared"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
@@ -174,8 +180,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE", "10/min")},
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["geo.parsers.StrictJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
-SPECTACULAR_SETTINGS = {"TITLE": "农村人居环境巡查 API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
+API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", str(1024 * 1024)))  # a JSON request body (photos go multipart)
+SPECTACULAR_SETTINGS = {"TITLE": "农村人居环境巡查 API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False,
+                        "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"]}
 
 # Django 5.2 warns about Debian bookworm's GDAL 3.6; it works for everything we use.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
@@ -207,6 +217,7 @@ PATROL = {
     "PLAN_DAY_START": env("PLAN_DAY_START", "08:30"),
     "PLAN_SERVICE_MIN": env_float("PLAN_SERVICE_MIN", 15),
     "PLAN_SOLVER_SECONDS": env_float("PLAN_SOLVER_SECONDS", 5),
+    "PLAN_MAX_SECONDS": env_float("PLAN_MAX_SECONDS", 30),  # the most solver time one request may ask for
     "PLAN_PRIZE_SECONDS": int(env("PLAN_PRIZE_SECONDS", "3600")),  # team time one point of priority is worth
     "PLAN_MAX_STOPS": int(env("PLAN_MAX_STOPS", "400")),
     "PLAN_MAX_TEAMS": int(env("PLAN_MAX_TEAMS", "20")),
@@ -226,6 +237,8 @@ PATROL = {
     "HOTSPOT_WINDOW_DAYS": int(env("HOTSPOT_WINDOW_DAYS", "90")),
     "HOTSPOT_EPS_M": env_float("HOTSPOT_EPS_M", 300),
     "HOTSPOT_MIN_REBOUNDS": int(env("HOTSPOT_MIN_REBOUNDS", "3")),
+    "HOTSPOT_MAX_CELLS": int(env("HOTSPOT_MAX_CELLS", "50000")),  # hexagons one hot spot answer may hold
+    "EMERGING_MAX_MONTHS": int(env("EMERGING_MAX_MONTHS", "36")),
     # tracks (GPX uploads)
     "TRACK_VISIT_RADIUS_M": env_float("TRACK_VISIT_RADIUS_M", 100),
     "GPX_MAX_BYTES": int(env("GPX_MAX_BYTES", str(10 * 1024 * 1024))),
@@ -306,3 +319,29 @@ FACILITIES = {
 if TESTING:
     # Hashing strength is not under test; a fast hasher keeps fixtures quick.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- authentication: lockout (django-axes) and API tokens (django-rest-knox) ------------------------------
+from datetime import timedelta  # noqa: E402
+
+# Reverse proxies in front of the app (nginx: 1). Only that many X-Forwarded-For entries are trusted, for the
+# lockout and the API throttles alike; 0 (no proxy) trusts REMOTE_ADDR only.
+PROXY_COUNT = int(env("PROXY_COUNT", "0"))
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(env("LOGIN_MAX_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a guesser behind a NAT locks out only that name
+AXES_RESET_ON_SUCCESS = False  # one's own successful login does not wipe a guesser's count
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every worker
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = None
+AXES_VERBOSE = False
+REST_FRAMEWORK["NUM_PROXIES"] = PROXY_COUNT
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=int(env("API_TOKEN_HOURS", "72"))),
+    "AUTO_REFRESH": True,  # each use pushes the expiry on: a device in use stays signed in, a lost one lapses
+    "MIN_REFRESH_INTERVAL": 600,
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": 20,
+}

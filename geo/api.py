@@ -1,24 +1,18 @@
 """Geography API: boundaries of the caller's area as GeoJSON, and point lookup."""
 import django_filters
 from rest_framework import generics
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import coords, scope
+from . import coords, inputs, scope
 from .lookup import locate
 from .models import Grid, Town, Village
 from .serializers import GridSerializer, LocateQuery, TownSerializer, VillageSerializer
 
 
 def parse_bbox(value):
-    try:
-        parts = [float(p) for p in value.split(",")]
-    except ValueError:
-        parts = []
-    if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
-        raise ValidationError({"bbox": "bbox 应为 minlon,minlat,maxlon,maxlat（最小值小于最大值）"})
-    return parts
+    return inputs.bbox(value)
 
 
 class AreaFilter(django_filters.FilterSet):

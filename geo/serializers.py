@@ -1,6 +1,7 @@
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from .inputs import FiniteFloatField
 from .models import Grid, Town, Village
 
 
@@ -44,6 +45,6 @@ class GridSerializer(AreaFeatureSerializer):
 
 
 class LocateQuery(serializers.Serializer):
-    lon = serializers.FloatField(min_value=-180, max_value=180)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = FiniteFloatField(min_value=-180, max_value=180)
+    lat = FiniteFloatField(min_value=-90, max_value=90)
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], default="wgs84")

@@ -1,4 +1,5 @@
 """Map APIs: thin views over layers.queries, layers.tiles, layers.hotspots and layers.emerging."""
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -7,6 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geo import inputs
 from patrol.errors import BadInput
 from patrol.filters import IssueFilter
 from patrol.history import parse_month
@@ -17,13 +19,7 @@ STR = OpenApiTypes.STR
 
 
 def _int(query, name, default, low, high):
-    try:
-        value = int(query.get(name, default))
-    except (TypeError, ValueError):
-        raise BadInput(f"{name} 应为整数", field=name) from None
-    if not low <= value <= high:
-        raise BadInput(f"{name} 应在 {low} 与 {high} 之间", field=name)
-    return value
+    return inputs.number(query.get(name, default), name, low, high, integer=True)
 
 
 def _area(request):
@@ -109,8 +105,8 @@ class EmergingHotspots(APIView):
     def get(self, request):
         q = request.query_params
         cell_m = _int(q, "cell_m", 500, 100, 20_000)
-        months = _int(q, "months", 12, 2, 120)
-        last = parse_month(q["to"]) if q.get("to") else timezone.localdate().replace(day=1)
+        months = _int(q, "months", 12, 2, settings.PATROL["EMERGING_MAX_MONTHS"])
+        last = parse_month(q["to"], "to") if q.get("to") else timezone.localdate().replace(day=1)
         params = queries.kind_params({"kind": q.get("kind", "rebound"), "category": q.get("category"),
                                       "town": q.get("town")})
         qs = queries.filtered_issues(request.user, params)

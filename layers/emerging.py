@@ -29,7 +29,16 @@ import math
 import numpy as np
 from scipy.stats import norm
 
-from .hotspots import HexGrid, area_geometry, binned, cells_for, gi_star, neighbour_matrix, significant
+from .hotspots import (
+    HexGrid,
+    area_geometry,
+    binned,
+    cells_for,
+    check_size,
+    gi_star,
+    neighbour_matrix,
+    significant,
+)
 
 PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating",
             "historical")
@@ -110,7 +119,9 @@ def emerging(queryset, area_code, last_month, months=12, cell_m=500):
     bq, br, bm, bn = binned(queryset, grid, with_month=True)
     keep = (bm >= start) & (bm <= end)
     bq, br, bm, bn = bq[keep], br[keep], bm[keep], bn[keep]
-    cells = cells_for(area_geometry(area_code), grid, bq, br)
+    area = area_geometry(area_code)
+    check_size(area, cell_m)
+    cells = cells_for(area, grid, bq, br)
     counts = np.zeros((len(cells), months), dtype=np.int64)
     if len(bq):
         np.add.at(counts, (cells.index(bq, br), bm - start), bn)

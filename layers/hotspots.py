@@ -285,14 +285,30 @@ def cells_for(area, grid, pq=None, pr=None):
     return Cells(grid, q, r)
 
 
+def check_size(area, cell_m):
+    """Bound what one answer may cost: about area / cell area hexagons may not exceed HOTSPOT_MAX_CELLS;
+    a smaller cell over a large area is a BadInput naming cell_m."""
+    from django.conf import settings
+
+    from geo.errors import BadInput
+
+    limit = settings.PATROL["HOTSPOT_MAX_CELLS"]
+    estimate = area.area / (SQRT3 / 2 * cell_m * cell_m)
+    if estimate > limit:
+        raise BadInput(f"网格过多（约 {int(estimate)} 个，上限 {limit}）：请加大 cell_m 或缩小范围",
+                       field="cell_m")
+
+
 def hotspots(queryset, area_code, cell_m=500):
     """Gi* hot spots of the queryset's issues over hexagons covering the area.
 
     Returns (cells, counts, z, p, classes).
     """
     grid = HexGrid(cell_m)
+    area = area_geometry(area_code)
+    check_size(area, cell_m)
     bq, br, bn = binned(queryset, grid)
-    cells = cells_for(area_geometry(area_code), grid, bq, br)
+    cells = cells_for(area, grid, bq, br)
     counts = np.zeros(len(cells), dtype=np.int64)
     if len(bq):
         np.add.at(counts, cells.index(bq, br), bn)

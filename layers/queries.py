@@ -3,7 +3,7 @@
 Every problem query starts from `Issue.objects.for_user(user)` and goes through `patrol.filters.IssueFilter`,
 the list API's filters, so a map, a tile and the list always agree on which problems a person sees.
 """
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, F, Func, Value
 from django.utils import timezone
 
-from geo import scope
+from geo import inputs, scope
 from geo.models import District, Town, Village
 from patrol import history
 from patrol.errors import BadInput
@@ -63,14 +63,11 @@ def parse_day_or_month(value, field, end=False):
     if not value:
         return None
     tz = timezone.get_current_timezone()
-    try:
-        if len(value) == 7:
-            first = parse_month(value)
-            day = (first + timedelta(days=32)).replace(day=1) if end else first
-        else:
-            day = date.fromisoformat(value) + (timedelta(days=1) if end else timedelta(0))
-    except (ValueError, BadInput):
-        raise BadInput(f"日期应为 YYYY-MM 或 YYYY-MM-DD：{value!r}", field=field) from None
+    if len(value) == 7:
+        first = inputs.month(value, field)
+        day = (first + timedelta(days=32)).replace(day=1) if end else first
+    else:
+        day = inputs.day(value, field) + (timedelta(days=1) if end else timedelta(0))
     return timezone.make_aware(datetime.combine(day, time.min), tz)
 
 

@@ -1,5 +1,6 @@
 """Problems API: thin views over patrol.services and the issue querysets."""
 import json
+import math
 from urllib.parse import quote
 
 from django.core.paginator import InvalidPage
@@ -46,7 +47,8 @@ FeatureSchema = inline_serializer(
     {"type": serializers.CharField(), "id": serializers.IntegerField(), "geometry": serializers.DictField(),
      "properties": serializers.DictField()},
 )
-ErrorSchema = inline_serializer("Error", {"detail": serializers.CharField(), "field": serializers.CharField()})
+ErrorSchema = inline_serializer("Error", {"detail": serializers.CharField(),
+                                           "field": serializers.CharField(required=False)})
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -84,14 +86,14 @@ def issue_feature(user, issue, extra=None):
         "source": issue.source, "red_supervision": issue.red_supervision, "assignee": issue.assignee,
         "closed_at": issue.closed_at, "description": issue.description, "category_code": issue.category_id,
         "town_code": issue.town_id, "village_code": issue.village_id, "grid_code": issue.grid_id,
-        "rebound_id": issue.rebound_of_id,
+        "rebound_id": services.visible_rebound_of(user, issue),
     }
     out = feature(row)
     out["properties"].update(
         overdue=issue.status != "closed" and issue.deadline is not None and issue.deadline < today,
         allowed_actions=services.allowed_actions(user, issue),
         extent=json.loads(issue.extent.json) if issue.extent else None,
-        accuracy_m=issue.accuracy_m,
+        accuracy_m=issue.accuracy_m if issue.accuracy_m is None or math.isfinite(issue.accuracy_m) else None,
         crs=issue.crs,
     )
     if extra:

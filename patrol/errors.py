@@ -1,32 +1,4 @@
-"""Domain errors carry the HTTP status the API answers with; commands turn them into CommandError."""
+"""Domain errors (defined in geo.errors, the lowest app, so the input checks of geo.inputs can raise them too)."""
+from geo.errors import BadInput, Conflict, DomainError, Forbidden, NotVisible
 
-
-class DomainError(Exception):
-    status_code = 400
-
-    def __init__(self, detail, field=None, **extra):
-        super().__init__(detail)
-        self.detail, self.field, self.extra = detail, field, extra
-
-    def as_json(self):
-        body = {"detail": self.detail}
-        if self.field:
-            body["field"] = self.field
-        body.update(self.extra)
-        return body
-
-
-class BadInput(DomainError):
-    status_code = 400
-
-
-class Forbidden(DomainError):
-    status_code = 403
-
-
-class NotVisible(DomainError):
-    status_code = 404
-
-
-class Conflict(DomainError):
-    status_code = 409
+__all__ = ["BadInput", "Conflict", "DomainError", "Forbidden", "NotVisible"]

@@ -2,9 +2,20 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from geo import inputs
 from geo.api import parse_bbox
 
 from .models import Issue, Light, Source, Status
+
+
+class CheckedDateTimeFilter(django_filters.DateTimeFilter):
+    """A moment whose year geo.inputs accepts (year 1 or 9999 overflows the time-zone conversion)."""
+
+    def filter(self, qs, value):
+        if value:
+            inputs.day(value.date(), self.field_name.replace("reported_at", self.lookup_expr == "gte"
+                                                             and "reported_after" or "reported_before"))
+        return super().filter(qs, value)
 
 
 class IssueFilter(django_filters.FilterSet):
@@ -18,8 +29,8 @@ class IssueFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     rebound = django_filters.BooleanFilter(field_name="rebound_of", lookup_expr="isnull", exclude=True)
     red_supervision = django_filters.BooleanFilter()
-    reported_after = django_filters.DateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = django_filters.DateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    reported_after = CheckedDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = CheckedDateTimeFilter(field_name="reported_at", lookup_expr="lt")
     bbox = django_filters.CharFilter(method="filter_bbox")
     mine = django_filters.BooleanFilter(
         method="filter_mine", label="我上报的", widget=django_filters.widgets.BooleanWidget

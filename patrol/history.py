@@ -4,12 +4,12 @@ A past month's map or assessment must not change when a problem changes today: a
 moment is rebuilt from its events up to the moment; one untouched since reads the same from its row.
 """
 from collections import namedtuple
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
 
-from geo import scope
+from geo import inputs, scope
 
 from .errors import BadInput
 
@@ -20,15 +20,9 @@ IssueState = namedtuple(
 )
 
 
-def parse_month(value):
-    """'YYYY-MM' → date of the month's first day."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    try:
-        y, m = str(value).split("-")
-        return date(int(y), int(m), 1)
-    except (ValueError, TypeError):
-        raise BadInput(f"月份应为 YYYY-MM：{value!r}", field="month") from None
+def parse_month(value, field="month"):
+    """'YYYY-MM' → date of the month's first day (geo.inputs.month: years out of range are a BadInput)."""
+    return inputs.month(value, field)
 
 
 def month_bounds(month):

@@ -1,8 +1,8 @@
 """Bulk import of problems from a spreadsheet (.xlsx) or CSV, for the command and the API alike.
 
 Each row goes through patrol.services.report_issue — the same rules as the API (area check, village and grid
-lookup, rebound link, history) — with a deterministic client_uuid: uuid5 of the row's id when the sheet has an
-id column, else of the row's normalised content. Uploading the same rows again therefore creates nothing new.
+lookup, rebound link, history) — with a deterministic client_uuid: uuid5 of the importer's area and the row's
+normalised content (its id column included). Uploading the same rows again therefore creates nothing new.
 Bad rows are collected with their spreadsheet row number and the reason, and can be returned as a workbook
 to fix and upload again.
 """
@@ -15,6 +15,8 @@ from datetime import date, datetime, time
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+
+from geo import inputs
 
 from .errors import DomainError
 from .models import Category, Source
@@ -127,7 +129,7 @@ def _date(value, today):
     return dt
 
 
-def parse_row(values, cols, categories, sources, today):
+def parse_row(values, cols, categories, sources, today, area=""):
     """A row's report_issue arguments (without the user) and its client_uuid; BadRow with the reason."""
 
     def get(key):
@@ -135,11 +137,9 @@ def parse_row(values, cols, categories, sources, today):
         return values[i] if i is not None and i < len(values) else None
 
     try:
-        lon, lat = float(_text(get("lon"))), float(_text(get("lat")))
-    except ValueError:
-        raise BadRow(f"经纬度应为数字：{_text(get('lon'))!r}, {_text(get('lat'))!r}") from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise BadRow(f"经纬度超出范围：{lon}, {lat}")
+        lon, lat = inputs.lonlat(_text(get("lon")), _text(get("lat")), "geometry")
+    except DomainError as exc:
+        raise BadRow(f"经纬度无效：{_text(get('lon'))!r}, {_text(get('lat'))!r}（{exc.detail}）") from None
     crs_text = _text(get("crs")).lower()
     crs = CRS_NAMES.get(crs_text)
     if crs is None:
@@ -159,11 +159,10 @@ def parse_row(values, cols, categories, sources, today):
         raise BadRow(f"专项行动编号应为整数：{campaign_text!r}")
     campaign = int(campaign_text) if campaign_text else None
     row_id = _text(get("row_id"))
-    if row_id:
-        key = f"row:{row_id}"
-    else:
-        key = "|".join([f"{lon:.7f}", f"{lat:.7f}", crs, category, description, source,
-                        reported_at.isoformat() if reported_at else ""] + ([str(campaign)] if campaign else []))
+    # The importer's area and the row's whole content (its id column included): the same sheet uploaded again
+    # creates nothing, while two towns' sheets numbered 1…N, or two sheets of one town, never collide.
+    key = "|".join([area or "*", row_id, f"{lon:.7f}", f"{lat:.7f}", crs, category, description, source,
+                    reported_at.isoformat() if reported_at else ""] + ([str(campaign)] if campaign else []))
     return {"lon": lon, "lat": lat, "crs": crs, "category": category, "source": source,
             "description": description, "reported_at": reported_at,
             "client_uuid": uuid.uuid5(NAMESPACE, key), "campaign": campaign}
@@ -188,7 +187,7 @@ def iter_import(user, headers, body, result):
     today = timezone.localdate()
     for n, (row_number, values) in enumerate(body, 1):
         try:
-            args = parse_row(values, cols, categories, sources, today)
+            args = parse_row(values, cols, categories, sources, today, user.area_code)
             outcome = report_issue(user, **args)
         except BadRow as exc:
             result.errors.append({"row": row_number, "reason": str(exc), "values": values})

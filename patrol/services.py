@@ -1,17 +1,16 @@
 """The rectification loop: reporting, transitions, rebounds, escalation. Every rule lives here, once."""
-import json
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from geo import coords, scope
+from geo import coords, inputs, scope
 from geo.lookup import locate
 
 from . import hooks, signals
@@ -121,9 +120,13 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         raise Forbidden("您的角色不能上报问题")
     if source not in Source.values:
         raise BadInput(f"未知的来源：{source!r}，可选：{', '.join(Source.values)}", field="source")
-    category = _category(category)
+    category = _category(inputs.text(category, "category", 30))
+    description = inputs.text(description, "description", 2000)
+    if accuracy_m is not None:
+        accuracy_m = inputs.number(accuracy_m, "accuracy_m", 0, 100_000)
+    lon, lat = inputs.lonlat(lon, lat, "geometry")
     try:
-        lon, lat = coords.to_wgs84(float(lon), float(lat), crs)
+        lon, lat = coords.to_wgs84(lon, lat, crs)
     except ValueError as exc:
         raise BadInput(str(exc), field="crs") from exc
     reported_at = reported_at or timezone.now()
@@ -136,7 +139,7 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
     if not covers(user, village.town_id, village.code, grid.code if grid else ""):
         raise Forbidden("该位置不在您的辖区内", field="geometry")
     if extent is not None:
-        extent = _extent(extent)
+        extent = inputs.geometry(extent, "extent", near=(lon, lat))
     if campaign is not None:
         hooks.call("check_campaign", user, campaign, village.town_id, village.code)
 
@@ -166,7 +169,7 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         if existing is None:
             raise
         return _same_report(existing, user, lon, lat, category, source, description)
-    return ReportResult(issue, True, _duplicates(neighbours, issue.pk))
+    return ReportResult(issue, True, _duplicates(neighbours, issue.pk, user))
 
 
 def _same_report(existing, user, lon, lat, category, source, description):
@@ -176,37 +179,39 @@ def _same_report(existing, user, lon, lat, category, source, description):
         and abs(existing.location.x - lon) < 1e-7 and abs(existing.location.y - lat) < 1e-7
     )
     if not same:
-        raise Conflict("该 client_uuid 已用于另一条内容不同的上报", field="client_uuid", id=existing.pk)
-    return ReportResult(existing, False, nearby_open(existing))
-
-
-def _extent(value):
-    try:
-        geom = GEOSGeometry(value if isinstance(value, str) else json.dumps(value), srid=4326)
-    except Exception as exc:
-        raise BadInput(f"范围几何无效：{exc}", field="extent") from exc
-    if geom.geom_type not in ("Polygon", "MultiPolygon", "LineString", "MultiLineString") or not geom.valid:
-        raise BadInput("范围应为有效的面或线", field="extent")
-    return geom
+        mine = {"id": existing.pk} if existing.reporter_id == user.pk else {}  # never name another's problem
+        raise Conflict("该 client_uuid 已用于另一条内容不同的上报", field="client_uuid", **mine)
+    return ReportResult(existing, False, nearby_open(existing, user))
 
 
 def _neighbours(category_code, lon, lat):
     """Issues of a category within the larger of the rebound and duplicate distances, nearest first."""
     metres = max(conf("REBOUND_DISTANCE_M"), conf("DUPLICATE_DISTANCE_M"))
     return list(Issue.objects.filter(category_id=category_code).near(lon, lat, metres)
-                .values("id", "status", "closed_at", "reported_at", "distance_m"))
+                .values("id", "status", "closed_at", "reported_at", "distance_m", "town_id", "village_id", "grid_id"))
 
 
-def _duplicates(neighbours, own_id):
-    """Open issues of the same category near this one: a likely duplicate for the client to warn about."""
+def _duplicates(neighbours, own_id, user):
+    """Open issues of the same category near this one that the user may see: a likely duplicate for the client
+    to warn about (another area's problem is not named, not even by id)."""
+    area = scope.of(user)
     near = [n for n in neighbours if n["status"] != S.CLOSED and n["id"] != own_id
-            and n["distance_m"] <= conf("DUPLICATE_DISTANCE_M")]
+            and n["distance_m"] <= conf("DUPLICATE_DISTANCE_M")
+            and scope.covers_place(area, n["town_id"], n["village_id"], n["grid_id"])]
     return [{"id": n["id"], "distance_m": round(n["distance_m"], 1), "status": n["status"],
              "reported_at": n["reported_at"].isoformat()} for n in near[:10]]
 
 
-def nearby_open(issue):
-    return _duplicates(_neighbours(issue.category_id, issue.location.x, issue.location.y), issue.pk)
+def nearby_open(issue, user):
+    return _duplicates(_neighbours(issue.category_id, issue.location.x, issue.location.y), issue.pk, user)
+
+
+def visible_rebound_of(user, issue):
+    """The id of the closed problem this one rebounds, when the user may see that one (else None)."""
+    if not issue.rebound_of_id:
+        return None
+    place = Issue.objects.filter(pk=issue.rebound_of_id).values_list("town_id", "village_id", "grid_id").first()
+    return issue.rebound_of_id if place and covers(user, *place) else None
 
 
 # --- the loop ------------------------------------------------------------------------------------
@@ -222,6 +227,12 @@ def transition_issue(user, issue_id, action, *, note="", deadline=None, assignee
         raise BadInput(f"未知的操作：{action!r}，可选：{', '.join(TRANSITIONS)}", field="action") from None
     if action not in TRANSITIONS:
         raise BadInput(f"操作 {action.value} 不能用于状态变更", field="action")
+    note = inputs.text(note, "note", 2000)
+    assignee = inputs.text(assignee, "assignee", 100)
+    if location is not None:
+        if not isinstance(location, list | tuple) or len(location) != 2:
+            raise BadInput("location 应为 [经度, 纬度]", field="location")
+        location = inputs.lonlat(location[0], location[1], "location")
     with transaction.atomic():
         issue = visible_issue(user, issue_id, lock=True)
         sources, target = TRANSITIONS[action]
@@ -287,11 +298,7 @@ def _last_submitter(issue):
 def _deadline(value, issue, now):
     if value in (None, ""):
         return timezone.localdate(now) + timedelta(days=issue.category.default_deadline_days)
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            raise BadInput(f"整改期限应为 YYYY-MM-DD 日期：{value!r}", field="deadline") from None
+    value = inputs.day(value, "deadline")
     if value < timezone.localdate(now):
         raise BadInput("整改期限不能早于今天", field="deadline")
     return value
@@ -361,13 +368,7 @@ def set_order_shadow(issue_ids, on, *, actor=None, note="", data=None, now=None)
 
 
 def month_start(value):
-    if isinstance(value, str):
-        try:
-            y, m = value.split("-")
-            return date(int(y), int(m), 1)
-        except ValueError:
-            raise BadInput(f"月份应为 YYYY-MM：{value!r}", field="month") from None
-    return value.replace(day=1)
+    return inputs.month(value)
 
 
 def draw_reinspection(month, share=None, campaign=None):
@@ -410,6 +411,9 @@ def draw_reinspection(month, share=None, campaign=None):
 def record_reinspection(user, sample_id, result, note="", location=None, now=None):
     """An inspector's finding on a sampled issue: held, or came back (which reopens the issue)."""
     now = now or timezone.now()
+    note = inputs.text(note, "note", 2000)
+    if location is not None:
+        location = inputs.lonlat(location[0], location[1], "location")
     if result not in ReinspectionSample.Result.values:
         raise BadInput("结果应为 held（保持）或 came_back（反弹）", field="result")
     if not may(user, A.REINSPECT):

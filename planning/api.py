@@ -6,11 +6,13 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from geo import inputs
+from geo.parsers import StrictJSONParser
 from patrol.errors import BadInput, Forbidden
 
 from . import gpx, tracks
@@ -24,7 +26,8 @@ PlanSchema = inline_serializer("PatrolPlan", {
     "dropped": serializers.ListField(), "priority": serializers.DictField(), "links": serializers.DictField(),
     "matrix": serializers.CharField(), "legs": serializers.IntegerField(), "estimated_legs": serializers.IntegerField(),
 })
-ErrorSchema = inline_serializer("PatrolError", {"detail": serializers.CharField(), "field": serializers.CharField()})
+ErrorSchema = inline_serializer("PatrolError", {"detail": serializers.CharField(),
+                                           "field": serializers.CharField(required=False)})
 
 
 class PlanRequest(serializers.Serializer):
@@ -53,7 +56,7 @@ def ensure_planner(user):
 
 
 class PlanCreate(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(request=PlanRequest, responses={201: PlanSchema, 400: ErrorSchema, 403: ErrorSchema})
     def post(self, request):
@@ -147,11 +150,4 @@ class Coverage(APIView):
 
 
 def _date(value):
-    from datetime import date
-
-    if not value:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"date 应为 YYYY-MM-DD：{value!r}", field="date") from None
+    return inputs.day(value, "date") if value else timezone.localdate()

@@ -8,8 +8,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
 from django.conf import settings
 
+from geo import inputs
 from patrol.errors import BadInput
 
 NS = "http://www.topografix.com/GPX/1/1"
@@ -105,11 +108,11 @@ def read_track(data):
     limit = settings.PATROL["GPX_MAX_BYTES"]
     if len(data) > limit:
         raise BadInput(f"GPX 文件过大（上限 {limit // (1024 * 1024)} MB）", field="file")
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in head:
-        raise BadInput("GPX 文件不能包含 DOCTYPE 或实体声明", field="file")
     try:
-        root = ET.fromstring(data)
+        # defusedxml: no DTD, no entity expansion (billion laughs), no external entities, anywhere in the file.
+        root = safe_fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        raise BadInput("GPX 文件不能包含 DOCTYPE 或实体声明", field="file") from None
     except ET.ParseError as exc:
         raise BadInput(f"GPX 文件损坏，无法解析：{exc}", field="file") from None
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
@@ -129,11 +132,9 @@ def read_track(data):
         coords = []
         for pt in pts:
             try:
-                lat, lon = float(pt.get("lat")), float(pt.get("lon"))
-            except (TypeError, ValueError):
-                raise BadInput("GPX 轨迹点缺少有效的 lat/lon 属性", field="file") from None
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise BadInput(f"GPX 轨迹点坐标超出范围：lat={lat}, lon={lon}", field="file")
+                lon, lat = inputs.lonlat(pt.get("lon"), pt.get("lat"), "file")
+            except BadInput as exc:
+                raise BadInput(f"GPX 轨迹点坐标无效或超出范围：{exc.detail}", field="file") from None
             coords.append((lon, lat))
             t = pt.find(q("time"))
             if t is not None and t.text and (when := _time(t.text)):

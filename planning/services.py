@@ -14,7 +14,7 @@ Stop keys: "issue:<id>", "village:<code>", "hotspot:<n>"; a bare number is an is
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import PointOnSurface
@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessment import monthly as assessment
-from geo import scope
+from geo import inputs, scope
 from geo.lookup import locate
 from geo.models import Village
 from patrol.errors import BadInput, NotVisible
@@ -97,6 +97,7 @@ def rebound_hotspots(issue_ids, eps_m, min_count):
 
 def candidate_stops(user, day):
     """{key: Candidate} for the user's area on `day`, priorities summed over reasons."""
+    day = inputs.day(day, "date")
     found = {}
 
     def add(key, kind, label, lon, lat, weight, reason, issue_id=None, village_id=None):
@@ -179,20 +180,13 @@ def _number(value, field_name, low, high, integer=False, default=None):
         if default is None:
             raise BadInput(f"缺少 {field_name}", field=field_name)
         value = default
-    try:
-        number = int(value) if integer else float(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{field_name} 应为数字", field=field_name) from None
-    if isinstance(value, bool) or (integer and float(value) != number) or not (low <= number <= high):
-        raise BadInput(f"{field_name} 应在 {low} 到 {high} 之间", field=field_name)
-    return number
+    return inputs.number(value, field_name, low, high, integer=integer)
 
 
 def _start(user, start):
     if not (isinstance(start, list | tuple) and len(start) == 2):
         raise BadInput("start 应为 [经度, 纬度]", field="start")
-    lon = _number(start[0], "start", -180, 180)
-    lat = _number(start[1], "start", -90, 90)
+    lon, lat = inputs.lonlat(start[0], start[1], "start")
     found = locate(lon, lat)
     village, grid = found["village"], found["grid"]
     grid_code = grid.code if grid else ""
@@ -207,17 +201,13 @@ def make_plan(user, *, day, teams, start, hours=None, stops="auto", must=(), exc
 
     `seconds`: total wall time of matrix, solver and lines; `balance` (default: on for more than one team) keeps
     the teams' days similar (planning.solver)."""
-    if isinstance(day, str):
-        try:
-            day = date.fromisoformat(day)
-        except ValueError:
-            raise BadInput(f"date 应为 YYYY-MM-DD：{day!r}", field="date") from None
+    day = inputs.day(day, "date")
     teams = _number(teams, "teams", 1, conf("PLAN_MAX_TEAMS"), integer=True)
     lon, lat = _start(user, start)
     hours = _number(hours, "hours", 0.5, 24, default=conf("PLAN_HOURS"))
     service_min = _number(service_min, "service_min", 0, 240, default=conf("PLAN_SERVICE_MIN"))
     speed_kmh = _number(speed_kmh, "speed_kmh", 1, 120, default=conf("PLAN_SPEED_KMH"))
-    seconds = _number(seconds, "seconds", 0.1, 120, default=conf("PLAN_SOLVER_SECONDS"))
+    seconds = _number(seconds, "seconds", 0.1, conf("PLAN_MAX_SECONDS"), default=conf("PLAN_SOLVER_SECONDS"))
     if balance is not None and not isinstance(balance, bool):
         raise BadInput("balance 应为 true 或 false", field="balance")
     if day_start is None:

@@ -3,7 +3,7 @@
 A village (grid) counts as visited on a day when an uploaded track of that day passes within it; a planned stop
 counts as visited when the track passes within TRACK_VISIT_RADIUS_M of it.
 """
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.contrib.gis.geos import LineString, MultiLineString
 from django.db import connection, transaction
 from django.utils import timezone
 
+from geo import inputs
 from geo.models import BoundaryPiece, Grid, Village
 from patrol.errors import BadInput
 
@@ -95,12 +96,7 @@ def month_range(month):
 
 def coverage(user, month):
     """Villages of the user's area for a month: [{code, name, visits, last_day, geometry}] (visits = tracks)."""
-    if isinstance(month, str):
-        try:
-            y, m = month.split("-")
-            month = date(int(y), int(m), 1)
-        except ValueError:
-            raise BadInput(f"month 应为 YYYY-MM：{month!r}", field="month") from None
+    month = inputs.month(month)
     first, last = month_range(month)
     through = Track.villages.through.objects.filter(track__day__range=(first, last))
     visits = {}

@@ -8,6 +8,9 @@ cd "$REPO"
 WANT_BROWSER="${WANT_BROWSER:-0}"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+# How long each step took (printed on every run, so a slow first start shows where its time went).
+_t="$EPOCHREALTIME"
+took() { local now="$EPOCHREALTIME"; say "$(awk -v a="$_t" -v b="$now" -v s="$1" 'BEGIN{printf "%-20s %6.1f s", s, b-a}')"; _t="$now"; }
 
 # --- system packages (Debian bookworm) ---------------------------------------------------
 need=()
@@ -32,6 +35,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+took "system packages"
 
 # --- Python venv from pinned requirements ------------------------------------------------
 PY="${PYTHON:-python3}"
@@ -43,6 +47,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; the
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   echo "$sum" > "$stamp"
 fi
+took "python venv"
 
 # --- front-end assets: pinned npm packages copied into static/vendor ----------------------
 vstamp="static/vendor/.package.sha"
@@ -53,8 +58,10 @@ if [ "$(cat "$vstamp" 2>/dev/null)" != "$vsum" ]; then
   bash scripts/vendor_assets.sh
   echo "$vsum" > "$vstamp"
 fi
+took "front-end assets"
 
 # --- the project's own PostgreSQL cluster -------------------------------------------------
 if [ -z "${DATABASE_URL:-}" ]; then
   bash scripts/pg.sh start
 fi
+took "postgis cluster"
