@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("planning.urls")),
     path("", include("assessment.urls")),
     path("", include("mobile.urls")),
+    path("", include("ops.urls")),
 ]

@@ -1,0 +1,17 @@
+"""`migrate` as the owner role, then the application role's grants (config/dbroles.py).
+
+Every other command, the web process and the workers stay on the application role.
+"""
+from django.core.management.commands import migrate
+
+from config import dbroles
+
+
+class Command(migrate.Command):
+    help = migrate.Command.help + "（以数据库所有者角色运行，随后授予应用角色所需权限）"
+
+    def handle(self, *args, **options):
+        alias = options["database"]
+        with dbroles.as_owner(alias):
+            super().handle(*args, **options)
+            dbroles.apply_grants(alias)
