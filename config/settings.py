@@ -161,6 +161,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Behind nginx: photos leave through its internal location (X-Accel-Redirect) after the area check (deploy/).
+MEDIA_ACCEL_PREFIX = env("MEDIA_ACCEL_PREFIX", "")
 
 STORAGES = {
     "default": {"BACKEND": env("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
