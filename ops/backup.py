@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
@@ -94,7 +94,7 @@ def media_hashes(root):
 def backup(backup_dir=None, alias="default", log=print):
     """Write a backup directory and return its path."""
     base = Path(backup_dir or Path(settings.BASE_DIR) / "backups")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = base / f"patrol-{stamp}"
     target.mkdir(parents=True)
     params = _owner_params(alias)
@@ -129,7 +129,7 @@ def backup(backup_dir=None, alias="default", log=print):
         raise BackupError(f"{len(missing)} photo file(s) recorded in the database are missing from the store: "
                           f"{', '.join(missing[:5])}")
     manifest = {
-        "created_at": datetime.now(timezone.utc).isoformat(),
+        "created_at": datetime.now(UTC).isoformat(),
         "database": params["dbname"], "server_version": server_version,
         "roles": {"owner": owner, "app": dbroles.app_user(alias)},
         "dump": DUMP, "dump_sha256": sha256_file(target / DUMP),
@@ -184,6 +184,7 @@ class FreshCluster:
 
     def stop(self):
         _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(self.socket, ignore_errors=True)
 
     def params(self, dbname="postgres"):
         return {"host": str(self.socket), "user": "postgres", "dbname": dbname}

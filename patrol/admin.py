@@ -10,7 +10,6 @@ from geo.widgets import OfflineMapWidget
 
 from . import services
 from .errors import DomainError
-
 from .models import (
     Category,
     Issue,

@@ -26,6 +26,7 @@ def setting(geography, client):
     other = make_issue(inspector, village="310112102202", category="shack", reported_at=at(2026, 9, 7))
     close_issue(other, town, village, now=at(2026, 9, 8))
     client.force_login(admin)
+    issue.refresh_from_db()
     return client, issue
 
 
@@ -50,7 +51,7 @@ def form_data(issue, **change):
 CHANGES = [
     ("category", {"category": "shack"}, lambda i: i.category_id == "shack"),
     ("source", {"source": "third_party"}, lambda i: i.source == "third_party"),
-    ("location", dict(zip(("lon", "lat"), village_point("310112103201", 2))),
+    ("location", dict(zip(("lon", "lat"), village_point("310112103201", 2), strict=True)),
      lambda i: (i.village_id, i.grid_id, i.town_id) == ("310112103201", "310112103201002", "310112103")),
     ("deadline", {"deadline": "2027-01-15"}, lambda i: i.deadline == date(2027, 1, 15)),
     ("assignee", {"assignee": "某保洁公司"}, lambda i: i.assignee == "某保洁公司"),
@@ -73,7 +74,10 @@ def test_each_field_changes_only_through_a_correction_event(setting):
         assert events.count() == n
         event = events.last()
         assert event.note == "现场核实后更正" and event.actor.username.startswith("admin")
-        assert field in event.data["fields"] and field in event.data["before"]
+        key = "category_id" if field == "category" else field
+        assert key in event.data["fields"] and key in event.data["before"] and key in event.data["after"]
+        if field == "location":  # what history needs to place the problem where it stood
+            assert event.data["before"]["village_id"] == "310112102201"
         assert past() == before, f"past months changed after correcting {field}"
     # Today's state shows the corrections.
     now_states = [s for s in states_at_month_end("2026-12") if s.id == issue.pk]

@@ -17,7 +17,8 @@ class Command(BaseCommand):
         owner = opts["owner"] or settings.DATABASE_OWNER.get("USER") or "patrol_owner"
         app = opts["app"] or db["USER"] or "patrol_app"
         if owner == app:
-            self.stderr.write("所有者与应用角色相同：应用角色将能关闭触发器、改写历史。请用 --owner/--app 指定两个角色。")
+            self.stderr.write("所有者与应用角色相同：应用角色将能关闭触发器、改写历史。"
+                              "请用 --owner/--app 指定两个角色。")
         out = [f"-- 1. As a superuser, on the cluster (database {db['NAME']}):"]
         out += [s if s.startswith("--") else s + ";" for s in dbroles.roles_sql(owner, app, db["NAME"])]
         out += [f"-- 2. As {owner}: DATABASE_OWNER_URL=postgis://{owner}:…@host/{db['NAME']} manage.py migrate",
