@@ -72,6 +72,7 @@ def test_backup_restores_elsewhere_with_every_row_and_photo(geography, media, tm
     finally:
         subprocess.run(["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D",
                         report["data_dir"], "-m", "fast", "stop"], capture_output=True, cwd="/")
+        shutil.rmtree(report["socket"], ignore_errors=True)
     restored = Path(report["media_root"])
     for name in manifest["media"]:
         assert (restored / name).read_bytes() == (Path(media) / name).read_bytes()
