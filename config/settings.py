@@ -146,11 +146,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
-LOGOUT_REDIRECT_URL = "/accounts/login/"
+LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -194,7 +193,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
 
-# --- domain settings (defaults from DOMAIN.md; an administrator can change them) ---------------
+# --- domain settings (the work plans' rules where they set one, else project defaults; all overridable) ---
 PATROL = {
     "REBOUND_DISTANCE_M": env_float("REBOUND_DISTANCE_M", 30),
     "REBOUND_WINDOW_DAYS": int(env("REBOUND_WINDOW_DAYS", "365")),

@@ -125,6 +125,17 @@ def add_choropleth(m, geojson, prop, colors, name, fields=("name",), aliases=("å
     return layer
 
 
+def area_geojson(queryset, props=None, tolerance=0.00005):
+    """Areas as a FeatureCollection (boundaries lightly simplified for the browser)."""
+    props = props or {}
+    features = []
+    for area in queryset:
+        geom = area.boundary.simplify(tolerance, preserve_topology=True)
+        features.append({"type": "Feature", "geometry": json.loads(geom.geojson),
+                         "properties": {"code": area.code, "name": area.name, **props.get(area.code, {})}})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def issue_page(pk):
     """The page of one problem (a map's popups link there)."""
     return reverse("patrol:issue-detail", args=[pk])

@@ -157,15 +157,15 @@ def month_moment(month):
 def month_light_counts(user, month, params=None):
     """[(village, town, light, n), ...] of the person's problems as they stood at the end of `month` (now, for
     the running month), rebuilt from the event history, optionally narrowed by town, category and source."""
-    code = user.area_code or None
-    if code is None and not user.is_superuser:
+    area = scope.of(user)
+    if area is None:
         return []
     moment, day = month_moment(month)
     params = params or {}
     sources = params.getlist("source") if hasattr(params, "getlist") else params.get("source") or []
     if isinstance(sources, str):
         sources = [sources]
-    where, scope_params = history.scope_sql(code)
+    where, scope_params = history.scope_sql(area)
     states = history.STATES_SQL.format(scope=where)
     sql = MONTH_COUNTS_SQL.format(states=states, columns=", ".join(history.IssueState._fields))
     with connection.cursor() as cur:

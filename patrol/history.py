@@ -135,7 +135,8 @@ def area_lights(states, key):
     """Aggregate issue lights to areas: {code: {"light", "red", "yellow", "green"}}.
 
     An area is red if any of its problems is red, yellow if it has open problems all within deadline, green if
-    none is open (DOMAIN.md, 亮灯管理). `key` picks the area code from a state (e.g. village_id).
+    none is open (problem lights, a project design: README "Lights"). `key` picks the area code from a state
+    (e.g. village_id).
     """
     out = {}
     for s in states:

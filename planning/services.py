@@ -4,10 +4,10 @@ Candidate stops for a day in the planner's area, each reason adding its weight (
 - problems overdue or under red supervision (PRIORITY_RED);
 - problems awaiting on-site verification, status 待复核 (PRIORITY_VERIFY);
 - the month's re-inspection sample (回头看) not yet recorded (PRIORITY_REINSPECTION);
-- rebound hotspots (PRIORITY_HOTSPOT) — a stand-in until the hotspot analysis lands: recent rebounds
-  (rebound_of set, reported in the last HOTSPOT_WINDOW_DAYS days) clustered with ST_ClusterDBSCAN
-  (eps HOTSPOT_EPS_M metres in the local UTM zone); each cluster of at least HOTSPOT_MIN_REBOUNDS rebounds
-  becomes a stop at its centroid;
+- rebound hotspots (PRIORITY_HOTSPOT): recent rebounds (rebound_of set, reported in the last
+  HOTSPOT_WINDOW_DAYS days) clustered with ST_ClusterDBSCAN (eps HOTSPOT_EPS_M metres in the local UTM zone);
+  each cluster of at least HOTSPOT_MIN_REBOUNDS rebounds becomes a stop at its centroid. A patrol needs a
+  place to drive to, which the map's Gi* hot spots (layers.hotspots: classes of hexagonal cells) do not give;
 - villages no uploaded track passed through for NOT_VISITED_DAYS days (PRIORITY_NOT_VISITED);
 - villages at the bottom of the last ranking (PRIORITY_BOTTOM_RANK), from `bottom_villages`.
 Stop keys: "issue:<id>", "village:<code>", "hotspot:<n>"; a bare number is an issue id.

@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from tests.factories import make_geography, seed_categories
+from tests.factories import DISTRICT, TOWN_A, TOWN_B, V1, V2, V3, make_geography, make_user, seed_categories
 
 
 def _guard(original):
@@ -49,6 +49,21 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 @pytest.fixture
 def geography(db):
     return make_geography()
+
+
+@pytest.fixture
+def people(geography):
+    """One account per role over the test geography; keys name the role and, where there are two, the area.
+
+    Aliases (`cun` = `village`, `town_a` = `town`, `town_other` = `town_b`) keep each test's own wording."""
+    town_a, town_b, village = make_user("town", TOWN_A), make_user("town", TOWN_B), make_user("village", V1)
+    return {
+        "inspector": make_user("inspector", DISTRICT), "district": make_user("district", DISTRICT),
+        "supervisor": make_user("supervisor", DISTRICT),
+        "town": town_a, "town_a": town_a, "town_b": town_b, "town_other": town_b,
+        "village": village, "cun": village, "village_other": make_user("village", V2),
+        "village3": make_user("village", V3), "grid": make_user("village", V1 + "001"),
+    }
 
 
 @pytest.fixture

@@ -16,20 +16,9 @@ from assessment.monthly import (
 )
 from patrol.history import states_at_month_end
 from patrol.services import add_photo, transition_issue
-from tests.factories import TOWN_A, TOWN_B, at, make_issue, make_user, tiny_jpeg
+from tests.factories import TOWN_A, TOWN_B, V1, V2, V3, V4, at, make_issue, make_user, tiny_jpeg
 
 pytestmark = pytest.mark.django_db
-V1, V2, V3, V4 = "310112102201", "310112102202", "310112103201", "310112103202"
-
-
-@pytest.fixture
-def people(geography):
-    return {
-        "inspector": make_user("inspector", "310112"),
-        "town": make_user("town", TOWN_A),
-        "cun": make_user("village", V1),
-        "district": make_user("district", "310112"),
-    }
 
 
 @pytest.fixture

@@ -13,20 +13,9 @@ from assessment.ledger import HEADERS
 from patrol.imports import import_file
 from patrol.models import Issue, IssueEvent
 from patrol.services import add_photo, transition_issue
-from tests.factories import TOWN_A, at, make_issue, make_user, tiny_jpeg
+from tests.factories import TOWN_A, V1, V2, V3, at, make_issue, make_user, tiny_jpeg
 
 pytestmark = pytest.mark.django_db
-V1, V2, V3 = "310112102201", "310112102202", "310112103201"
-
-
-@pytest.fixture
-def people(geography):
-    return {
-        "inspector": make_user("inspector", "310112"),
-        "town": make_user("town", TOWN_A),
-        "cun": make_user("village", V1),
-        "district": make_user("district", "310112"),
-    }
 
 
 def test_town_ledger_reads_back(people, login):

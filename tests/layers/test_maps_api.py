@@ -11,9 +11,12 @@ from django.utils import timezone
 from layers import emerging, hotspots, tiles
 from patrol.services import add_photo, transition_issue
 from tests.factories import (
-    DISTRICT,
     TOWN_A,
     TOWN_B,
+    V1,
+    V2,
+    V3,
+    V4,
     close_issue,
     make_issue,
     make_user,
@@ -22,7 +25,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-V1, V2, V3, V4 = "310112102201", "310112102202", "310112103201", "310112103202"
 
 
 def at(y, m, d, h=10):
@@ -43,15 +45,6 @@ def tile_bounds(z, x, y):
         return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * t / n))))
 
     return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
-
-
-@pytest.fixture
-def people(geography):
-    return {
-        "inspector": make_user("inspector", DISTRICT), "district": make_user("district", DISTRICT),
-        "town_a": make_user("town", TOWN_A), "town_b": make_user("town", TOWN_B),
-        "village": make_user("village", V1), "village3": make_user("village", V3),
-    }
 
 
 # --- tiles ------------------------------------------------------------------------------------------------

@@ -8,14 +8,11 @@ import pytest
 from django.utils import timezone
 
 from patrol.services import transition_issue
-from tests.factories import DISTRICT, TOWN_A, close_issue, make_issue, make_user
+from tests.factories import DISTRICT, TOWN_A, V1, V2, V3, close_issue, make_issue, make_user
 from tests.playwright_helpers import wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-V1, V2, V3 = "310112102201", "310112102202", "310112103201"
-
-
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ import json
 import pytest
 
 from patrol.models import Category
-from tests.factories import make_issue, make_user, seed_categories
+from tests.factories import V1, make_issue, make_user, seed_categories
 
 pytestmark = pytest.mark.django_db
-V1 = "310112102201"
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from django.test import Client
 from PIL import Image
 
 from patrol.models import Issue, Photo
-from tests.factories import make_geography, make_user, seed_categories, village_point
+from tests.factories import V1, V2, make_geography, make_user, seed_categories, village_point
 from tests.playwright_helpers import wait_for_js
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain synchronous ones.
@@ -18,10 +18,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-V1, V2 = "310112102201", "310112102202"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
 
 
 class Phone:
@@ -249,7 +246,6 @@ def test_refused_item_stays_with_its_reason(phone):
     assert p.page.locator("[data-testid=report-thumbs] img").count() == 1
     p.assert_local_only()
     p.assert_no_errors({(403, "/api/issues/")})
-
 
 
 def test_tasks_rectification_offline_and_reinspection(phone):

@@ -11,10 +11,9 @@ from PIL import Image
 
 from patrol.models import Issue
 from patrol.services import transition_issue
-from tests.factories import TOWN_A, TOWN_B, make_issue, make_user, village_point
+from tests.factories import TOWN_A, TOWN_B, V1, V2, V3, make_issue, make_user, village_point
 
 pytestmark = pytest.mark.django_db
-V1, V2, V3 = "310112102201", "310112102202", "310112103201"
 
 
 @pytest.fixture

@@ -5,19 +5,13 @@ import pytest
 
 from patrol.history import area_lights, month_bounds, states_at, states_at_month_end
 from patrol.services import add_photo, transition_issue
-from tests.factories import TOWN_A, at, make_issue, make_user, tiny_jpeg
+from tests.factories import V1, V2, at, make_issue, make_user, tiny_jpeg
 
 pytestmark = pytest.mark.django_db
-V1, V2 = "310112102201", "310112102202"
-
-
-@pytest.fixture
-def people(geography):
-    return make_user("inspector", "310112"), make_user("town", TOWN_A), make_user("village", V1)
 
 
 def test_states_follow_the_events_not_todays_row(people):
-    inspector, town, cun = people
+    inspector, town, cun = people["inspector"], people["town"], people["village"]
     issue = make_issue(inspector, V1, category="clutter", reported_at=at(2026, 3, 2))
     transition_issue(town, issue.pk, "assign", now=at(2026, 3, 3), deadline="2026-03-10")
     # End of March: assigned, deadline passed → red.
@@ -41,8 +35,7 @@ def test_states_follow_the_events_not_todays_row(people):
 
 
 def test_supervision_and_its_end_are_read_from_history(people):
-    inspector, town, cun = people
-    district = make_user("district", "310112")
+    inspector, district = people["inspector"], people["district"]
     issue = make_issue(inspector, V2, reported_at=at(2026, 5, 1))
     transition_issue(district, issue.pk, "assign", now=at(2026, 5, 2), deadline="2026-06-30")
     transition_issue(district, issue.pk, "supervise", now=at(2026, 5, 20))
@@ -53,7 +46,7 @@ def test_supervision_and_its_end_are_read_from_history(people):
 
 
 def test_area_lights_and_scope(people):
-    inspector, town, _ = people
+    inspector, town = people["inspector"], people["town"]
     red = make_issue(inspector, V1, reported_at=at(2026, 3, 1))
     transition_issue(town, red.pk, "assign", now=at(2026, 3, 1), deadline="2026-03-05")
     make_issue(inspector, V2, reported_at=at(2026, 3, 1))  # reported, no deadline: yellow
@@ -69,7 +62,7 @@ def test_area_lights_and_scope(people):
 
 def test_rows_untouched_since_and_rebuilt_rows_agree(people):
     """The same month read when nothing happened since (rows) and after later changes (events) agree."""
-    inspector, town, cun = people
+    inspector, town, cun = people["inspector"], people["town"], people["village"]
     issues = [make_issue(inspector, v, reported_at=at(2026, 6, d)) for v, d in ((V1, 2), (V2, 3), (V1, 4))]
     transition_issue(town, issues[0].pk, "assign", now=at(2026, 6, 5), deadline="2026-06-20")
     transition_issue(town, issues[1].pk, "assign", now=at(2026, 6, 5), deadline="2026-07-20")

@@ -10,6 +10,8 @@ from django.utils import timezone
 from patrol.models import Issue, IssueEvent
 from tests.factories import (
     TOWN_A,
+    V1,
+    V3,
     close_issue,
     make_geography,
     make_issue,
@@ -19,7 +21,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-V1, V3 = "310112102201", "310112103201"
 
 
 def feature(lon, lat, **props):

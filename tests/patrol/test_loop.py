@@ -10,24 +10,9 @@ from django.utils import timezone
 from patrol.errors import Conflict, Forbidden, NotVisible
 from patrol.models import Issue, IssueEvent, ReinspectionSample
 from patrol.services import add_photo, draw_reinspection, escalate_overdue, record_reinspection, transition_issue
-from tests.factories import TOWN_A, TOWN_B, close_issue, make_issue, make_user, tiny_jpeg
+from tests.factories import V1, V2, V3, close_issue, make_issue, tiny_jpeg
 
 pytestmark = pytest.mark.django_db
-V1, V2, V3 = "310112102201", "310112102202", "310112103201"
-
-
-@pytest.fixture
-def people(geography):
-    return {
-        "inspector": make_user("inspector", "310112"),
-        "village": make_user("village", V1),
-        "village_other": make_user("village", V2),
-        "grid": make_user("village", V1 + "001"),
-        "town": make_user("town", TOWN_A),
-        "town_other": make_user("town", TOWN_B),
-        "district": make_user("district", "310112"),
-        "supervisor": make_user("supervisor", "310112"),
-    }
 
 
 def test_full_loop_through_the_api(people, login):
@@ -209,6 +194,7 @@ def test_overdue_and_long_unresolved_lists(people, login):
 
 def test_reinspection_sample_is_reproducible_and_came_back_reopens(people):
     closed = [_issue_in_state(people, "closed", village=v) for v in (V1, V1, V1, V3)]
+    still_open = _issue_in_state(people, "assigned", village=V1)
     month = (timezone.localdate().replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
     call_command("draw_reinspection", "--month", month)
     samples = ReinspectionSample.objects.filter(month=f"{month}-01")
@@ -229,7 +215,9 @@ def test_reinspection_sample_is_reproducible_and_came_back_reopens(people):
     held = ReinspectionSample.objects.get(village_id=V3)
     record_reinspection(people["inspector"], held.pk, "held")
     assert Issue.objects.get(pk=held.issue_id).status == "closed"
-    assert all(c.pk for c in closed)
+    # Only closed problems are re-inspected: the sample came from `closed`, never from the open one.
+    assert {s.issue_id for s in samples} <= {c.pk for c in closed}
+    assert still_open.pk not in {s.issue_id for s in ReinspectionSample.objects.all()}
 
 
 def test_reinspection_api_lists_and_records(people, login):

@@ -16,28 +16,17 @@ from geo.roads import import_roads
 from patrol.services import transition_issue
 from planning import routing
 from planning.models import PatrolStop, Track
-from tests.factories import TOWN_A, TOWN_B, make_issue, make_user, village_point
+from tests.factories import TOWN_B, V1, V2, V3, at, make_issue, make_user, village_point
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent.parent / "data"
 GPX_NS = "{http://www.topografix.com/GPX/1/1}"
-V1, V2, V3 = "310112102201", "310112102202", "310112103201"
 START = [121.415, 31.105]  # in town A (village 甲村)
 
 
 @pytest.fixture(autouse=True)
 def fast_solver(settings):
     settings.PATROL = {**settings.PATROL, "PLAN_SOLVER_SECONDS": 0.5}
-
-
-@pytest.fixture
-def people(geography):
-    return {
-        "district": make_user("district", "310112"),
-        "town": make_user("town", TOWN_A),
-        "village": make_user("village", V1),
-        "inspector": make_user("inspector", "310112"),
-    }
 
 
 def plan(api, **body):
@@ -325,9 +314,8 @@ def test_import_geojson_roads_nodes_t_junctions_not_crossings(geography):
     # 2 × 888 m residential at 25 km/h (256 s) + 5.72 km primary at 50 km/h (412 s)
     assert 640 < costs[(a, b)] < 700 and abs(costs[(a, b)] - costs[(b, a)]) < 1e-6
     top = node_at(121.450, 31.118)
-    assert (top, a) not in cost_matrix_sql([a, top]) or True  # one-way: leaving the top end is closed
     assert (a, top) in cost_matrix_sql([a, top])
-    assert (top, a) not in cost_matrix_sql([a, top])
+    assert (top, a) not in cost_matrix_sql([a, top])  # one-way: leaving the top end is closed
     # idempotent: importing again replaces the same network
     again = import_roads(DATA / "roads.geojson")
     assert again["replaced"] == 10 and RoadEdge.objects.count() == 10
@@ -391,10 +379,22 @@ def test_plan_uses_roads_when_loaded(people, login):
     assert any(abs(lat - 31.11) < 1e-6 for _, lat in coords)
 
 
-def test_bottom_villages_hook_is_optional():
+def test_villages_at_the_bottom_of_last_months_ranking_become_stops(people, login):
     from planning.services import bottom_villages
 
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    # Nothing found anywhere: every village has the full score, and none is "at the bottom".
     assert bottom_villages("310112", 5) == []
+    # Last month the inspectors found three problems in 丙村 and one in 甲村: those two rank last, 丙村 worst.
+    for village, n in ((V3, 3), (V1, 1)):
+        for _ in range(n):
+            make_issue(people["inspector"], village, reported_at=at(last_month.year, last_month.month, 10))
+    assert bottom_villages("310112", 5) == [V3, V1]
+    assert bottom_villages("310112", 1) == [V3]
+    found = login(people["district"]).get("/api/patrols/candidates/", {"date": today.isoformat()}).json()
+    bottom = {c["key"] for c in found["results"] if "上期考核排名靠后" in c["reasons"]}
+    assert bottom == {f"village:{V3}", f"village:{V1}"}
 
 
 def test_month_range():

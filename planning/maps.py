@@ -1,0 +1,82 @@
+"""The maps of patrol planning, built on layers.maps: a plan's routes and stops, the area before a plan, coverage."""
+
+from django.contrib.gis.db.models.functions import PointOnSurface
+
+from geo.models import Village, area_by_code
+from layers import maps
+
+from . import services as planning
+
+PALETTE = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999"]
+
+
+def villages_geojson(user, extra=None):
+    villages = Village.objects.filter(planning.village_scope(user)).order_by("code")
+    return maps.area_geojson(villages, extra, tolerance=0.0001)
+
+
+def default_start(user):
+    area = area_by_code(user.area_code) if user.area_code else None
+    if area is None:
+        village = Village.objects.annotate(pt=PointOnSurface("boundary")).order_by("code").first()
+        return (village.pt.x, village.pt.y) if village else (121.40, 31.05)
+    pt = area.boundary.point_on_surface
+    return pt.x, pt.y
+
+
+def plan_map(user, plan):
+    data = planning.plan_dict(plan)
+    coords = [c for r in data["routes"] for c in r["coordinates"]] + [data["start"]]
+    coords += [[s["lon"], s["lat"]] for r in data["routes"] for s in r["stops"]]
+    coords += [[s["lon"], s["lat"]] for s in data["dropped"]]
+    lons, lats = zip(*coords, strict=True)
+    m = maps.new_map(bounds=(min(lons), min(lats), max(lons), max(lats)))
+    maps.add_boundaries(m, villages_geojson(user), "行政村", color="#888888", weight=1)
+    routes = [{"team": r["team"], "coordinates": r["coordinates"], "color": PALETTE[(r["team"] - 1) % len(PALETTE)],
+               "label": f"第{r['team']}组 {r['distance_m'] / 1000:.1f} 公里 {r['duration_s'] / 3600:.1f} 小时"}
+              for r in data["routes"] if r["coordinates"]]
+    maps.add_routes(m, routes)
+    stops = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
+              "properties": {"name": f"{s['team']}-{s['seq']} {s['label']}（{s['arrival'][11:16]}）",
+                             "code": "；".join(s["reasons"])}}
+             for r in data["routes"] for s in r["stops"]]
+    stops.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": data["start"]},
+                  "properties": {"name": "出发点", "code": ""}})
+    maps.add_boundaries(m, {"type": "FeatureCollection", "features": stops}, "计划点位", fields=("name", "code"),
+                        aliases=("点位", "理由"))
+    if data["dropped"]:
+        dropped = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
+                    "properties": {"name": f"未安排：{s['label']}", "code": "；".join(s["reasons"])}}
+                   for s in data["dropped"]]
+        maps.add_boundaries(m, {"type": "FeatureCollection", "features": dropped}, "未安排的候选点",
+                            fields=("name", "code"), aliases=("点位", "理由"), show=False)
+    maps.add_legend(m, "巡查组", [(PALETTE[(r["team"] - 1) % len(PALETTE)], f"第{r['team']}组", f"team{r['team']}",
+                                  len(r["stops"])) for r in data["routes"]])
+    return maps.map_parts(m), data
+
+
+def area_map(user):
+    """The planner's villages around the default start, before any plan exists."""
+    lon, lat = default_start(user)
+    m = maps.new_map(bounds=(lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05))
+    maps.add_boundaries(m, villages_geojson(user), "行政村", color="#888888", weight=1)
+    return maps.map_parts(m)
+
+
+def coverage_map(user, first, rows):
+    """The month's coverage: villages green where a track passed, red where none did."""
+    extra = {r["code"]: {"visited": r["visited"], "visits": r["visits"], "last_day": r["last_day"] or "—"}
+             for r in rows}
+    geo = villages_geojson(user, extra)
+    if rows:
+        xs = [c for r in rows for c in r["boundary"].extent[0::2]]
+        ys = [c for r in rows for c in r["boundary"].extent[1::2]]
+        m = maps.new_map(bounds=(min(xs), min(ys), max(xs), max(ys)))
+    else:
+        m = maps.new_map()
+    maps.add_choropleth(m, geo, "visited", {True: "#1a9641", False: "#d7191c"}, "本月巡查覆盖",
+                        fields=("name", "visits", "last_day"), aliases=("行政村", "轨迹数", "最近巡查"))
+    not_visited = [r for r in rows if not r["visited"]]
+    maps.add_legend(m, f"{first:%Y年%m月}巡查覆盖", [("#1a9641", "已巡查", "visited", len(rows) - len(not_visited)),
+                                                  ("#d7191c", "未巡查", "not_visited", len(not_visited))])
+    return m, not_visited
