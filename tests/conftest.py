@@ -47,6 +47,21 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 
 
 @pytest.fixture
+def migrator(transactional_db):
+    """django-test-migrations' migrator, run as the owner role (only the owner may change the schema); the
+    application role's grants are put back after the reset."""
+    from django_test_migrations.migrator import Migrator
+
+    from config.dbroles import apply_grants, as_owner
+
+    with as_owner():
+        m = Migrator("default")
+        yield m
+        m.reset()
+        apply_grants()
+
+
+@pytest.fixture
 def geography(db):
     return make_geography()
 

@@ -3,6 +3,7 @@
 Every other command, the web process and the workers stay on the application role.
 """
 from django.core.management.commands import migrate
+from django.db import connections
 
 from config import dbroles
 
@@ -12,6 +13,8 @@ class Command(migrate.Command):
 
     def handle(self, *args, **options):
         alias = options["database"]
+        if connections[alias].in_atomic_block:  # called inside a transaction (a test): stay on this connection
+            return super().handle(*args, **options)
         with dbroles.as_owner(alias):
             super().handle(*args, **options)
             dbroles.apply_grants(alias)
