@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     TOWN = "town", "街镇整治办"
     DISTRICT = "district", "区农业农村委"
     SUPERVISOR = "supervisor", "督导/巡查组长"
+    LEADER = "leader", "区领导/街镇主要领导"
     ADMIN = "admin", "系统管理员"
 
 

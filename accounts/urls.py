@@ -7,7 +7,6 @@ app_name = "accounts"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("", views.home, name="home"),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -25,10 +24,6 @@ def healthz(request):
     except Exception as exc:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "detail": f"database: {exc.__class__.__name__}"}, status=503)
     return JsonResponse({"status": "ok", "postgis": postgis})
-
-
-def home(request):
-    return render(request, "home.html")
 
 
 def _client_key(request):

@@ -2,7 +2,7 @@
 
 Runs against its own database (PGDATABASE_NAME, default `bench_demo`), filled on first use with 10,000
 generated villages and 1 million problems; later runs reuse it.
-    python -m bench [--only geo,issues,maps,routes,assessment]
+    python -m bench [--only geo,issues,maps,routes,assessment,households,notifications]
 """
 import argparse
 import importlib
@@ -15,7 +15,7 @@ from pathlib import Path
 os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-SECTIONS = ["geo", "issues", "maps", "routes", "assessment"]
+SECTIONS = ["geo", "issues", "maps", "routes", "assessment", "households", "notifications"]
 
 
 def main(argv=None):

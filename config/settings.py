@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "assessment",
     "planning",
     "mobile",
+    "households",
+    "supervision",
+    "notifications",
+    "workbench",
     "demo",
     "ops",
     "csp",
@@ -90,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context.unread",
             ],
         },
     },
@@ -145,7 +150,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "workbench:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "zh-hans"
@@ -168,14 +173,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Counters every worker must share (rate limits): the project has no cache server, so a database table
+    # (created by the households migration).
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
+}
+RATELIMIT_USE_CACHE = "shared"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "accounts.permissions.ReadOnlyForLeaders"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE", "10/min")},
@@ -214,6 +226,7 @@ PATROL = {
     "PLAN_PRIZE_SECONDS": int(env("PLAN_PRIZE_SECONDS", "3600")),  # team time one point of priority is worth
     "PLAN_MAX_STOPS": int(env("PLAN_MAX_STOPS", "400")),
     "PLAN_MAX_TEAMS": int(env("PLAN_MAX_TEAMS", "20")),
+    "PLAN_POLISH": env_bool("PLAN_POLISH", True),  # own 2-opt/Or-opt search after PyVRP (planning.tour)
     "ROAD_SNAP_MAX_M": env_float("ROAD_SNAP_MAX_M", 1000),
     "ROAD_MARGIN_DEG": env_float("ROAD_MARGIN_DEG", 0.05),
     # candidate stops: priority weights (a stop with several reasons adds them up)
@@ -260,9 +273,31 @@ PATROL = {
         "THIRD_PARTY_UNRECTIFIED": env_float("ASSESS_THIRD_PARTY_UNRECTIFIED", 0.5),
     },
 }
+# Household points (积分制): the public look-up /h/ per client address
+HOUSEHOLD_LOOKUP_RATE = env("HOUSEHOLD_LOOKUP_RATE", "30/m")
 MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
+
+# Notifications (消息通知): the queue worker, e-mail through Django's mail settings, a pluggable SMS backend.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "patrol@localhost")
+NOTIFY = {
+    "EMAIL": env_bool("NOTIFY_EMAIL", False),  # off until the office's mail server is configured
+    "EMAIL_SUBJECT": env("NOTIFY_EMAIL_SUBJECT", "农村人居环境巡查提醒"),
+    "SMS_BACKEND": env("NOTIFY_SMS_BACKEND", ""),  # dotted path to a notifications.channels.SmsBackend subclass
+    "TIMEOUT_SECONDS": env_float("NOTIFY_TIMEOUT_SECONDS", 5),
+    "THREADS": int(env("NOTIFY_THREADS", "8")),  # deliveries sent at once by the worker
+    "MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "8")),
+    "RETRY_BASE_SECONDS": int(env("NOTIFY_RETRY_BASE_SECONDS", "60")),
+    "RETRY_MAX_SECONDS": int(env("NOTIFY_RETRY_MAX_SECONDS", "3600")),
+    "DUE_SOON_DAYS": int(env("NOTIFY_DUE_SOON_DAYS", "3")),
+}
 
 if TESTING:
     # Hashing strength is not under test; a fast hasher keeps fixtures quick.

@@ -13,5 +13,9 @@ urlpatterns = [
     path("", include("planning.urls")),
     path("", include("assessment.urls")),
     path("", include("mobile.urls")),
+    path("", include("households.urls")),
+    path("", include("supervision.urls")),
+    path("", include("notifications.urls")),
+    path("", include("workbench.urls")),
     path("", include("ops.urls")),
 ]

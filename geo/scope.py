@@ -69,6 +69,13 @@ def covers_place(area, town_id, village_id, grid_id):
     return bool(column) and column.startswith(area)
 
 
+def containing_codes(town_id, village_id, grid_id):
+    """The codes of every area that contains a place (district, town, village, grid): the areas whose people
+    may hear about it. A person whose area_code is one of these covers the place."""
+    codes = [district_of(town_id), town_id, village_id, grid_id]
+    return [c for c in codes if c]
+
+
 def place_q(area, prefix=""):
     """Q for rows carrying town_id / village_id / grid_id (issues, facilities …) that lie in the area."""
     if area is None:
@@ -136,3 +143,15 @@ def narrowest(area, code):
     if area.startswith(code):
         return area
     return None
+
+
+def is_local(area, village_code):
+    """Is the area the village itself, one of its grids, or its town (not the district, not everywhere)?
+
+    Used where only the village's own and its town's staff may see something (households' names and phones)."""
+    if not area or not village_code:
+        return False
+    village_code = str(village_code)
+    if len(area) >= WIDTH["village"]:
+        return area.startswith(village_code)
+    return len(area) == WIDTH["town"] and village_code.startswith(area)

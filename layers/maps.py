@@ -170,13 +170,15 @@ def add_heatmap(m, points, name="热力图", radius=18, **options):
 
 
 def add_routes(m, routes, name="巡查路线"):
-    """routes: [{"team": n, "coordinates": [[lon, lat], ...], "color": optional, "label": optional}, ...]"""
+    """routes: [{"team": n, "coordinates": [[lon, lat], ...], "color": optional, "label": optional,
+    "dash": optional SVG dash pattern such as "8 6" (a dashed line)}, ...]"""
     palette = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999"]
     group = folium.FeatureGroup(name=name)
     for i, route in enumerate(routes):
         color = route.get("color") or palette[i % len(palette)]
         folium.PolyLine([display_point(m, lat, lon) for lon, lat in route["coordinates"]], color=color, weight=4,
-                        opacity=0.85, tooltip=route.get("label") or f"第{route['team']}组").add_to(group)
+                        opacity=0.85, tooltip=route.get("label") or f"第{route['team']}组",
+                        dash_array=route.get("dash")).add_to(group)
     group.add_to(m)
     return group
 

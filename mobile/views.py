@@ -45,6 +45,7 @@ def api_urls():
         "issue_photos": with_id("patrol:issue-photos"), "issue_transition": with_id("patrol:issue-transition"),
         "reinspections": reverse("patrol:reinspections"), "reinspection_record": with_id("patrol:reinspection-record"),
         "app": reverse("mobile:app"), "sw": reverse("mobile:sw"),
+        "unread": reverse("notifications:unread-count"), "home": reverse("workbench:home"),
     }
 
 

@@ -14,6 +14,7 @@ from accounts.models import Role
 from geo import coords, scope
 from geo.lookup import locate
 
+from . import signals
 from .errors import BadInput, Conflict, Forbidden, NotVisible
 from .models import Action, Category, Issue, IssueEvent, Photo, ReinspectionSample, Source, Status
 
@@ -151,8 +152,9 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         with transaction.atomic():
             issue.save()
             data = {"rebound_of": rebound["id"]} if rebound else {}
-            IssueEvent.objects.create(issue=issue, action=A.REPORT, to_status=S.REPORTED, actor=user,
-                                      at=reported_at, location=issue.location, data=data)
+            event = IssueEvent.objects.create(issue=issue, action=A.REPORT, to_status=S.REPORTED, actor=user,
+                                              at=reported_at, location=issue.location, data=data)
+            signals.issue_reported.send(Issue, issue=issue, event=event, user=user)
     except IntegrityError:
         # A retry (or a racing one) stored this uuid already: answer with what was stored.
         existing = Issue.objects.filter(client_uuid=client_uuid).first()
@@ -245,6 +247,10 @@ def transition_issue(user, issue_id, action, *, note="", deadline=None, assignee
                 raise BadInput("提交整改需要至少一张整改后照片（kind=after）", field="photos")
             photo = photos[0]
             data["photos"] = [p.pk for p in photos]
+        if action == A.RELEASE:
+            reason = next((r for r in (guard(issue) for guard in signals.release_guards) if r), None)
+            if reason:
+                raise Conflict(reason, status=issue.status, red_supervision=issue.red_supervision)
         if action in (A.VERIFY, A.REJECT) and _last_submitter(issue) == user.pk:
             raise Forbidden("复核人不能是提交整改的人")
         if action == A.VERIFY:
@@ -265,6 +271,7 @@ def transition_issue(user, issue_id, action, *, note="", deadline=None, assignee
         )
         if action == A.SUBMIT:
             issue.photos.filter(pk__in=data["photos"]).update(submitted_with=event)
+        signals.issue_transitioned.send(Issue, issue=issue, event=event, action=action, user=user)
     return event
 
 
@@ -307,11 +314,12 @@ def escalate_overdue(today=None, days=None, now=None):
             overdue_days = (today - locked.deadline).days
             locked.red_supervision, locked.supervised_at = True, now
             locked.save(update_fields=["red_supervision", "supervised_at"])
-            IssueEvent.objects.create(
+            event = IssueEvent.objects.create(
                 issue=locked, action=A.SUPERVISE, from_status=locked.status, to_status=locked.status, actor=None,
                 at=now, note=f"超期{overdue_days}天，自动红色督办（规则：超期超过{days}天）",
                 data={"reason": "overdue", "overdue_days": overdue_days, "rule_days": days},
             )
+            signals.issue_escalated.send(Issue, issue=locked, event=event, today=today, days=days)
             raised.append(locked.pk)
     return raised
 
@@ -395,6 +403,34 @@ def correct_issue(user, issue_id, *, reason, now=None, **changes):
                                          to_status=issue.status, actor=user, at=now, note=reason, data=data)
 
 
+def set_order_shadow(issue_ids, on, *, actor=None, note="", data=None, now=None):
+    """A supervision order's shadow on its problems: issuing one raises red supervision (so every map, light and
+    assessment reads them red), closing it releases them. The caller (supervision) has checked who may do it;
+    this records the events and sends the usual signal. Closed problems and ones already in the wanted state
+    are left alone. Returns the ids changed."""
+    now = now or timezone.now()
+    changed = []
+    with transaction.atomic():
+        issues = Issue.objects.select_for_update().filter(pk__in=list(issue_ids)).order_by("pk")
+        for issue in issues:
+            if issue.status == S.CLOSED or issue.red_supervision == on:
+                continue
+            action = A.SUPERVISE if on else A.RELEASE
+            issue.red_supervision = on
+            fields = ["red_supervision"]
+            if on:
+                issue.supervised_at = now
+                fields.append("supervised_at")
+            issue.save(update_fields=fields)
+            event = IssueEvent.objects.create(
+                issue=issue, action=action, from_status=issue.status, to_status=issue.status, actor=actor, at=now,
+                note=note, data=dict(data or {}),
+            )
+            signals.issue_transitioned.send(Issue, issue=issue, event=event, action=action, user=actor)
+            changed.append(issue.pk)
+    return changed
+
+
 # --- re-inspection (回头看) -----------------------------------------------------------------------
 
 
@@ -430,7 +466,9 @@ def draw_reinspection(month, share=None):
         rows += [ReinspectionSample(month=first, issue_id=i, village_id=village_id) for i in sorted(picked)]
     with transaction.atomic():
         ReinspectionSample.objects.bulk_create(rows, ignore_conflicts=True)
-    return list(ReinspectionSample.objects.filter(month=first))
+        samples = list(ReinspectionSample.objects.filter(month=first).select_related("issue"))
+        signals.reinspection_drawn.send(ReinspectionSample, month=first, samples=samples)
+    return samples
 
 
 def record_reinspection(user, sample_id, result, note="", location=None, now=None):

@@ -22,6 +22,7 @@ PlanSchema = inline_serializer("PatrolPlan", {
     "id": serializers.IntegerField(), "date": serializers.DateField(), "teams": serializers.IntegerField(),
     "start": serializers.ListField(child=serializers.FloatField()), "routes": serializers.ListField(),
     "dropped": serializers.ListField(), "priority": serializers.DictField(), "links": serializers.DictField(),
+    "matrix": serializers.CharField(), "legs": serializers.IntegerField(), "estimated_legs": serializers.IntegerField(),
 })
 ErrorSchema = inline_serializer("PatrolError", {"detail": serializers.CharField(), "field": serializers.CharField()})
 
@@ -38,6 +39,7 @@ class PlanRequest(serializers.Serializer):
     speed_kmh = serializers.JSONField(required=False, allow_null=True)
     seconds = serializers.JSONField(required=False, allow_null=True)
     day_start = serializers.CharField(required=False, allow_null=True)
+    balance = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     def validate_stops(self, value):
         if value != "auto" and not isinstance(value, list):
@@ -63,7 +65,7 @@ class PlanCreate(APIView):
             request.user, day=d.get("date") or timezone.localdate(), teams=d["teams"], start=d["start"],
             hours=d.get("hours"), stops=d["stops"], must=d["must"], exclude=d["exclude"],
             service_min=d.get("service_min"), speed_kmh=d.get("speed_kmh"), seconds=d.get("seconds"),
-            day_start=d.get("day_start"),
+            day_start=d.get("day_start"), balance=d.get("balance"),
         )
         return Response(planning.plan_dict(plan), status=201)
 

@@ -28,6 +28,16 @@ def _pt(parent, tag, lon, lat):
     return _sub(parent, tag, lat=f"{lat:.7f}", lon=f"{lon:.7f}")
 
 
+def _source_note(matrix, legs):
+    """Where the times come from, and how many legs are straight-line estimates."""
+    estimated = sum(1 for leg in legs if leg.get("source") == "estimate")
+    if matrix == "haversine" or (legs and estimated == len(legs)):
+        return f"行程时间来源：直线距离×绕行系数（全部 {len(legs)} 段为直线估算）"
+    if estimated:
+        return f"行程时间来源：路网，其中 {estimated}/{len(legs)} 段为直线估算（路网不连通或点位离路网过远）"
+    return f"行程时间来源：路网（{len(legs)} 段均走路网）"
+
+
 def write_plan(plan):
     """The plan as GPX 1.1 bytes (UTF-8)."""
     ET.register_namespace("", NS)
@@ -36,6 +46,7 @@ def write_plan(plan):
                                        f"{{{XSI}}}schemaLocation": f"{NS} {NS}/gpx.xsd"})
     meta = _sub(root, "metadata")
     _sub(meta, "name", f"巡查计划 #{plan.pk} {plan.date.isoformat()}")
+    _sub(meta, "desc", _source_note(plan.matrix, [leg for r in plan.routes.all() for leg in r.legs]))
     _sub(meta, "time", plan.created_at.isoformat().replace("+00:00", "Z"))
     stops = list(plan.stops.filter(team__isnull=False).order_by("team", "seq"))
     for s in stops:
@@ -49,6 +60,7 @@ def write_plan(plan):
     for route in plan.routes.all():
         rte = _sub(root, "rte")
         _sub(rte, "name", f"第{route.team}组")
+        _sub(rte, "desc", _source_note(plan.matrix, route.legs))
         _sub(rte, "number", route.team)
         p = _pt(rte, "rtept", plan.start.x, plan.start.y)
         _sub(p, "name", "出发点")
@@ -62,6 +74,7 @@ def write_plan(plan):
             continue
         trk = _sub(root, "trk")
         _sub(trk, "name", f"第{route.team}组路线")
+        _sub(trk, "desc", _source_note(plan.matrix, route.legs))
         _sub(trk, "number", route.team)
         seg = _sub(trk, "trkseg")
         for lon, lat in route.geom.coords:

@@ -24,6 +24,21 @@ def default_start(user):
     return pt.x, pt.y
 
 
+def _runs(coords, legs):
+    """[(source, coordinates)]: the line cut where its legs change between roads and straight-line estimates
+    (those are drawn dashed)."""
+    if not legs:
+        return [("roads", coords)]
+    runs = []
+    for leg in legs:
+        first, last = leg["points"]
+        if runs and runs[-1][0] == leg["source"]:
+            runs[-1][1].extend(coords[first + 1:last + 1])
+        else:
+            runs.append((leg["source"], list(coords[first:last + 1])))
+    return runs
+
+
 def plan_map(user, plan):
     data = planning.plan_dict(plan)
     coords = [c for r in data["routes"] for c in r["coordinates"]] + [data["start"]]
@@ -32,9 +47,16 @@ def plan_map(user, plan):
     lons, lats = zip(*coords, strict=True)
     m = maps.new_map(bounds=(min(lons), min(lats), max(lons), max(lats)))
     maps.add_boundaries(m, villages_geojson(user), "行政村", color="#888888", weight=1)
-    routes = [{"team": r["team"], "coordinates": r["coordinates"], "color": PALETTE[(r["team"] - 1) % len(PALETTE)],
-               "label": f"第{r['team']}组 {r['distance_m'] / 1000:.1f} 公里 {r['duration_s'] / 3600:.1f} 小时"}
-              for r in data["routes"] if r["coordinates"]]
+    routes = []
+    for r in data["routes"]:
+        if not r["coordinates"]:
+            continue
+        label = f"第{r['team']}组 {r['distance_m'] / 1000:.1f} 公里 {r['duration_s'] / 3600:.1f} 小时"
+        for source, coords in _runs(r["coordinates"], r["legs"]):
+            estimated = source == "estimate"
+            routes.append({"team": r["team"], "coordinates": coords, "color": PALETTE[(r["team"] - 1) % len(PALETTE)],
+                           "label": label + ("（虚线：直线估算路段）" if estimated else ""),
+                           "dash": "8 8" if estimated else None})
     maps.add_routes(m, routes)
     stops = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
               "properties": {"name": f"{s['team']}-{s['seq']} {s['label']}（{s['arrival'][11:16]}）",

@@ -18,7 +18,9 @@ class PatrolPlan(models.Model):
     day_start = models.TimeField("出发时间")
     service_min = models.FloatField("每点停留（分钟）")
     speed_kmh = models.FloatField("车速（公里/小时）")
-    matrix = models.CharField("行程时间来源", max_length=10, help_text="roads：路网；haversine：直线×绕行系数")
+    matrix = models.CharField("行程时间来源", max_length=10,
+                              help_text="roads：路网（每段都走路网）；mixed：路网，部分路段为直线估算；"
+                                        "haversine：直线×绕行系数")
     priority_total = models.PositiveIntegerField("候选总优先分", default=0)
     priority_collected = models.PositiveIntegerField("计划收集优先分", default=0)
     solve_seconds = models.FloatField("求解用时（秒）", default=0)
@@ -40,6 +42,10 @@ class PatrolRoute(models.Model):
     distance_m = models.FloatField("里程（米）")
     duration_s = models.FloatField("用时（秒）")
     geom = models.LineStringField("路线", srid=4326, null=True, blank=True)
+    legs = models.JSONField(
+        "路段", default=list, blank=True,
+        help_text="[{from, to, source: roads|estimate, distance_m, duration_s, points: [首, 末]}]；"
+                  "estimate：直线距离×绕行系数估算（路网不连通或点位离路网过远）")
 
     class Meta:
         db_table = "patrol_patrolroute"

@@ -23,6 +23,7 @@ def patrols(request, pk=None):
             plan = planning.make_plan(
                 user, day=request.POST.get("date") or timezone.localdate(), teams=request.POST.get("teams"),
                 start=[request.POST.get("lon"), request.POST.get("lat")], hours=request.POST.get("hours") or None,
+                balance=request.POST.get("balance") == "1" if "balance_sent" in request.POST else None,
             )
             return redirect("planning:patrol-detail", plan.pk)
         except DomainError as exc:

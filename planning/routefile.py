@@ -1,18 +1,22 @@
 """Route planning for a GeoJSON file of stops (the plan_route command): no area, no saved plan.
 
 Input: a FeatureCollection of Point features, optional properties `priority` (default 1) and `service_min`.
-Output: a FeatureCollection with one LineString per team (`team`, `distance_m`, `duration_s`) and every stop as a
-Point with `stop` (its index in the input), `team` and `seq` (`team` null when the plan leaves it out), `arrival_s`.
-With one team and no hour limit every stop is visited: a travelling-salesman tour.
+Output: a FeatureCollection with one LineString per team (`team`, `distance_m`, `duration_s`, `legs` with
+`source: roads | estimate`) and every stop as a Point with `stop` (its index in the input), `team` and `seq`
+(`team` null when the plan leaves it out), `arrival_s`; its `properties` say the matrix (roads, mixed or
+haversine) and how many legs were estimated from straight lines.
+With one team and no hour limit every stop is visited: a travelling-salesman tour. `seconds` is the total wall time,
+matrix included (planning.planner).
 """
 import json
+import time
 from pathlib import Path
 
 from django.conf import settings
 
 from patrol.errors import BadInput
 
-from . import routing, solver
+from . import planner
 
 
 def read_stops(path):
@@ -50,7 +54,9 @@ def read_stops(path):
     return stops
 
 
-def plan_file(stops_path, start, out_path, teams=1, hours=None, speed_kmh=None, service_min=None, seconds=None):
+def plan_file(stops_path, start, out_path, teams=1, hours=None, speed_kmh=None, service_min=None, seconds=None,
+              seed=0, balance=None):
+    started = time.monotonic()
     p = settings.PATROL
     stops = read_stops(stops_path)
     if teams < 1 or teams > p["PLAN_MAX_TEAMS"]:
@@ -64,31 +70,35 @@ def plan_file(stops_path, start, out_path, teams=1, hours=None, speed_kmh=None, 
         raise BadInput("--start 坐标超出范围", field="start")
     default_service = p["PLAN_SERVICE_MIN"] if service_min is None else service_min
     points = [(lon, lat)] + [(s[0], s[1]) for s in stops]
-    m = routing.matrix(points, speed_kmh=speed_kmh)
-    result = solver.solve(
-        m.durations, m.distances,
-        service_s=[int(60 * (s[3] if s[3] is not None else default_service)) for s in stops],
-        priority=[s[2] for s in stops], teams=teams, max_duration_s=int(hours * 3600) if hours else None,
-        seconds=seconds or p["PLAN_SOLVER_SECONDS"],
+    planned = planner.plan(
+        points, service_s=[60 * (s[3] if s[3] is not None else default_service) for s in stops],
+        priority=[s[2] for s in stops], teams=teams, max_duration_s=hours * 3600 if hours else None,
+        seconds=seconds or p["PLAN_SOLVER_SECONDS"], speed_kmh=speed_kmh, seed=seed, balance=balance,
+        started=started,
     )
+    result = planned.result
     features, placed, total = [], {}, 0
-    for route in result.routes:
+    for line in planned.lines:
+        route = line.route
         for seq, v in enumerate(route.visits, start=1):
-            placed[v.stop] = (route.team, seq, v.arrival_s)
+            placed[v.stop] = (route.team, seq, round(v.arrival_s, 1))
         if route.visits:
-            coords = routing.route_line(points, [0, *[v.stop + 1 for v in route.visits]], m)
-            distance = round(routing.line_length_m(coords)) if m.source == "roads" else route.distance_m
-            total += distance
-            features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
-                             "properties": {"team": route.team, "distance_m": distance,
-                                            "duration_s": route.duration_s}})
+            total += line.distance_m
+            legs = [{**leg, "from": leg["from"] - 1 if leg["from"] else None,
+                     "to": leg["to"] - 1 if leg["to"] else None} for leg in line.legs]  # stop indices, None: start
+            features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": line.coords},
+                             "properties": {"team": route.team, "distance_m": round(line.distance_m),
+                                            "duration_s": round(route.duration_s, 1), "legs": legs}})
     for i, s in enumerate(stops):
         team, seq, arrival = placed.get(i, (None, None, None))
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [s[0], s[1]]},
                          "properties": {"stop": i, "team": team, "seq": seq, "arrival_s": arrival,
                                         "priority": s[2]}})
     out = {"type": "FeatureCollection", "features": features,
-           "properties": {"matrix": m.source, "collected": result.collected, "feasible": result.feasible}}
+           "properties": {"matrix": planned.source, "legs": planned.legs, "estimated_legs": planned.estimated_legs,
+                          "collected": result.collected, "feasible": result.feasible,
+                          "balanced": result.balanced}}
     Path(out_path).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
-    return {"stops": len(stops), "visited": len(placed), "teams": teams, "matrix": m.source,
-            "distance_m": total}
+    return {"stops": len(stops), "visited": len(placed), "teams": teams, "matrix": planned.source,
+            "distance_m": round(total), "legs": planned.legs, "estimated_legs": planned.estimated_legs,
+            "seconds": round(time.monotonic() - started, 2)}

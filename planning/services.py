@@ -31,7 +31,7 @@ from geo.models import Village
 from patrol.errors import BadInput, NotVisible
 from patrol.models import Issue, ReinspectionSample
 
-from . import routing, solver
+from . import planner
 from .models import PatrolPlan, PatrolRoute, PatrolStop, Track
 
 
@@ -202,8 +202,11 @@ def _start(user, start):
 
 
 def make_plan(user, *, day, teams, start, hours=None, stops="auto", must=(), exclude=(), service_min=None,
-              speed_kmh=None, seconds=None, day_start=None):
-    """Choose, route and save a plan; returns the PatrolPlan. BadInput names the field that is wrong."""
+              speed_kmh=None, seconds=None, day_start=None, balance=None):
+    """Choose, route and save a plan; returns the PatrolPlan. BadInput names the field that is wrong.
+
+    `seconds`: total wall time of matrix, solver and lines; `balance` (default: on for more than one team) keeps
+    the teams' days similar (planning.solver)."""
     if isinstance(day, str):
         try:
             day = date.fromisoformat(day)
@@ -215,6 +218,8 @@ def make_plan(user, *, day, teams, start, hours=None, stops="auto", must=(), exc
     service_min = _number(service_min, "service_min", 0, 240, default=conf("PLAN_SERVICE_MIN"))
     speed_kmh = _number(speed_kmh, "speed_kmh", 1, 120, default=conf("PLAN_SPEED_KMH"))
     seconds = _number(seconds, "seconds", 0.1, 120, default=conf("PLAN_SOLVER_SECONDS"))
+    if balance is not None and not isinstance(balance, bool):
+        raise BadInput("balance 应为 true 或 false", field="balance")
     if day_start is None:
         day_start = time.fromisoformat(conf("PLAN_DAY_START"))
     elif isinstance(day_start, str):
@@ -242,12 +247,12 @@ def make_plan(user, *, day, teams, start, hours=None, stops="auto", must=(), exc
                        field="stops")
 
     points = [(lon, lat)] + [(c.lon, c.lat) for c in chosen]
-    m = routing.matrix(points, speed_kmh=speed_kmh)
-    service_s = [int(service_min * 60)] * len(chosen)
-    result = solver.solve(
-        m.durations, m.distances, service_s=service_s, priority=[max(1, c.priority) for c in chosen],
-        required=[c.must for c in chosen], teams=teams, max_duration_s=int(hours * 3600), seconds=seconds,
+    planned = planner.plan(
+        points, service_s=[service_min * 60] * len(chosen), priority=[max(1, c.priority) for c in chosen],
+        required=[c.must for c in chosen], teams=teams, max_duration_s=hours * 3600, seconds=seconds,
+        speed_kmh=speed_kmh, balance=balance,
     )
+    result = planned.result
     if not result.feasible:
         raise BadInput("必到点位（must）无法在工作时长内走完，请增加组数或工作时长", field="must")
 
@@ -255,11 +260,12 @@ def make_plan(user, *, day, teams, start, hours=None, stops="auto", must=(), exc
     with transaction.atomic():
         plan = PatrolPlan.objects.create(
             date=day, area_code=user.area_code, created_by=user, teams=teams, start=Point(lon, lat, srid=4326),
-            hours=hours, day_start=day_start, service_min=service_min, speed_kmh=speed_kmh, matrix=m.source,
+            hours=hours, day_start=day_start, service_min=service_min, speed_kmh=speed_kmh, matrix=planned.source,
             priority_total=sum(c.priority for c in chosen), priority_collected=result.collected,
             solve_seconds=round(result.seconds, 3),
             params={"stops": stops if stops == "auto" else list(stops), "must": list(must or []),
-                    "exclude": list(exclude or []), "seconds": seconds},
+                    "exclude": list(exclude or []), "seconds": seconds,
+                    "balance": teams > 1 if balance is None else balance, "balanced": result.balanced},
         )
         placed = {}
         for route in result.routes:
@@ -274,16 +280,12 @@ def make_plan(user, *, day, teams, start, hours=None, stops="auto", must=(), exc
                        departure=placed.get(i, (None,) * 4)[3])
             for i, c in enumerate(chosen)
         ])
-        for route in result.routes:
-            order = [0, *[v.stop + 1 for v in route.visits]]
-            geom, distance = None, route.distance_m
-            if route.visits:
-                coords = routing.route_line(points, order, m)
-                geom = LineString(coords, srid=4326) if len(coords) >= 2 else None
-                if m.source == "roads":
-                    distance = routing.line_length_m(coords)
-            PatrolRoute.objects.create(plan=plan, team=route.team, distance_m=distance,
-                                       duration_s=route.duration_s, geom=geom)
+        keys = ["start"] + [c.key for c in chosen]
+        for line in planned.lines:
+            legs = [{**leg, "from": keys[leg["from"]], "to": keys[leg["to"]]} for leg in line.legs]
+            PatrolRoute.objects.create(plan=plan, team=line.team, distance_m=line.distance_m,
+                                       duration_s=line.route.duration_s, legs=legs,
+                                       geom=LineString(line.coords, srid=4326) if len(line.coords) >= 2 else None)
     return plan
 
 
@@ -312,11 +314,16 @@ def plan_dict(plan):
                                          + timedelta(seconds=r.duration_s)).isoformat(),
             "stops": [stop_dict(s) for s in mine],
             "coordinates": [list(c) for c in r.geom.coords] if r.geom else [],
+            "legs": r.legs,
         })
     return {
         "id": plan.pk, "date": plan.date.isoformat(), "area": plan.area_code, "teams": plan.teams,
         "start": [plan.start.x, plan.start.y], "hours": plan.hours, "day_start": plan.day_start.strftime("%H:%M"),
         "service_min": plan.service_min, "speed_kmh": plan.speed_kmh, "matrix": plan.matrix,
+        "matrix_label": matrix_label(plan.matrix),
+        "legs": sum(len(r["legs"]) for r in routes),
+        "estimated_legs": sum(1 for r in routes for leg in r["legs"] if leg["source"] == "estimate"),
+        "balance": plan.params.get("balance", False), "balanced": plan.params.get("balanced"),
         "priority": {"total": plan.priority_total, "collected": plan.priority_collected},
         "solve_seconds": plan.solve_seconds,
         "routes": routes,
@@ -327,6 +334,14 @@ def plan_dict(plan):
     }
 
 
+MATRIX_LABELS = {"roads": "路网", "mixed": "路网，部分路段为直线估算", "haversine": "直线距离×绕行系数"}
+
+
+def matrix_label(source):
+    """What the travel times come from, in words; "路网" only when every leg went by road."""
+    return MATRIX_LABELS.get(source, MATRIX_LABELS["haversine"])
+
+
 def plan_geojson(plan):
     features = []
     for r in plan.routes.all():
@@ -335,7 +350,7 @@ def plan_geojson(plan):
         features.append({"type": "Feature", "geometry": {"type": "LineString",
                                                          "coordinates": [list(c) for c in r.geom.coords]},
                          "properties": {"team": r.team, "distance_m": round(r.distance_m),
-                                        "duration_s": round(r.duration_s)}})
+                                        "duration_s": round(r.duration_s), "legs": r.legs}})
     for s in plan.stops.all():
         props = stop_dict(s)
         props.pop("lon")

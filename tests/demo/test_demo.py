@@ -184,7 +184,8 @@ def test_demo_setup_creates_accounts_and_prints_password(settings, tmp_path, mon
     village = town.villages.order_by("code").first()
     expected = {"qu_admin": (Role.DISTRICT, "310112"), "zhen_staff": (Role.TOWN, town.code),
                 "cun_staff": (Role.VILLAGE, village.code), "xuncha": (Role.INSPECTOR, "310112"),
-                "dudao": (Role.SUPERVISOR, "310112"), "admin": (Role.ADMIN, "310112")}
+                "dudao": (Role.SUPERVISOR, "310112"), "lingdao": (Role.LEADER, "310112"),
+                "admin": (Role.ADMIN, "310112")}
     for username, (role, area) in expected.items():
         user = User.objects.get(username=username)
         assert (user.role, user.area_code) == (role, area) and user.check_password(password)
@@ -192,7 +193,7 @@ def test_demo_setup_creates_accounts_and_prints_password(settings, tmp_path, mon
     out = StringIO()
     call_command("demo_setup", stdout=out)  # second run: nothing generated, same password, no loaders
     assert f"Password: {password}" in out.getvalue() and loaded == ["310112"]
-    assert District.objects.count() == 1 and User.objects.count() == 6
+    assert District.objects.count() == 1 and User.objects.count() == 7
 
 
 @pytest.mark.django_db

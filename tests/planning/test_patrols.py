@@ -426,3 +426,64 @@ def test_plan_gpx_reads_back_as_a_track(people, login):
     track = gpx.read_track(content)
     assert track.points == len(made["routes"][0]["coordinates"])
     assert track.name == "第1组路线"
+
+
+def test_road_gap_gives_estimated_legs_marked_dashed_and_never_labelled_roads(people, login, client, tmp_path):
+    import_roads(DATA / "roads.geojson")  # the bridge (跨线桥, along lon 121.46) touches no other road: a gap
+    start = (121.410, 31.1021)  # at the foot of 甲支路
+    places = [(121.4301, 31.1025), (121.4601, 31.1045), (121.4601, 31.1165)]  # 乙支路's foot, both bridge ends
+    issues = [make_issue(people["inspector"], village=V2 if lon < 121.44 else "310112103202", lon=lon, lat=lat)
+              for lon, lat in places]
+    api = login(people["district"])
+    body = plan(api, start=list(start), stops=[i.pk for i in issues]).json()
+    route = body["routes"][0]
+    assert len(route["stops"]) == 3
+    legs = route["legs"]
+    assert len(legs) == 4 and body["legs"] == 4
+    on_bridge = {f"issue:{issues[1].pk}", f"issue:{issues[2].pk}"}
+    for leg in legs:
+        across = (leg["from"] in on_bridge) != (leg["to"] in on_bridge)
+        assert leg["source"] == ("estimate" if across else "roads"), leg
+    assert body["estimated_legs"] == 2 and body["matrix"] == "mixed" and body["matrix_label"] != "路网"
+    where = {"start": start, **{f"issue:{i.pk}": p for i, p in zip(issues, places, strict=True)}}
+    coords = route["coordinates"]
+    for leg in legs:  # each leg starts at its stop and ends at the next: the line never jumps
+        first, last = leg["points"]
+        assert coords[first] == pytest.approx(list(where[leg["from"]]))
+        assert coords[last] == pytest.approx(list(where[leg["to"]]))
+        if leg["source"] == "estimate":  # straight, measured like its time: great circle × detour
+            assert last == first + 1
+            (a, b) = where[leg["from"]], where[leg["to"]]
+            straight = routing.haversine_m([a[0], b[0]], [a[1], b[1]])[0, 1]
+            assert leg["distance_m"] == pytest.approx(straight * 1.3, abs=0.1)
+    assert route["distance_m"] == round(sum(leg["distance_m"] for leg in legs))
+    # the page: the note with the count, the estimated legs dashed, no "路网" label
+    client.force_login(people["district"])
+    html = client.get(body["links"]["page"]).content.decode()
+    assert 'data-testid="estimated-legs"' in html and "2 / 4 段" in html
+    assert html.count('"dashArray": "8 8"') == 2
+    assert '<span data-testid="matrix-source">路网</span>' not in html
+    # the GPX says it too
+    gpx = ET.fromstring(api.get(f"/api/patrols/{body['id']}/route.gpx").content)
+    assert "2/4 段为直线估算" in gpx.find(f"{GPX_NS}rte/{GPX_NS}desc").text
+    # and plan_route's summary
+    src, out = tmp_path / "stops.geojson", tmp_path / "plan.geojson"
+    src.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(p)}, "properties": {}}
+        for p in places]}))
+    printed = StringIO()
+    call_command("plan_route", "--stops", str(src), "--start", f"{start[0]},{start[1]}", "--seconds", "0.5",
+                 "--out", str(out), stdout=printed)
+    assert "matrix mixed, 2/4 legs estimated" in printed.getvalue()
+    result = json.loads(out.read_text())
+    assert result["properties"]["estimated_legs"] == 2 and result["properties"]["matrix"] == "mixed"
+    line = next(f for f in result["features"] if f["geometry"]["type"] == "LineString")
+    assert sorted(leg["source"] for leg in line["properties"]["legs"]) == ["estimate", "estimate", "roads", "roads"]
+
+
+def test_plan_on_connected_roads_says_roads_with_no_estimated_leg(people, login):
+    import_roads(DATA / "roads.geojson")
+    issue = make_issue(people["inspector"], village=V2, lon=121.4301, lat=31.1025)
+    body = plan(login(people["district"]), start=[121.410, 31.1021], stops=[issue.pk]).json()
+    assert body["matrix"] == "roads" and body["matrix_label"] == "路网" and body["estimated_legs"] == 0
+    assert {leg["source"] for leg in body["routes"][0]["legs"]} == {"roads"}

@@ -2,6 +2,7 @@
 import itertools
 
 import numpy as np
+import pytest
 
 from planning import solver, tour
 from planning.routing import haversine_m, straight_matrix
@@ -90,6 +91,53 @@ def test_straight_matrix_uses_detour_and_speed(settings):
     m = straight_matrix([(121.40, 31.10), (121.41, 31.10)], speed_kmh=36, detour=1.5)
     metres = haversine_m([121.40, 121.41], [31.10, 31.10])[0, 1]
     assert 950 < metres < 955  # 0.01° of longitude at 31.1°N
-    assert m.distances[0, 1] == round(metres * 1.5)
-    assert m.durations[0, 1] == round(metres * 1.5 / 10)
+    assert m.distances[0, 1] == pytest.approx(metres * 1.5, abs=1e-6)  # not rounded: the solver picks its unit
+    assert m.durations[0, 1] == pytest.approx(metres * 1.5 / 10, abs=1e-6)
     assert m.source == "haversine"
+
+
+def test_hundredths_of_a_second_choose_the_shorter_tour_that_whole_seconds_miss():
+    # four places; three tours. True lengths: A = 0-1-2-3 42.4 s, B = 0-1-3-2 43.0 s, C = 0-2-1-3 43.0 s.
+    # Rounded to whole seconds A costs 44 and B, C 43: whole seconds would pick a tour 1.4 % longer.
+    d = np.zeros((4, 4))
+    for (a, b), s in {(0, 1): 10.6, (1, 2): 10.6, (2, 3): 10.6, (3, 0): 10.6, (1, 3): 10.4, (2, 0): 11.4}.items():
+        d[a, b] = d[b, a] = s
+    tours = {(0, 1, 2, 3): "A", (0, 1, 3, 2): "B", (0, 2, 1, 3): "C"}
+
+    def length(order, m):
+        return sum(m[a, b] for a, b in zip(order, [*order[1:], order[0]], strict=True))
+
+    assert {name: round(length(t, np.rint(d))) for t, name in tours.items()} == {"A": 44, "B": 43, "C": 43}
+    rounded = solver.solve(np.rint(d), d, seconds=0.2)  # what the model did with whole seconds
+    assert rounded.routes[0].duration_s == 43
+    result = solver.solve(d, d, seconds=0.2)
+    order = [0, *[v.stop + 1 for v in result.routes[0].visits]]
+    assert order in ([0, 1, 2, 3], [0, 3, 2, 1])
+    assert result.routes[0].duration_s == pytest.approx(42.4)
+    assert result.routes[0].visits[0].arrival_s == pytest.approx(10.6)  # no rounding in the schedule either
+
+
+def balanced_case():
+    # a symmetric case: the start in the middle, a cluster of four stops 5 km east (100 m apart, a square),
+    # an hour at each stop, no day limit. Minimising the total time sends one team to all four stops
+    # (about 4 h 21 min, the other team stays home); the balanced optimum sends each team to one side of the
+    # square: two stops each, about 2 h 17 min per team at 36 km/h.
+    pts = [(0, 0), (5000, 0), (5000, 100), (5100, 0), (5100, 100)]
+    d = euclid(pts) / 10.0  # 36 km/h = 10 m/s
+    return pts, d
+
+
+def test_balance_splits_a_small_symmetric_case_evenly():
+    pts, d = balanced_case()
+    service = [3600] * 4
+    unbalanced = solver.solve(d, d * 10, service_s=service, priority=[10] * 4, teams=2, seconds=0.6,
+                              balance=False)
+    days = sorted(r.duration_s for r in unbalanced.routes)
+    assert days[0] == 0 and days[1] > 4 * 3600  # one team does everything
+    result = solver.solve(d, d * 10, service_s=service, priority=[10] * 4, teams=2, seconds=0.6)  # on by default
+    assert result.dropped == [] and result.collected == 40 and result.balanced
+    assert sorted(len(r.visits) for r in result.routes) == [2, 2]
+    # the balanced optimum: two neighbouring stops each, and of those splits the least total time
+    pairs = [((1, 2), (3, 4)), ((1, 3), (2, 4)), ((1, 4), (2, 3))]
+    best = min(sum(d[0, a] + d[a, b] + d[b, 0] for a, b in split) for split in pairs)
+    assert sum(r.duration_s for r in result.routes) == pytest.approx(4 * 3600 + best, abs=0.2)

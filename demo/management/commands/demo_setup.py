@@ -29,6 +29,7 @@ ACCOUNTS = [
     ("cun_staff", Role.VILLAGE, "village", "村干部（示例）"),
     ("xuncha", Role.INSPECTOR, "district", "巡查员（示例）"),
     ("dudao", Role.SUPERVISOR, "district", "督导（示例）"),
+    ("lingdao", Role.LEADER, "district", "区领导（示例）"),
     ("admin", Role.ADMIN, "district", "系统管理员（示例）"),
 ]
 

@@ -641,6 +641,19 @@
     net.classList.toggle("off", !navigator.onLine);
   }
 
+  // --- unread notifications badge (the inbox itself is the workbench page) ---------------------------
+  async function showUnread() {
+    if (!navigator.onLine) return;
+    try {
+      const r = await call("GET", URLS.unread);
+      if (r.status !== 200) return;
+      const link = $("inbox-link");
+      link.href = URLS.home;
+      $("unread-badge").textContent = String(r.data.unread);
+      link.hidden = r.data.unread === 0;
+    } catch (err) { /* offline or server down: keep the badge as it was */ }
+  }
+
   function start() {
     $("user-name").textContent = `${BOOT.user.name}（${BOOT.user.role_label}）`;
     const source = $("report-source");
@@ -658,7 +671,8 @@
     window.addEventListener("offline", showNet);
     showNet();
     startLocating();
-    loadAreas().then(showPlace).then(() => refresh()).then(sync);
+    loadAreas().then(showPlace).then(() => refresh()).then(sync).then(showUnread);
+    window.addEventListener("online", showUnread);
     if ("serviceWorker" in navigator) navigator.serviceWorker.register(URLS.sw, { scope: URLS.app });
   }
   start();

@@ -24,14 +24,19 @@ class Command(BaseCommand):
         parser.add_argument("--speed-kmh", type=float, default=None)
         parser.add_argument("--service-min", type=float, default=None)
         parser.add_argument("--seconds", type=float, default=None, help="求解时间（秒）")
+        parser.add_argument("--seed", type=int, default=0, help="随机种子")
+        parser.add_argument("--no-balance", action="store_true", help="多组时不均衡各组工作量")
         parser.add_argument("--out", required=True, help="输出 GeoJSON 文件")
 
     def handle(self, *args, **o):
         try:
             summary = plan_file(o["stops"], lon_lat(o["start"]), o["out"], teams=o["teams"], hours=o["hours"],
-                                speed_kmh=o["speed_kmh"], service_min=o["service_min"], seconds=o["seconds"])
+                                speed_kmh=o["speed_kmh"], service_min=o["service_min"], seconds=o["seconds"],
+                                seed=o["seed"], balance=False if o["no_balance"] else None)
         except DomainError as exc:
             raise CommandError(exc.detail) from None
         self.stdout.write(
             f"{summary['visited']}/{summary['stops']} stops in {summary['teams']} team(s), "
-            f"{summary['distance_m'] / 1000:.1f} km, matrix {summary['matrix']} → {o['out']}")
+            f"{summary['distance_m'] / 1000:.1f} km, matrix {summary['matrix']}, "
+            f"{summary['estimated_legs']}/{summary['legs']} legs estimated from straight lines "
+            f"(great-circle × detour), {summary['seconds']:.1f} s → {o['out']}")

@@ -1,0 +1,183 @@
+"""Household points API: thin views over households.services."""
+from datetime import date
+from urllib.parse import quote
+
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils import timezone
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from patrol.errors import BadInput, Forbidden
+
+from . import services
+from .models import ExportLog, Good, PointEntry
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _int(value, field):
+    if isinstance(value, bool):
+        raise BadInput(f"{field} 应为整数", field=field)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    raise BadInput(f"{field} 应为整数：{value!r}", field=field)
+
+
+class HouseholdList(APIView):
+    """GET ?village=CODE[&group=NAME]: the village's households in gate order, masked for all but its own
+    village's and town's staff."""
+
+    def get(self, request):
+        code = request.query_params.get("village")
+        if not code:
+            raise BadInput("请给出 village（行政村代码）", field="village")
+        village = services.village_for(request.user, code)
+        personal = services.sees_personal(request.user, village.code)
+        qs = services.visible_households(request.user).filter(village=village)
+        if request.query_params.get("group"):
+            qs = qs.filter(group=request.query_params["group"])
+        return Response([services.household_row(request.user, h, personal) for h in qs.order_by("group", "code")])
+
+
+class HouseholdExport(APIView):
+    """GET ?village=CODE: the households as xlsx, names and phones included for those allowed; logged."""
+
+    def get(self, request):
+        from openpyxl import Workbook
+
+        code = request.query_params.get("village") or ""
+        village = services.village_for(request.user, code)
+        personal = services.sees_personal(request.user, village.code)
+        rows = [services.household_row(request.user, h, personal)
+                for h in services.visible_households(request.user).filter(village=village).order_by("group", "code")]
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "农户"
+        columns = ["code", "village", "group", "address", "head", "phone", "members", "resident", "status", "balance"]
+        ws.append(columns)
+        for r in rows:
+            ws.append([r[c] if c != "resident" else ("是" if r[c] else "否") for c in columns])
+        import io
+
+        buf = io.BytesIO()
+        wb.save(buf)
+        ExportLog.objects.create(user=request.user, what="households.xlsx",
+                                 params={"village": village.code, "personal": personal}, rows=len(rows))
+        response = HttpResponse(buf.getvalue(), content_type=XLSX)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'农户-{village.code}.xlsx')}"
+        return response
+
+
+class Rules(APIView):
+    def get(self, request):
+        village = request.query_params.get("village") or None
+        today = timezone.localdate()
+        year = _int(request.query_params.get("year") or str(today.year), "year")
+        if village:
+            village = services.village_for(request.user, village)
+            ruleset = services.ruleset_of(village.code, year)
+        else:
+            from geo import scope
+
+            from .models import RuleSet
+
+            area = scope.of(request.user)
+            ruleset = RuleSet.objects.filter(village=None, year=year,
+                                             district_id=scope.district_of(area) if area else None).first()
+        if ruleset is None:
+            raise Http404("没有该年度的积分细则")
+        day = services.parse_date(request.query_params["on"], "on") if request.query_params.get("on") else (
+            today if today.year == year else date(year, 1, 1) if year > today.year else
+            date(year, 12, 31))
+        return Response(services.rules_json(ruleset, day))
+
+    def post(self, request):
+        data = request.data
+        ruleset, created = services.save_rules(
+            request.user, village=data.get("village") or None, year=data.get("year"), board_n=data.get("board_n"),
+            items=data.get("items"), valid_from=data.get("valid_from"))
+        today = timezone.localdate()
+        day = today if ruleset.year == today.year else date(ruleset.year, 1, 1)
+        if data.get("valid_from"):
+            day = services.parse_date(data["valid_from"], "valid_from")
+        return Response(services.rules_json(ruleset, day), status=201 if created else 200)
+
+
+class Points(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get(self, request, code):
+        household = services.household_for(request.user, code)
+        return Response({"code": household.code, "balance": household.balance,
+                         "entries": [services.entry_json(e) for e in services.ledger(household)]})
+
+    def post(self, request, code):
+        data = request.data
+        entry, created = services.score(
+            request.user, code, item=data.get("item"), month=data.get("month") or None, day=data.get("date") or None,
+            note=data.get("note") or "", photo=request.FILES.get("photo"), client_uuid=data.get("client_uuid") or None)
+        return Response(services.entry_json(entry), status=201 if created else 200)
+
+
+class Goods(APIView):
+    def get(self, request):
+        village = services.village_for(request.user, request.query_params.get("village"))
+        return Response([{"id": g.pk, "village": g.village_id, "name": g.name, "price": g.price, "stock": g.stock}
+                         for g in Good.objects.filter(village=village, active=True)])
+
+    def post(self, request):
+        data = request.data
+        good = services.create_good(request.user, village=data.get("village"), name=data.get("name"),
+                                    price=data.get("price"), stock=data.get("stock"))
+        return Response({"id": good.pk, "village": good.village_id, "name": good.name, "price": good.price,
+                         "stock": good.stock}, status=201)
+
+
+class Redeem(APIView):
+    def post(self, request, code):
+        entry = services.redeem(request.user, code, good=request.data.get("good"),
+                                quantity=request.data.get("quantity", 1))
+        body = services.entry_json(entry)
+        body["balance"] = entry.household.balance
+        return Response(body, status=201)
+
+
+class LinkIssue(APIView):
+    def post(self, request, code):
+        link = services.link_issue(request.user, code, issue=request.data.get("issue"), item=request.data.get("item"))
+        return Response({"issue": link.issue_id, "household": link.household.code, "item": link.item_key}, status=201)
+
+
+class Boards(APIView):
+    """GET ?village=&quarter=YYYY-Qn[&group=]: the red and black lists (names masked for everyone)."""
+
+    def get(self, request):
+        village = services.village_for(request.user, request.query_params.get("village"))
+        quarter = request.query_params.get("quarter") or services.quarter_of(timezone.localdate())
+        return Response(services.board(village.code, quarter, group=request.query_params.get("group") or None))
+
+
+class PublishBoard(APIView):
+    def post(self, request):
+        pub = services.publish_board(request.user, request.data.get("village"), request.data.get("quarter"))
+        return Response({"village": pub.village_id, "quarter": pub.quarter, "published_at": pub.published_at},
+                        status=201)
+
+
+class Supervision(APIView):
+    def get(self, request):
+        if not services.is_manager(request.user):
+            raise Forbidden("只有管理人员可以查看积分制督查")
+        return Response(services.supervision(request.user, request.query_params.get("month") or None))
+
+
+class EntryPhoto(APIView):
+    def get(self, request, pk):
+        entry = PointEntry.objects.filter(pk=pk).exclude(photo="").select_related("household").first()
+        if entry is None:
+            raise Http404("照片不存在")
+        services.household_for(request.user, entry.household.code)
+        return FileResponse(entry.photo.open("rb"))

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import api, pages
+
+app_name = "households"
+
+urlpatterns = [
+    path("api/households/", api.HouseholdList.as_view(), name="households"),
+    path("api/households/export.xlsx", api.HouseholdExport.as_view(), name="export"),
+    path("api/households/rules/", api.Rules.as_view(), name="rules"),
+    path("api/households/goods/", api.Goods.as_view(), name="goods"),
+    path("api/households/supervision/", api.Supervision.as_view(), name="supervision-api"),
+    path("api/households/entries/<int:pk>/photo", api.EntryPhoto.as_view(), name="entry-photo"),
+    path("api/households/<str:code>/points/", api.Points.as_view(), name="points"),
+    path("api/households/<str:code>/redeem/", api.Redeem.as_view(), name="redeem"),
+    path("api/households/<str:code>/issues/", api.LinkIssue.as_view(), name="link-issue"),
+    path("api/boards/", api.Boards.as_view(), name="boards"),
+    path("api/boards/publish/", api.PublishBoard.as_view(), name="publish-board"),
+    path("boards/<str:village>/<str:quarter>/print", pages.poster, name="poster"),
+    path("households/supervision/", pages.supervision_page, name="supervision"),
+    path("households/score/", pages.scoring_page, name="score"),
+    path("households/<str:code>/card/", pages.door_card, name="card"),
+    path("h/", pages.lookup_form, name="lookup-form"),
+    path("h/<str:code>", pages.lookup, name="lookup"),
+]
