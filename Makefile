@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup setup-browser run test lint bench pg-stop
+.PHONY: setup setup-browser run test lint bench pg-stop backup restore
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -31,3 +31,12 @@ bench: setup
 
 pg-stop:
 	@bash scripts/pg.sh stop
+
+# Backups: a directory with the dump, the photo store and manifest.json (its path is printed).
+backup: setup
+	@$(PY) manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+# Restore into a fresh cluster of its own and verify counts and hashes (RESTORE_ARGS=--into-current: this one).
+restore: setup
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=PATH [RESTORE_ARGS=--into-current]" >&2; exit 2; }
+	@$(PY) manage.py restore "$(BACKUP)" $(RESTORE_ARGS)

@@ -23,8 +23,10 @@ def ensure_database():
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if not cur.fetchone():
-                cur.execute(f'CREATE DATABASE "{name}"')
+                cur.execute(f'CREATE DATABASE "{name}" OWNER patrol_owner')
         conn.close()
+        # Tables made by an earlier version as postgres go to the owner role (scripts/pg.sh).
+        subprocess.run(["bash", str(REPO / "scripts" / "pg.sh"), "own", name], check=True)
     import django
 
     django.setup()

@@ -68,10 +68,13 @@ INSTALLED_APPS = [
     "workbench",
     "demo",
     "axes",
+    "ops",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -119,7 +122,9 @@ def _database():
     else:
         socket_file = BASE_DIR / ".pg" / "socket_dir"
         host = socket_file.read_text().strip() if socket_file.exists() else str(BASE_DIR / ".pg" / "run")
-        db = {"NAME": env("PGDATABASE_NAME", "patrol"), "USER": "postgres", "PASSWORD": "", "HOST": host, "PORT": ""}
+        # Two roles (scripts/pg.sh): the web process, workers and commands connect as the application role;
+        # `migrate` switches to the owner (config/dbroles.py).
+        db = {"NAME": env("PGDATABASE_NAME", "patrol"), "USER": "patrol_app", "PASSWORD": "", "HOST": host, "PORT": ""}
     db["ENGINE"] = "django.contrib.gis.db.backends.postgis"
     db["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
     db["TEST"] = {"NAME": env("TEST_DB_NAME", f"test_{db['NAME']}")}
@@ -130,6 +135,19 @@ def _database():
 
 
 DATABASES = {"default": _database()}
+
+
+def _database_owner():
+    """The role that owns the tables and runs `migrate`: DATABASE_OWNER_URL's user and password (same host and
+    database as DATABASE_URL); the embedded cluster's patrol_owner; {} means one role does everything."""
+    url = env("DATABASE_OWNER_URL")
+    if url:
+        parts = urlparse(url)
+        return {"USER": unquote(parts.username or ""), "PASSWORD": unquote(parts.password or "")}
+    return {} if env("DATABASE_URL") else {"USER": "patrol_owner", "PASSWORD": ""}
+
+
+DATABASE_OWNER = _database_owner()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -155,6 +173,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Behind nginx: photos leave through its internal location (X-Accel-Redirect) after the area check (deploy/).
+MEDIA_ACCEL_PREFIX = env("MEDIA_ACCEL_PREFIX", "")
 
 STORAGES = {
     "default": {"BACKEND": env("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
@@ -345,3 +365,44 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "TOKEN_LIMIT_PER_USER": 20,
 }
+# --- running it for real (issue 16): security headers and the production switch -----------------------------
+# Content-Security-Policy (django-csp): our own origin only; inline scripts run only with the page's nonce
+# (folium's map scripts get it in templates/layers/map_page.html). Styles may be inline (folium and Leaflet write
+# style attributes). A configured online basemap adds its tile host to img-src.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+_TILE_HOSTS = {"osm": ["https://tile.openstreetmap.org"], "tianditu": ["https://*.tianditu.gov.cn"],
+               "gaode": ["https://*.is.autonavi.com"]}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:", *_TILE_HOSTS.get(MAP_BASEMAP.lower(), [])],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+# drf-spectacular's schema-quality warnings are not deployment checks: keep `check --deploy` about deployment.
+SPECTACULAR_SETTINGS["ENABLE_DJANGO_DEPLOY_CHECK"] = env_bool("SCHEMA_DEPLOY_CHECK", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# DJANGO_SECURE=1 (production behind TLS, deploy/DEPLOY.md): HSTS, secure cookies, HTTPS redirect. nginx
+# terminates TLS and sets X-Forwarded-Proto, which is trusted only then.
+if env_bool("DJANGO_SECURE", False):
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the local health probe speaks plain HTTP

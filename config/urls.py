@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("workbench.urls")),
     path("", include("campaigns.urls")),
+    path("", include("ops.urls")),
 ]

@@ -186,22 +186,39 @@ def _node(lines, kinds, names, oneway):
 # --- OpenStreetMap XML through osm2pgrouting -------------------------------------------------------------
 
 
+def _owner_db():
+    """The connection settings as the owner role: osm2pgrouting needs a schema of its own, which the application
+    role may not create (config/dbroles.py)."""
+    from django.conf import settings
+
+    db = dict(connection.settings_dict)
+    owner = getattr(settings, "DATABASE_OWNER", {})
+    if owner.get("USER"):
+        db.update(USER=owner["USER"], PASSWORD=owner.get("PASSWORD", ""))
+    return db
+
+
+def _owner_connect(db):
+    import psycopg2
+
+    conn = psycopg2.connect(dbname=db["NAME"], user=db["USER"] or "postgres", password=db["PASSWORD"] or None,
+                            host=db["HOST"] or None, port=db["PORT"] or None)
+    conn.autocommit = True
+    return conn
+
+
 def _scratch_schema(db):
     """(Re)create the scratch schema on a connection of its own, committed at once, so that osm2pgrouting's
     connection sees it even when ours is inside a transaction."""
-    import psycopg2
-
-    with psycopg2.connect(dbname=db["NAME"], user=db["USER"] or "postgres", password=db["PASSWORD"] or None,
-                          host=db["HOST"] or None, port=db["PORT"] or None) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
-            cur.execute(f"CREATE SCHEMA {SCRATCH}")
+    conn = _owner_connect(db)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
+        cur.execute(f"CREATE SCHEMA {SCRATCH}")
     conn.close()
 
 
 def _osm_rows(path):
-    db = connection.settings_dict
+    db = _owner_db()
     command = ["osm2pgrouting", "-f", str(path), "-c", "/usr/share/osm2pgrouting/mapconfig.xml",
                "-d", db["NAME"], "-U", db["USER"] or "postgres", "-h", db["HOST"] or "localhost",
                "-p", str(db["PORT"] or 5432), "--schema", SCRATCH, "--clean"]
@@ -215,18 +232,22 @@ def _osm_rows(path):
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             raise RoadImportError(f"osm2pgrouting 失败：{' '.join(tail)}")
         # Raw SQL: the scratch tables are osm2pgrouting's own, not Django models.
-        with connection.cursor() as cur:
+        conn = _owner_connect(db)
+        with conn.cursor() as cur:
             cur.execute(f"""
                 SELECT w.source, w.target, w.length_m, w.cost_s, w.reverse_cost_s, c.tag_value, w.name,
                        ST_AsBinary(w.the_geom)
                 FROM {SCRATCH}.ways w LEFT JOIN {SCRATCH}.configuration c ON c.tag_id = w.tag_id
                 WHERE w.source IS NOT NULL AND w.target IS NOT NULL ORDER BY w.gid""")
             found = cur.fetchall()
+        conn.close()
     except FileNotFoundError:
         raise RoadImportError("未安装 osm2pgrouting") from None
     finally:
-        with connection.cursor() as cur:
+        conn = _owner_connect(db)
+        with conn.cursor() as cur:
             cur.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
+        conn.close()
     rows = []
     for s, t, length, cost, reverse, kind, name, wkb in found:
         line = shapely.from_wkb(bytes(wkb))

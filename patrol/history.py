@@ -50,15 +50,23 @@ def scope_sql(area_code):
 
 # Raw SQL, for speed and because the ORM cannot express DISTINCT ON inside CTEs.
 # An issue's row changes only together with an event of its history (patrol.services writes both in one
-# transaction), so an issue with no event after the moment stands at the moment exactly as its row stands now:
-# those are read from the row. Only issues touched after the moment are rebuilt from their events, with three
-# DISTINCT ON picks over one scan (state, deadline, supervision) and the last verification (closing time).
+# transaction; the admin only through services.correct_issue), so an issue with no event after the moment stands
+# at the moment exactly as its row stands now: those are read from the row. Only issues touched after the moment
+# are rebuilt from their events, with three DISTINCT ON picks over one scan (state, deadline, supervision) and the
+# last verification (closing time); fields a later correction changed take their value from before it.
 STATES_SQL = """
 WITH later AS MATERIALIZED (SELECT DISTINCT issue_id FROM patrol_issueevent WHERE at > %(moment)s),
+fix AS MATERIALIZED (
+    -- corrections after the moment: per field, the value before the earliest of them (jsonb keeps the last key)
+    SELECT e.issue_id, jsonb_object_agg(b.key, b.value ORDER BY e.at DESC, e.id DESC) AS b
+    FROM patrol_issueevent e CROSS JOIN LATERAL jsonb_each(e.data->'before') b
+    WHERE e.action = 'correct' AND e.at > %(moment)s GROUP BY e.issue_id
+),
 ev AS (
     SELECT e.issue_id, e.action, e.to_status, e.at, e.id, e.data
     FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
-    WHERE e.at <= %(moment)s AND e.issue_id IN (SELECT issue_id FROM later) AND {scope}
+    WHERE e.at <= %(moment)s AND e.issue_id IN (SELECT issue_id FROM later)
+      AND ({scope} OR e.issue_id IN (SELECT issue_id FROM fix))
 ),
 st AS (SELECT DISTINCT ON (issue_id) issue_id, to_status, at FROM ev ORDER BY issue_id, at DESC, id DESC),
 dl AS (
@@ -76,7 +84,14 @@ SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebo
        CASE WHEN st.to_status = 'closed' THEN 'green'
             WHEN COALESCE(sv.red, FALSE) OR dl.deadline < %(day)s THEN 'red'
             ELSE 'yellow' END
-FROM patrol_issue i
+FROM (
+    SELECT i0.id, COALESCE(fix.b->>'town_id', i0.town_id) AS town_id,
+           COALESCE(fix.b->>'village_id', i0.village_id) AS village_id,
+           CASE WHEN fix.b ? 'grid_id' THEN fix.b->>'grid_id' ELSE i0.grid_id END AS grid_id,
+           COALESCE(fix.b->>'category_id', i0.category_id) AS category_id,
+           COALESCE(fix.b->>'source', i0.source) AS source, i0.rebound_of_id, i0.reported_at
+    FROM patrol_issue i0 LEFT JOIN fix ON fix.issue_id = i0.id
+) i
 JOIN st ON st.issue_id = i.id
 LEFT JOIN dl ON dl.issue_id = i.id
 LEFT JOIN sv ON sv.issue_id = i.id

@@ -49,6 +49,7 @@ class Action(models.TextChoices):
     SUPERVISE = "supervise", "红色督办"
     RELEASE = "release", "解除督办"
     REINSPECT = "reinspect", "回头看"
+    CORRECT = "correct", "更正"
 
 
 class Light(models.TextChoices):

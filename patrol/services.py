@@ -336,6 +336,85 @@ def escalate_overdue(today=None, days=None, now=None):
     return raised
 
 
+# --- corrections (更正): the only way to change a problem's recorded fields ---------------------------------
+
+CORRECTABLE = ("category", "source", "location", "deadline", "assignee", "description")
+
+
+def _snapshot(issue):
+    """What a correction may change, plus what history needs to rebuild the problem as it stood before."""
+    return {
+        "category_id": issue.category_id, "source": issue.source,
+        "location": [issue.location.x, issue.location.y],
+        "town_id": issue.town_id, "village_id": issue.village_id, "grid_id": issue.grid_id,
+        "deadline": issue.deadline.isoformat() if issue.deadline else None,
+        "assignee": issue.assignee, "description": issue.description,
+    }
+
+
+def correct_issue(user, issue_id, *, reason, now=None, **changes):
+    """Correct recorded fields of a problem (a wrong category, a misplaced point …) with a reason.
+
+    Writes a `correct` event holding the values before and after, so past months rebuild as they stood
+    (patrol.history reads `data.before`) and the change is on record. Returns the event.
+    """
+    now = now or timezone.now()
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise BadInput(f"不能更正的字段：{', '.join(sorted(unknown))}；可更正：{', '.join(CORRECTABLE)}",
+                       field=sorted(unknown)[0])
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput("更正需要说明原因", field="reason")
+    if not (user.is_superuser or user.role in (Role.ADMIN, Role.DISTRICT)):
+        raise Forbidden("只有区级或管理员可以更正问题信息")
+    with transaction.atomic():
+        issue = visible_issue(user, issue_id, lock=True)
+        before = _snapshot(issue)
+        if "category" in changes:
+            issue.category = _category(changes["category"])
+        if "source" in changes:
+            if changes["source"] not in Source.values:
+                raise BadInput(f"未知的来源：{changes['source']!r}", field="source")
+            issue.source = changes["source"]
+        if "location" in changes:
+            lon, lat = (float(v) for v in changes["location"])
+            found = locate(lon, lat)
+            if found["village"] is None:
+                raise BadInput("该位置不在任何行政村内", field="location")
+            grid = found["grid"]
+            if not covers(user, found["village"].town_id, found["village"].code, grid.code if grid else ""):
+                raise Forbidden("该位置不在您的辖区内", field="location")
+            issue.location = _point(lon, lat)
+            issue.town_id, issue.village_id = found["village"].town_id, found["village"].code
+            issue.grid_id = grid.code if grid else None
+        if "deadline" in changes:
+            value = changes["deadline"]
+            if isinstance(value, str) and value:
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    raise BadInput(f"整改期限应为 YYYY-MM-DD 日期：{value!r}", field="deadline") from None
+            issue.deadline = value or None
+        if "assignee" in changes:
+            issue.assignee = str(changes["assignee"] or "")[:100]
+        if "description" in changes:
+            issue.description = str(changes["description"] or "")
+        after = _snapshot(issue)
+        changed = sorted(k for k in after if after[k] != before[k])
+        if not changed:
+            raise BadInput("没有任何字段发生变化", field="reason")
+        issue.save()
+        data = {"fields": changed, "before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}}
+        # history reads the deadline in force from the last event carrying one (patrol.history)
+        if "deadline" in changed:
+            data["deadline"] = after["deadline"]
+        if "assignee" in changed:
+            data["assignee"] = after["assignee"]
+        return IssueEvent.objects.create(issue=issue, action=A.CORRECT, from_status=issue.status,
+                                         to_status=issue.status, actor=user, at=now, note=reason, data=data)
+
+
 def set_order_shadow(issue_ids, on, *, actor=None, note="", data=None, now=None):
     """A supervision order's shadow on its problems: issuing one raises red supervision (so every map, light and
     assessment reads them red), closing it releases them. The caller (supervision) has checked who may do it;

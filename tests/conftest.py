@@ -27,6 +27,40 @@ def _block_network():
     socket.socket.connect = original
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """pytest-django's set-up with the production split of roles: the test database is created and migrated by
+    the owner role (config/dbroles.py), and the tests then connect as the application role, like the web
+    process. Dropped by the owner at the end."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    from config.dbroles import as_owner
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with django_db_blocker.unblock(), as_owner():
+        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False, aliases=aliases,
+                                 serialized_aliases=serialized_aliases)
+    yield
+    with django_db_blocker.unblock(), as_owner():
+        teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture
+def migrator(transactional_db):
+    """django-test-migrations' migrator, run as the owner role (only the owner may change the schema); the
+    application role's grants are put back after the reset."""
+    from django_test_migrations.migrator import Migrator
+
+    from config.dbroles import apply_grants, as_owner
+
+    with as_owner():
+        m = Migrator("default")
+        yield m
+        m.reset()
+        apply_grants()
+
+
 @pytest.fixture
 def geography(db):
     return make_geography()
@@ -94,3 +128,4 @@ def browser():
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from patrol.services import transition_issue
 from tests.factories import DISTRICT, TOWN_A, V1, V2, V3, close_issue, make_issue, make_user
+from tests.playwright_helpers import wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -56,7 +57,7 @@ def legend(page):
 
 
 def wait_legend(page, after=0):
-    page.wait_for_function(
+    wait_for_js(page,
         "n => +(document.querySelector('[data-testid=map-legend]').getAttribute('data-loaded') || 0) > n", arg=after)
 
 
@@ -111,7 +112,7 @@ def test_battle_map(page, live_server, world):
     wait_legend(page)
     name = page.get_attribute(".folium-map", "id")
     page.evaluate(f"{name}.setView([31.11, 121.44], 12)")
-    page.wait_for_function("() => document.querySelector('.folium-map').getAttribute('data-pins') === '0'")
+    wait_for_js(page, "() => document.querySelector('.folium-map').getAttribute('data-pins') === '0'")
     assert "放大到" in page.text_content("#pins-hint")
 
     # Zoomed in, the pins of the visible area come from the bbox-filtered API; a click opens the problem.
@@ -120,7 +121,7 @@ def test_battle_map(page, live_server, world):
     name = page.get_attribute(".folium-map", "id")
     loaded = int(page.get_attribute('[data-testid="map-legend"]', "data-loaded"))
     page.evaluate(f"{name}.setView([31.1095, 121.4085], 15)")
-    page.wait_for_function("() => +document.querySelector('.folium-map').getAttribute('data-pins') > 0")
+    wait_for_js(page, "() => +document.querySelector('.folium-map').getAttribute('data-pins') > 0")
     wait_legend(page, loaded)
     page.wait_for_load_state("networkidle")
     bbox = page.get_attribute('[data-testid="map-legend"]', "data-bbox")
@@ -158,7 +159,7 @@ def test_heatmap_page(page, live_server, world):
     # The slider moves a month back: the heat layer reloads for that month.
     page.evaluate("() => { var s = document.getElementById('heat-month'); s.value = +s.value - 2;"
                   " s.dispatchEvent(new Event('input')); }")
-    page.wait_for_function("m => document.getElementById('heat-count').getAttribute('data-month') !== m", arg=month)
+    wait_for_js(page, "m => document.getElementById('heat-count').getAttribute('data-month') !== m", arg=month)
     earlier = page.get_attribute("#heat-count", "data-month")
     assert int(page.get_attribute("#heat-count", "data-count")) == api(
         page, f"/api/heatmap/?kind=all&from={earlier}&to={earlier}")["count"]

@@ -10,6 +10,7 @@ from PIL import Image
 
 from patrol.models import Issue, Photo
 from tests.factories import V1, V2, make_geography, make_user, seed_categories, village_point
+from tests.playwright_helpers import wait_for_js
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -53,7 +54,7 @@ class Phone:
 
     def ready(self, village_text):
         """The service worker controls the page and the boundaries are drawn (the village is known)."""
-        self.page.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_for_js(self.page, "navigator.serviceWorker.controller !== null")
         self.expect("report-village", village_text)
 
     def el(self, testid):
@@ -73,7 +74,7 @@ class Phone:
 
     def synced(self, pending):
         """Wait until no sync is running and `pending` items wait to be sent."""
-        self.page.wait_for_function(
+        wait_for_js(self.page,
             "n => document.body.dataset.sync === 'idle' && "
             "document.querySelector('[data-testid=pending-count]').textContent === n", arg=str(pending))
 
