@@ -378,7 +378,10 @@ def correct_issue(user, issue_id, *, reason, now=None, **changes):
                 raise BadInput(f"未知的来源：{changes['source']!r}", field="source")
             issue.source = changes["source"]
         if "location" in changes:
-            lon, lat = (float(v) for v in changes["location"])
+            location = changes["location"]
+            if not isinstance(location, list | tuple) or len(location) != 2:
+                raise BadInput("location 应为 [经度, 纬度]", field="location")
+            lon, lat = inputs.lonlat(*location, field="location")
             found = locate(lon, lat)
             if found["village"] is None:
                 raise BadInput("该位置不在任何行政村内", field="location")
@@ -390,12 +393,7 @@ def correct_issue(user, issue_id, *, reason, now=None, **changes):
             issue.grid_id = grid.code if grid else None
         if "deadline" in changes:
             value = changes["deadline"]
-            if isinstance(value, str) and value:
-                try:
-                    value = date.fromisoformat(value)
-                except ValueError:
-                    raise BadInput(f"整改期限应为 YYYY-MM-DD 日期：{value!r}", field="deadline") from None
-            issue.deadline = value or None
+            issue.deadline = inputs.day(value, "deadline") if value else None
         if "assignee" in changes:
             issue.assignee = str(changes["assignee"] or "")[:100]
         if "description" in changes:
