@@ -88,3 +88,18 @@ def test_every_path_in_the_readme_still_resolves():
         except Resolver404:
             unresolved.append(path)
     assert len(paths) > 40 and unresolved == []
+
+
+def test_templates_run_no_script_the_policy_would_refuse():
+    """The Content-Security-Policy allows scripts from our origin and inline ones with the page's nonce only:
+    an inline <script> without the nonce, or an inline event handler (onclick=…), would silently not run."""
+    bad = []
+    for path in ROOT.rglob("*.html"):
+        if any(part in {".venv", "node_modules", "vendor", "staticfiles"} for part in path.parts):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and "nonce=" not in tag and "application/json" not in tag:
+                bad.append(f"{path.relative_to(ROOT)}: {tag}")
+        bad += [f"{path.relative_to(ROOT)}: {m}" for m in re.findall(r"\son[a-z]+=\"", text)]
+    assert bad == []

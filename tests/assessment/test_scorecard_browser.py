@@ -8,6 +8,7 @@ from django.core.management import call_command
 from assessment.models import Scorecard
 from patrol.models import Issue
 from tests.factories import DISTRICT, make_user
+from tests.playwright_helpers import wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -30,21 +31,21 @@ def test_scorecard_form_nearest_village_first_and_saves(browser, live_server, ge
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
     page.goto(live_server.url + "/assessment/scorecards/")
-    page.wait_for_function("document.querySelectorAll('#items input').length === 7")
+    wait_for_js(page, "document.querySelectorAll('#items input').length === 7")
     assert page.eval_on_selector("select[name=village]", "s => s.value") == V2  # the village we stand in
     assert "乙村" in page.inner_text("select[name=village] option:nth-child(2)")
     for i, value in enumerate([18, 17, 12, 13, 9, 8, 7]):
         page.fill(f"#items .item:nth-child({i + 1}) input", str(value))
     assert page.inner_text("#total") == "84"
     page.click("#scorecard button[type=submit]")
-    page.wait_for_function("document.getElementById('msg').textContent.includes('已保存')")
+    wait_for_js(page, "document.getElementById('msg').textContent.includes('已保存')")
     card = Scorecard.objects.get(village_id=V2, current=True)
     assert (card.assessor_id, float(card.total), card.scheme) == (leader.pk, 84.0, "dazhangzhuang")
     # a problem seen on the visit is reported from the same screen, at the current position
     page.select_option("#report select[name=category]", "clutter")
     page.fill("#report textarea[name=description]", "村口柴草乱堆")
     page.click("#report button[type=submit]")
-    page.wait_for_function("document.getElementById('report-msg').textContent.includes('已上报')")
+    wait_for_js(page, "document.getElementById('report-msg').textContent.includes('已上报')")
     issue = Issue.objects.get()
     assert (issue.village_id, issue.source, issue.category_id) == (V2, "district_patrol", "clutter")
     assert errors == []
