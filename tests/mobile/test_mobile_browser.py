@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 import pytest
 from django.test import Client
 from PIL import Image
+from playwright.sync_api import expect
 
 from patrol.models import Issue, Photo
 from tests.factories import V1, V2, make_geography, make_user, seed_categories, village_point
@@ -174,7 +175,7 @@ def test_offline_reports_survive_reload_and_arrive_once(phone):
     p.expect("pending-count", "3")
     p.expect("report-village", "甲村")  # boundaries kept on the phone
     p.el("tab-history").click()
-    assert p.el("outbox-item").count() == 3
+    expect(p.el("outbox-item")).to_have_count(3)  # the history tab lists the outbox once IndexedDB answers
     assert Issue.objects.count() == 0
 
     p.context.set_offline(False)  # the `online` event starts the sync
