@@ -1,11 +1,13 @@
 """The benchmark loader: idempotent, problems inside their grid, history consistent with today's rows."""
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from bench.data import ensure_issues
 from patrol.history import states_at
-from patrol.models import Issue
+from patrol.models import Issue, IssueEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +20,14 @@ def test_ensure_issues_loads_consistent_problems_once(geography):
         cur.execute("""SELECT count(*) FROM patrol_issue i JOIN geo_grid g ON g.code = i.grid_id
                        WHERE ST_Intersects(g.boundary, i.location) AND g.village_id = i.village_id""")
         assert cur.fetchone()[0] == 400
-    # Rebuilt from the events, every problem stands where its row says it stands now.
+    # Rebuilt from the events, every problem stands where its row says it stands now. A later event on every
+    # problem (a re-inspection a minute on, changing nothing) makes states_at rebuild each from its history
+    # instead of reading the untouched row.
     now = timezone.now()
     rows = {i.pk: i for i in Issue.objects.with_light()}
+    IssueEvent.objects.bulk_create(
+        IssueEvent(issue_id=pk, action="reinspect", from_status=i.status, to_status=i.status,
+                   at=now + timedelta(minutes=1), data={"result": "held"}) for pk, i in rows.items())
     states = states_at(now)
     assert len(states) == 400
     for s in states:
