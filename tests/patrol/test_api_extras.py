@@ -1,17 +1,32 @@
 """List endpoint (filters, scoping, query count), photos through the API, the OpenAPI schema, the admin."""
 import io
+import json
 from datetime import date
 
 import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from PIL import Image
 
+from patrol.geojson import feature, feature_rows
 from patrol.models import Issue
 from patrol.services import transition_issue
-from tests.factories import TOWN_A, TOWN_B, V1, V2, V3, make_issue, make_user, village_point
+from tests.factories import (
+    TOWN_A,
+    TOWN_B,
+    V1,
+    V2,
+    V3,
+    close_issue,
+    make_issue,
+    make_user,
+    metres_east,
+    village_point,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,9 +155,22 @@ def test_admin_map_widget_is_offline(geography, client):
 
 
 def test_list_page_built_in_postgis_matches_the_python_feature(setup, login):
-    _, district, issues = setup
+    inspector, district, issues = setup
+    town, village = make_user("town", "310112102"), make_user("village", V1)
+    closed = close_issue(issues[1], town, village)  # a closed problem: closed_at, green, status closed
+    lon, lat = closed.location.x, closed.location.y
+    rebound = make_issue(inspector, V1, category="clutter", lon=metres_east(lon, lat, 5), lat=lat)  # back within 30 m
+    assert rebound.rebound_of_id == closed.pk
     api = login(district)
     listed = {f["id"]: f for f in api.get("/api/issues/").json()["features"]}
+    python = {r["id"]: feature(r) for r in feature_rows(Issue.objects.all(), timezone.localdate())}
+    assert set(listed) == set(python) == {i.pk for i in issues} | {rebound.pk}
+    for pk, expected in python.items():
+        expected = json.loads(json.dumps(expected, cls=DjangoJSONEncoder))
+        assert listed[pk]["properties"].keys() == expected["properties"].keys()  # every key, none left out
+        assert listed[pk] == expected
+    assert listed[rebound.pk]["properties"]["rebound_of"] == closed.pk
+    assert listed[closed.pk]["properties"]["light"] == "green"
     for issue in issues:
         single = api.get(f"/api/issues/{issue.pk}/").json()
         expected = {k: v for k, v in single["properties"].items() if k in listed[issue.pk]["properties"]}
