@@ -6,9 +6,7 @@ coordinate systems (.prj, CGCS2000) as geo.importers reads them; bad rows are re
 reason (and can be written back as a workbook) while the good rows are stored in one transaction; a facility is
 keyed by its code, so importing the same file again changes nothing.
 """
-import math
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.gis.geos import Point
@@ -18,7 +16,7 @@ from django.utils import timezone
 from geo import scope
 from geo.lookup import locate_many
 from patrol.errors import DomainError
-from patrol.imports import read_table
+from patrol.imports import BadRow, UpsertResult, match_columns, read_table, text
 
 from .models import Facility, FacilityStatus, Kind, Operator
 
@@ -41,22 +39,7 @@ class ImportRefused(DomainError):
     status_code = 400
 
 
-@dataclass
-class ImportResult:
-    headers: list
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list = field(default_factory=list)  # {"row", "reason", "values"}
-
-    def as_json(self):
-        return {"total": self.total, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": len(self.errors), "errors": [{"row": e["row"], "reason": e["reason"]} for e in self.errors]}
-
-
-class BadRow(Exception):
-    pass
+ImportResult = UpsertResult
 
 
 def read_geo(path, encoding=None, srs=None):
@@ -96,26 +79,11 @@ def read_any(path_or_bytes, filename, encoding=None, srs=None):
 
 
 def column_map(headers):
-    lowered = [str(h).strip().lower() for h in headers]
-    found = {}
-    for key, names in COLUMNS.items():
-        for i, h in enumerate(lowered):
-            if h in names:
-                found[key] = i
-                break
-    missing = [COLUMNS[k][0] for k in REQUIRED if k not in found]
+    found, missing = match_columns(headers, COLUMNS, REQUIRED)
     if missing:
         raise ImportRefused(f"缺少必需的列：{', '.join(missing)}（应有 code, kind, name, longitude, latitude, "
                             "operator）", field="file")
     return found
-
-
-def _text(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 STATUS_NAMES = {**{v: v for v in FacilityStatus.values}, **{label: v for v, label in FacilityStatus.choices},
@@ -127,32 +95,32 @@ def _parse(values, cols, kinds, operators):
         i = cols.get(key)
         return values[i] if i is not None and i < len(values) else None
 
-    code = _text(get("code"))
+    code = text(get("code"))
     if not code or len(code) > 40 or not all(c.isalnum() and c.isascii() or c in "_.-" for c in code):
         raise BadRow(f"编码无效：{code!r}（字母、数字、_ . -，最多 40 位）")
-    kind_text = _text(get("kind"))
+    kind_text = text(get("kind"))
     kind = kinds.get(kind_text) or kinds.get(kind_text.lower())
     if kind is None:
         raise BadRow(f"未知的设施类型：{kind_text!r}（可选：{'、'.join(sorted({k for k in kinds if k.isascii()}))}）")
     try:
-        lon, lat = float(_text(get("lon"))), float(_text(get("lat")))
+        lon, lat = float(text(get("lon"))), float(text(get("lat")))
     except ValueError:
-        raise BadRow(f"经纬度应为数字：{_text(get('lon'))!r}, {_text(get('lat'))!r}") from None
+        raise BadRow(f"经纬度应为数字：{text(get('lon'))!r}, {text(get('lat'))!r}") from None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise BadRow(f"经纬度超出范围：{lon}, {lat}")
-    operator_text = _text(get("operator"))
+    operator_text = text(get("operator"))
     operator = operators.get(operator_text) if operator_text else None
     if operator_text and operator is None:
         raise BadRow(f"未知的服务运营公司：{operator_text!r}（先用 add_operator 添加）")
-    status = STATUS_NAMES.get(_text(get("status")))
+    status = STATUS_NAMES.get(text(get("status")))
     if status is None:
-        raise BadRow(f"未知的状态：{_text(get('status'))!r}（可选：{'、'.join(FacilityStatus.labels)}）")
-    upkeep = _text(get("upkeep_days"))
+        raise BadRow(f"未知的状态：{text(get('status'))!r}（可选：{'、'.join(FacilityStatus.labels)}）")
+    upkeep = text(get("upkeep_days"))
     if upkeep and not upkeep.isdigit():
         raise BadRow(f"管护周期应为天数：{upkeep!r}")
-    name = _text(get("name"))[:100]
+    name = text(get("name"))[:100]
     return {"code": code, "kind_id": kind, "name": name, "lon": lon, "lat": lat, "operator_id": operator,
-            "household": _text(get("household"))[:60], "status": status,
+            "household": text(get("household"))[:60], "status": status,
             "upkeep_days": int(upkeep) if upkeep else None}
 
 

@@ -6,7 +6,6 @@ their row number and reason, and can be written to a workbook to fix; idempotent
 file twice changes nothing. A row whose point lies outside its village, or whose code repeats an earlier row of
 the file, is a bad row (the earlier row still imports). All good rows go in one transaction.
 """
-from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
@@ -15,7 +14,14 @@ from geo import scope
 from geo.lookup import locate
 from geo.models import Village
 from patrol.errors import DomainError
-from patrol.imports import errors_workbook, read_table  # noqa: F401  (errors_workbook: re-exported)
+from patrol.imports import (  # noqa: F401  (errors_workbook: re-exported)
+    BadRow,
+    UpsertResult,
+    errors_workbook,
+    match_columns,
+    read_table,
+    text,
+)
 
 from .models import Household, HouseholdStatus
 from .services import is_manager
@@ -38,51 +44,21 @@ NO = {"否", "no", "n", "false", "0", "非本村"}
 FIELDS = ("village_id", "town_id", "grid_id", "group", "address", "head", "phone", "members", "resident")
 
 
-@dataclass
-class ImportResult:
-    headers: list
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list = field(default_factory=list)  # {"row", "reason", "values"}
-
-    def as_json(self):
-        return {"total": self.total, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": len(self.errors), "errors": [{"row": e["row"], "reason": e["reason"]} for e in self.errors]}
-
-
-class BadRow(Exception):
-    pass
+ImportResult = UpsertResult
 
 
 def column_map(headers):
-    lowered = [str(h).strip().lower() for h in headers]
-    found = {}
-    for key, names in COLUMNS.items():
-        for i, h in enumerate(lowered):
-            if h in names:
-                found[key] = i
-                break
-    missing = [COLUMNS[k][0] for k in REQUIRED if k not in found]
+    found, missing = match_columns(headers, COLUMNS, REQUIRED)
     if missing:
         raise DomainError(f"缺少必需的列：{', '.join(missing)}（列：{', '.join(v[0] for v in COLUMNS.values())}）",
                           field="file")
     return found
 
 
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def parse_row(values, cols, villages):
     def get(key):
         i = cols.get(key)
-        return _text(values[i]) if i is not None and i < len(values) else ""
+        return text(values[i]) if i is not None and i < len(values) else ""
 
     code = get("code")
     if not code or len(code) > 40 or "/" in code:

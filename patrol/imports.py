@@ -8,6 +8,7 @@ to fix and upload again.
 """
 import csv
 import io
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -85,23 +86,47 @@ def read_table(content, filename):
     return headers, body
 
 
-def column_map(headers):
-    lowered = [h.strip().lower() for h in headers]
+@dataclass
+class UpsertResult:
+    """The outcome of an import that creates or updates rows by their code (households, facilities …)."""
+
+    headers: list
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # {"row", "reason", "values"}
+
+    def as_json(self):
+        return {"total": self.total, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "failed": len(self.errors), "errors": [{"row": e["row"], "reason": e["reason"]} for e in self.errors]}
+
+
+def match_columns(headers, columns, required):
+    """{key: column index} for the headers that name a column ({key: [accepted names]}), and the first
+    names of the required ones that are missing. Shared by the spreadsheet imports of every app."""
+    lowered = [str(h).strip().lower() for h in headers]
     found = {}
-    for key, names in COLUMNS.items():
+    for key, names in columns.items():
         for i, h in enumerate(lowered):
             if h in names:
                 found[key] = i
                 break
-    missing = [COLUMNS[k][0] for k in REQUIRED if k not in found]
+    return found, [columns[k][0] for k in required if k not in found]
+
+
+def column_map(headers):
+    found, missing = match_columns(headers, COLUMNS, REQUIRED)
     if missing:
         names = "经度、纬度、坐标系、类别、描述、日期、来源、编号"
         raise DomainError(f"缺少必需的列：{'、'.join(missing)}（可用列名：{names}）", field="file")
     return found
 
 
-def _text(value):
-    if value is None:
+def text(value):
+    """A cell as stripped text: empty for None or NaN (empty cells of GeoPackage/Shapefile rows), a whole float
+    such as 12.0 as 12."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -137,28 +162,28 @@ def parse_row(values, cols, categories, sources, today, area=""):
         return values[i] if i is not None and i < len(values) else None
 
     try:
-        lon, lat = inputs.lonlat(_text(get("lon")), _text(get("lat")), "geometry")
+        lon, lat = inputs.lonlat(text(get("lon")), text(get("lat")), "geometry")
     except DomainError as exc:
-        raise BadRow(f"经纬度无效：{_text(get('lon'))!r}, {_text(get('lat'))!r}（{exc.detail}）") from None
-    crs_text = _text(get("crs")).lower()
+        raise BadRow(f"经纬度无效：{text(get('lon'))!r}, {text(get('lat'))!r}（{exc.detail}）") from None
+    crs_text = text(get("crs")).lower()
     crs = CRS_NAMES.get(crs_text)
     if crs is None:
-        raise BadRow(f"未知的坐标系：{_text(get('crs'))!r}（可选 wgs84、gcj02、bd09）")
-    category_text = _text(get("category"))
+        raise BadRow(f"未知的坐标系：{text(get('crs'))!r}（可选 wgs84、gcj02、bd09）")
+    category_text = text(get("category"))
     category = categories.get(category_text) or categories.get(category_text.lower())
     if category is None:
         raise BadRow(f"未知的问题类别：{category_text!r}")
-    source_text = _text(get("source"))
+    source_text = text(get("source"))
     source = sources.get(source_text) or sources.get(source_text.lower()) if source_text else Source.DISTRICT_PATROL
     if source is None:
         raise BadRow(f"未知的来源：{source_text!r}（可选：{'、'.join(Source.labels)}）")
     reported_at = _date(get("date"), today)
-    description = _text(get("description"))
-    campaign_text = _text(get("campaign"))
+    description = text(get("description"))
+    campaign_text = text(get("campaign"))
     if campaign_text and not campaign_text.isdigit():
         raise BadRow(f"专项行动编号应为整数：{campaign_text!r}")
     campaign = int(campaign_text) if campaign_text else None
-    row_id = _text(get("row_id"))
+    row_id = text(get("row_id"))
     # The importer's area and the row's whole content (its id column included): the same sheet uploaded again
     # creates nothing, while two towns' sheets numbered 1…N, or two sheets of one town, never collide.
     key = "|".join([area or "*", row_id, f"{lon:.7f}", f"{lat:.7f}", crs, category, description, source,
