@@ -127,6 +127,9 @@ def _database():
         db = {"NAME": env("PGDATABASE_NAME", "patrol"), "USER": "patrol_app", "PASSWORD": "", "HOST": host, "PORT": ""}
     db["ENGINE"] = "django.contrib.gis.db.backends.postgis"
     db["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
+    # A kept connection is checked before a request reuses it: after a database restart each worker thread's
+    # first request would otherwise fail with a 500 on the dead connection (bench load section, tests/ops).
+    db["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
     db["TEST"] = {"NAME": env("TEST_DB_NAME", f"test_{db['NAME']}")}
     if TESTING:
         # Tests trade durability for speed on their own session only; the demo keeps fsync and sync commit.
