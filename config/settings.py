@@ -125,7 +125,8 @@ def _database():
         # Two roles (scripts/pg.sh): the web process, workers and commands connect as the application role;
         # `migrate` switches to the owner (config/dbroles.py).
         db = {"NAME": env("PGDATABASE_NAME", "patrol"), "USER": "patrol_app", "PASSWORD": "", "HOST": host, "PORT": ""}
-    db["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    db["ENGINE"] = "config.postgis"  # Django's PostGIS backend, waiting for a restarting database (config/postgis)
+    db["CONNECT_RETRY_SECONDS"] = env_float("DB_CONNECT_RETRY_SECONDS", 10)
     db["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
     # A kept connection is checked before a request reuses it: after a database restart each worker thread's
     # first request would otherwise fail with a 500 on the dead connection (bench load section, tests/ops).

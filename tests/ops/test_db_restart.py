@@ -1,9 +1,14 @@
 """A database restart (or anything else that cuts the server side of a kept connection) must not turn the next
 request of every worker thread into a 500: kept connections (CONN_MAX_AGE) are checked before reuse."""
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
 import psycopg2
 import pytest
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection, connections
 from django.urls import reverse
 
 from tests.factories import make_user
@@ -32,3 +37,27 @@ def test_a_request_after_the_server_dropped_the_kept_connection_is_served(geogra
     response = client.get(url)  # the test client re-raises a server error: this fails with the stale connection
     assert response.status_code == 200
     assert connection.connection.info.backend_pid != pid
+
+
+@pytest.mark.django_db
+def test_a_new_connection_waits_for_a_database_that_is_coming_back():
+    """While the server restarts its socket is missing: connecting waits for it instead of failing at once."""
+    real = Path(connection.settings_dict["HOST"]) / f".s.PGSQL.{connection.settings_dict['PORT'] or 5432}"
+    folder = Path(tempfile.mkdtemp(prefix="pg"))  # short: a socket path must stay under 108 bytes
+    probe = type(connections["default"])(dict(connection.settings_dict, HOST=str(folder), CONNECT_RETRY_SECONDS=30),
+                                 alias="restart_probe")
+    coming_back = threading.Timer(0.5, lambda: (folder / real.name).symlink_to(real))  # the server is back
+    coming_back.start()
+    try:
+        with probe.cursor() as cur:
+            cur.execute("SELECT current_database()")
+            assert cur.fetchone()[0] == connection.settings_dict["NAME"]
+    finally:
+        coming_back.join()
+        probe.close()
+        shutil.rmtree(folder)
+    # A cause that will not pass by itself is not waited for.
+    wrong = type(connections["default"])(dict(connection.settings_dict, NAME="no_such_database_here",
+                                      CONNECT_RETRY_SECONDS=3600), alias="wrong_probe")
+    with pytest.raises(OperationalError, match="does not exist"):
+        wrong.ensure_connection()
