@@ -171,13 +171,26 @@ class Gunicorn:
 
 def restart_postgres(faults):
     """scripts/pg.sh stop (fast: open connections are cut) and start again; the times go into faults."""
+    import psycopg2
+
     pg = ["bash", str(REPO / "scripts" / "pg.sh")]
+    params = {"dbname": connection.settings_dict["NAME"], "user": connection.settings_dict["USER"],
+              "host": connection.settings_dict["HOST"]}
     connection.close()
     t = time.time()
     subprocess.run(pg + ["stop"], check=True, stdout=subprocess.DEVNULL)
     stopped = time.time()
-    subprocess.run(pg + ["start"], check=True, stdout=subprocess.DEVNULL)
-    faults.append({"fault": "PostgreSQL restart", "at": t, "down_s": round(time.time() - t, 2),
+    starter = subprocess.Popen(pg + ["start"], stdout=subprocess.DEVNULL)
+    while True:  # the first moment a client can connect again
+        try:
+            psycopg2.connect(**params).close()
+            break
+        except psycopg2.OperationalError:
+            time.sleep(0.05)
+    ready = time.time()
+    if starter.wait() != 0:
+        raise RuntimeError("scripts/pg.sh start failed")
+    faults.append({"fault": "PostgreSQL restart", "at": t, "down_s": round(ready - t, 2),
                    "stop_s": round(stopped - t, 2), "until": time.time()})
 
 
