@@ -3,7 +3,8 @@ maps, tiles, lights and lists, against gunicorn (config.wsgi as the application 
 minutes, with PostgreSQL restarted once and a gunicorn worker SIGKILLed once during the run. Afterwards every
 report a client got a 2xx for must be in the database exactly once with its photo (row and file).
 
-    python -m bench --only load      (LOAD_SECONDS, LOAD_INSPECTORS, LOAD_OFFICE, WORKERS, THREADS to change it)
+    python -m bench --only load   (LOAD_SECONDS, LOAD_INSPECTORS, LOAD_OFFICE, LOAD_INSPECTOR_WAIT, LOAD_OFFICE_WAIT,
+                                   WORKERS, THREADS change it)
 
 The users run in a Locust process (bench/locustfile.py); this process prepares the accounts, sessions, places and
 photos, starts gunicorn and Locust, causes the faults, finishes what was left in the outboxes (as the app does
@@ -31,8 +32,17 @@ N_INSPECTORS = int(os.environ.get("LOAD_INSPECTORS", "200"))
 N_OFFICE = int(os.environ.get("LOAD_OFFICE", "20"))
 WORKERS = int(os.environ.get("WORKERS", "2"))  # as `make run`
 THREADS = int(os.environ.get("THREADS", "4"))
-INSPECTOR_WAIT = (5, 15)  # seconds between two reports of one inspector (a busy field day, compressed)
-OFFICE_WAIT = (2, 6)  # seconds between two views of an office user
+
+
+def _pace(name, default):
+    low, high = os.environ.get(name, default).split(",")
+    return float(low), float(high)
+
+
+# Seconds between two reports of one inspector (a report every half minute is already a very busy field day)
+# and between two views of an office user. LOAD_INSPECTOR_WAIT=5,15 LOAD_OFFICE_WAIT=2,6 saturates this machine.
+INSPECTOR_WAIT = _pace("LOAD_INSPECTOR_WAIT", "20,40")
+OFFICE_WAIT = _pace("LOAD_OFFICE_WAIT", "5,15")
 PG_RESTART_AT, KILL_AT = 0.35, 0.65  # share of the run at which each fault happens
 OUT = REPO / "bench-out" / "load"
 N_PHOTOS = 24
@@ -366,7 +376,9 @@ def run(report):
     s = "load"
     report(s, "machine load average before / after (1 min)", f"{load_before[0]:.2f} / {load_after[0]:.2f}", "",
            f"{os.cpu_count()} cores shared with other sessions; gunicorn {WORKERS}×{THREADS}")
-    report(s, f"users: {N_INSPECTORS} inspectors + {N_OFFICE} office, duration", round(duration), "s")
+    report(s, f"users: {N_INSPECTORS} inspectors + {N_OFFICE} office, duration", round(duration), "s",
+           f"pauses {INSPECTOR_WAIT[0]:g}–{INSPECTOR_WAIT[1]:g} s between reports, "
+           f"{OFFICE_WAIT[0]:g}–{OFFICE_WAIT[1]:g} s between office views")
     report(s, "throughput, all requests", total / duration, "req/s", f"{total:,} requests")
     acks = results["acks"]
     report(s, "reports acknowledged (issue + photo 2xx)", sum(1 for a in acks.values() if a.get("photo_status")),
