@@ -3,8 +3,7 @@
 Pages only assemble layers from layers.maps; the map never embeds individual problems (pins come from the
 bbox-filtered list API for the visible area), so its weight does not grow with their number.
 """
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import numpy as np
@@ -107,7 +106,7 @@ def _vector_tiles(request, query):
     url = request.build_absolute_uri(tiletoken.url_template(token)).replace("%7B", "{").replace("%7D", "}")
     extra = query.urlencode()
     return {"url": f"{url}&{extra}" if extra else url,
-            "expires": timezone.localtime(datetime.fromtimestamp(expires, tz=dt_timezone.utc))}
+            "expires": timezone.localtime(datetime.fromtimestamp(expires, tz=UTC))}
 
 
 def _layer_switch(month):

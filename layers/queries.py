@@ -3,8 +3,8 @@
 Every problem query starts from `Issue.objects.for_user(user)` and goes through `patrol.filters.IssueFilter`,
 the list API's filters, so a map, a tile and the list always agree on which problems a person sees.
 """
-from types import SimpleNamespace
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON
