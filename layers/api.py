@@ -40,11 +40,12 @@ class IssueTile(APIView):
     token is a 403. Without one, the session or API token as everywhere else."""
 
     def _token(self):
-        return self.request.query_params.get("token")
+        # Django's request when DRF asks for the authenticators (it wraps it afterwards), None for the schema
+        request = getattr(self, "request", None)
+        return request.GET.get("token") if request is not None else None
 
     def get_authenticators(self):
-        # self.request is Django's request here (DRF wraps it after asking for the authenticators).
-        return [] if self.request.GET.get("token") is not None else super().get_authenticators()
+        return [] if self._token() is not None else super().get_authenticators()
 
     def get_permissions(self):
         return [] if self._token() is not None else super().get_permissions()
