@@ -44,6 +44,7 @@ def _pace(name, default):
 INSPECTOR_WAIT = _pace("LOAD_INSPECTOR_WAIT", "20,40")
 OFFICE_WAIT = _pace("LOAD_OFFICE_WAIT", "5,15")
 PG_RESTART_AT, KILL_AT = 0.35, 0.65  # share of the run at which each fault happens
+RAMP_S = float(os.environ.get("LOAD_RAMP_SECONDS", "60"))  # the users open the app over the first minute
 OUT = REPO / "bench-out" / "load"
 N_PHOTOS = 24
 
@@ -144,7 +145,7 @@ def urls():
         "issue_photos": with_id("patrol:issue-photos"), "battle_map": reverse("layers:battle-map"),
         "counts": reverse("layers:issue-counts"), "lights": reverse("layers:lights"),
         "issue_list": reverse("patrol:issue-list"),
-        "tile": reverse("layers:issue-tile", args=[1, 2, 3]).replace("/1/2/3.", "/{z}/{x}/{y}."),
+        "tile_token": reverse("layers:tile-token"),
     }
 
 
@@ -284,9 +285,20 @@ def endpoint_table(samples, duration):
     return table
 
 
-def fault_errors(samples, t0, faults, after=15):
-    """Failed requests inside each fault's window (from the fault to `after` seconds past its end), and outside."""
-    windows = [(f["at"] - t0 - 1, f["until"] - t0 + after) for f in faults]
+def fault_windows(t0, faults, after=15):
+    """From a second before each fault to `after` seconds past its end (queued requests drain), in run seconds."""
+    return [(f["at"] - t0 - 1, f["until"] - t0 + after) for f in faults]
+
+
+def steady(samples, t0, faults):
+    """The samples of full load: after the ramp, outside the fault windows."""
+    windows = fault_windows(t0, faults)
+    return [x for x in samples if x[1] >= RAMP_S and not any(a <= x[1] <= b for a, b in windows)]
+
+
+def fault_errors(samples, t0, faults):
+    """Failed requests inside each fault's window, and outside any."""
+    windows = fault_windows(t0, faults)
     inside = [0] * len(faults)
     outside = 0
     for _, t, _, ok in samples:
@@ -343,7 +355,7 @@ def run(report):
         users = N_INSPECTORS + N_OFFICE
         locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locustfile.py"), "--headless",
-             "-u", str(users), "-r", str(max(1, users // 20)), "-t", f"{SECONDS}s", "--stop-timeout", "5",
+             "-u", str(users), "-r", f"{users / RAMP_S:.2f}", "-t", f"{SECONDS}s", "--stop-timeout", "5",
              "--host", server.base, "--only-summary", "--loglevel", "WARNING"],
             cwd=REPO, env=dict(os.environ, LOAD_CONFIG=str(OUT / "config.json")),
             stdout=open(OUT / "locust.log", "w"), stderr=subprocess.STDOUT)
@@ -392,13 +404,23 @@ def run(report):
         report(s, f"{name} p50/p95/p99", f"{row['p50']:.0f}/{row['p95']:.0f}/{row['p99']:.0f}", "ms",
                f"{row['n']:,} req, {row['rps']:.1f}/s, {row['errors']} errors"
                + ("; goal p95 ≤ 500" if name == "POST /api/issues/" else ""))
+    calm = steady(samples, t0, faults)
+    calm_table = endpoint_table(calm, duration)
+    for name in ("POST /api/issues/", "POST /api/issues/{id}/photos/"):
+        row = calm_table.get(name)
+        if row:
+            figures = f"{row['p50']:.0f}/{row['p95']:.0f}/{row['p99']:.0f}"
+            report(s, f"{name} p50/p95/p99 at full load, no fault", figures, "ms",
+                   f"{row['n']:,} req after the {RAMP_S:g} s ramp, outside the fault windows"
+                   + ("; goal p95 ≤ 500" if name == "POST /api/issues/" else ""))
     for name, value in verdict.counts.items():
         report(s, f"check: {name}", value, "")
     report(s, "exactly-once check", "PASS" if verdict.ok else "FAIL", "", "; ".join(verdict.problems[:3]))
     retried = sum(1 for a in acks.values() if a.get("attempts", 1) > 1)
     report(s, "reports that needed more than one try", retried, "", "acknowledged once, stored once")
     (OUT / "summary.json").write_text(json.dumps({
-        "faults": [dict(f, at_s=round(f["at"] - t0, 1)) for f in faults], "endpoints": table, "counts": verdict.counts,
+        "faults": [dict(f, at_s=round(f["at"] - t0, 1)) for f in faults], "endpoints": table,
+        "steady_endpoints": calm_table, "counts": verdict.counts,
         "problems": verdict.problems, "errors": errors, "requests": total, "duration_s": duration,
         "fault_errors": inside, "errors_outside_faults": outside, "loadavg": [load_before, load_after],
         "refused": results["refused"][:50],

@@ -172,6 +172,17 @@ class Office(_Session, FastHttpUser):
     def on_start(self):
         self.me = next(OFFICE)
         self.setup_client(self.me)
+        self.tile_url = None
+
+    def tile_template(self):
+        """The signed tile URL template the battle map hands out (/api/tiles/token/), renewed when it expires."""
+        if self.tile_url is None or time.time() > self.tile_expires - 30:
+            r = self.get(CONFIG["urls"]["tile_token"], "GET /api/tiles/token/")
+            if r.status_code != 200:
+                return None
+            data = r.json()
+            self.tile_url, self.tile_expires = data["issues"], data["expires"]
+        return self.tile_url
 
     def _view(self):
         """A random map view of the town: a centre near a problem and a bbox about 1.5 km across."""
@@ -198,9 +209,13 @@ class Office(_Session, FastHttpUser):
 
         x = int((lon + 180) / 360 * n)
         y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        template = self.tile_template()
+        if template is None:
+            return
         for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):  # a screen shows a few tiles at once
-            url = CONFIG["urls"]["tile"].format(z=z, x=x + dx, y=y + dy)
-            self.get(url, f"GET /tiles/issues/{z}/x/y.pbf")
+            url = template.replace("{z}", str(z)).replace("{x}", str(x + dx)).replace("{y}", str(y + dy))
+            if self.get(url, f"GET /tiles/issues/{z}/x/y.pbf?token").status_code == 403:
+                self.tile_url = None  # expired under us: a new token next time
 
     @task(2)
     def lights(self):
