@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geo import inputs
+from geo import inputs, scope
 from patrol.errors import BadInput
 from patrol.filters import IssueFilter
 from patrol.history import parse_month
@@ -61,8 +61,10 @@ class IssueTile(APIView):
         if token is not None:
             params = params.copy()
             del params["token"]
-        qs = queries.filtered_issues(user, params)
-        data = tiles.issue_tile(qs, z, x, y)
+        if queries.has_filters(params):
+            data = tiles.issue_tile(queries.filtered_issues(user, params), z, x, y)
+        else:  # the map's usual tile: the area alone, one query
+            data = tiles.area_tile(scope.of(user), z, x, y)
         response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
         response["Cache-Control"] = "private, max-age=60"
         return response

@@ -32,10 +32,15 @@ PAGE_SIMPLIFY_DEG = 0.001
 PAGE_PRECISION = 4
 
 
+def has_filters(params):
+    """Does a query string carry any of the list API's filters?"""
+    return any(key in params for key in IssueFilter.base_filters)
+
+
 def filtered_issues(user, params):
     """The caller's problems with the list API's filters applied; BadInput on an invalid filter."""
     base = Issue.objects.for_user(user)
-    if not any(key in params for key in IssueFilter.base_filters):
+    if not has_filters(params):
         return base  # what IssueFilter returns for no filter, without building its form (tiles are hot)
     # The filter set reads the person from its request (`mine`): give it the one asking.
     filterset = IssueFilter(params, queryset=base, request=SimpleNamespace(user=user))
