@@ -94,3 +94,28 @@ def test_the_battle_map_hands_out_a_working_tile_url(people, client):
     url = url.replace("&amp;", "&").replace("{z}/{x}/{y}", f"{Z}/{X}/{Y}")
     assert url.startswith("http://testserver/")
     assert ids(Client().get(url.removeprefix("http://testserver"))) == {mine.pk}
+
+
+def test_the_area_tile_equals_the_filtered_queryset_tile(people):
+    """The one-query tile of an area (the map's usual request) holds what the queryset path's tile holds."""
+    from geo import scope
+    from layers import tiles
+    from patrol.models import Issue
+
+    for village, lon in ((V3, 121.445), (V1, 121.415), (V3, 121.447)):
+        make_issue(people["inspector"], village, lon=lon, lat=31.11)
+    for who in ("district", "town_b", "village", "inspector"):
+        user = people[who]
+        assert features(tiles.area_tile(scope.of(user), Z, X, Y)) == features(
+            tiles.issue_tile(Issue.objects.for_user(user), Z, X, Y)), who
+    assert tiles.area_tile(None, Z, X, Y) == b""
+    assert len(ids_of(tiles.area_tile(scope.of(people["district"]), Z, X, Y))) == 3
+
+
+def ids_of(data):
+    return {f["properties"]["id"] for f in mapbox_vector_tile.decode(data)["issues"]["features"]}
+
+
+def features(data):
+    return sorted((f["id"], sorted(f["properties"].items()), f["geometry"]["coordinates"])
+                  for f in mapbox_vector_tile.decode(data)["issues"]["features"])
