@@ -177,7 +177,11 @@ class Gunicorn:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=60)  # a worker still booting (respawned late in a short run) answers slowly
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
 
 
 def restart_postgres(faults):
