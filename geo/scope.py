@@ -76,6 +76,13 @@ def containing_codes(town_id, village_id, grid_id):
     return [c for c in codes if c]
 
 
+def people_covering_q(town_id, village_id, grid_id, field="area_code", superuser_field="is_superuser"):
+    """Q for people (rows with an area code) whose area contains a place: the set form of
+    covers_place(of(user), …) — their code is one of containing_codes, or they see everywhere."""
+    return (Q(**{f"{field}__in": containing_codes(town_id, village_id, grid_id)})
+            | Q(**{field: EVERYWHERE, superuser_field: True}))
+
+
 def place_q(area, prefix=""):
     """Q for rows carrying town_id / village_id / grid_id (issues, facilities …) that lie in the area."""
     if area is None:
