@@ -83,6 +83,13 @@ def people_covering_q(town_id, village_id, grid_id, field="area_code", superuser
             | Q(**{field: EVERYWHERE, superuser_field: True}))
 
 
+def people_covering_sql(town_id, village_id, grid_id, alias="u"):
+    """The same condition as people_covering_q in SQL on a user table aliased `alias`, with its positional
+    parameters."""
+    return (f"({alias}.area_code = ANY(%s) OR ({alias}.area_code = %s AND {alias}.is_superuser))",
+            [containing_codes(town_id, village_id, grid_id), EVERYWHERE])
+
+
 def place_q(area, prefix=""):
     """Q for rows carrying town_id / village_id / grid_id (issues, facilities …) that lie in the area."""
     if area is None:

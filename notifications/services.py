@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -28,13 +28,24 @@ def _active():
 # --- recipients ------------------------------------------------------------------------------------
 
 
-def responsible_qs(issue):
-    """The village (or grid) people of the problem's place; the town staff when the village has nobody — as one
-    queryset, so that notify() resolves it inside its own statement."""
-    local = (_active().filter(area_code__in=[c for c in (issue.village_id, issue.grid_id) if c])
-             .exclude(role=Role.LEADER))
-    town = _active().filter(area_code=issue.town_id, role=Role.TOWN)
-    return User.objects.filter(Q(pk__in=local.values("pk")) | Q(pk__in=town.values("pk")) & ~Exists(local))
+# The village (or grid) people of the problem's place, the town staff when the village has nobody, and only
+# those whose area holds the problem (geo.scope) — as SQL for notify's one statement (positional parameters).
+RESPONSIBLE_SQL = """
+SELECT u.id FROM accounts_user u
+WHERE u.is_active AND u.id IS DISTINCT FROM %s AND {covering} AND (
+    (u.area_code = ANY(%s) AND u.role <> 'leader')
+    OR (u.area_code = %s AND u.role = 'town' AND NOT EXISTS (
+        SELECT 1 FROM accounts_user v WHERE v.is_active AND v.area_code = ANY(%s) AND v.role <> 'leader')))
+"""
+
+
+def responsible_sql(issue, exclude=None):
+    """(sql, params) selecting the ids of the people responsible for a problem (see RESPONSIBLE_SQL), without
+    `exclude` (the person who acted): notify() resolves them inside its own statement, no query of their own."""
+    covering, covering_params = scope.people_covering_sql(issue.town_id, issue.village_id, issue.grid_id, "u")
+    local = [c for c in (issue.village_id, issue.grid_id) if c]
+    return (RESPONSIBLE_SQL.format(covering=covering),
+            [getattr(exclude, "pk", None), *covering_params, local, issue.town_id, local])
 
 
 def town_staff(town_code):
@@ -46,9 +57,6 @@ def addressee_staff(code):
 
 
 def in_issue_area(users, issue):
-    """Only those whose area holds the problem (a list of users, or a queryset narrowed the same way)."""
-    if isinstance(users, QuerySet):
-        return users.filter(scope.people_covering_q(issue.town_id, issue.village_id, issue.grid_id))
     return [u for u in users if scope.covers_place(scope.of(u), issue.town_id, issue.village_id, issue.grid_id)]
 
 
@@ -84,10 +92,10 @@ SELECT id, user_id FROM inbox
 def notify(kind, text, users, *, key, issue=None, order=None, area_codes=(), now=None):
     """Inbox rows for `users` (once per user and key), and deliveries: one per configured channel attached to
     any of `area_codes` (once per event, not per recipient) and one per user channel each recipient chose.
-    `users` is a list of users or a queryset of them. Returns [(notification id, user id)]."""
+    `users` is a list of users or (sql, params) selecting their ids. Returns [(notification id, user id)]."""
     now = now or timezone.now()
-    if isinstance(users, QuerySet):
-        recipients, params = users.order_by().values("pk").query.sql_with_params()
+    if isinstance(users, tuple):
+        recipients, params = users
     else:
         recipients, params = "SELECT unnest(%s::bigint[])", [sorted({u.pk for u in users if u is not None})]
     kinds = _channel_kinds() if area_codes else []
@@ -202,7 +210,7 @@ def deadline_reminders(today=None, now=None):
         else:
             text = (f"{issue_label(issue)}（{issue.village.name}）整改期限 {issue.deadline}，"
                     f"还有 {(issue.deadline - today).days} 天")
-        notify(kind, text, in_issue_area(responsible_qs(issue), issue), key=key, issue=issue,
+        notify(kind, text, responsible_sql(issue), key=key, issue=issue,
                area_codes=issue_area(issue), now=now)
         counts[1 if overdue else 0] += 1
     return tuple(counts)
