@@ -531,7 +531,7 @@ THIRD_PARTY_SQL = """
 -- per third-party problem of the year: was a verification ever rejected, and its status at the end of the month
 -- after it was found (the state before the first event after that moment, else today's row). Raw SQL because
 -- the ORM cannot express the per-row moment and the rewind.
-SELECT i.village_id, i.reported_at,
+SELECT i.village_id, to_char(i.reported_at AT TIME ZONE %(tz)s, 'YYYY-MM') AS found_month,
        EXISTS (SELECT 1 FROM patrol_issueevent r WHERE r.issue_id = i.id AND r.action = 'reject') AS rejected,
        m.moment,
        COALESCE((SELECT e.from_status FROM patrol_issueevent e WHERE e.issue_id = i.id AND e.at >= m.moment
@@ -558,11 +558,11 @@ def third_party_problems(year, area):
     out = defaultdict(lambda: {"found": 0, "unrectified": defaultdict(int)})
     with connection.cursor() as cur:
         cur.execute(THIRD_PARTY_SQL.format(where=where), {"tz": tz, "start": start, "end": end, **params})
-        for village, reported_at, rejected, moment, status_then in cur.fetchall():
+        for village, found_month, rejected, moment, status_then in cur.fetchall():  # month found, local time
             row = out[village]
             row["found"] += 1
             if rejected or (moment <= now and status_then != "closed"):
-                row["unrectified"][f"{timezone.localtime(reported_at):%Y-%m}"] += 1
+                row["unrectified"][found_month] += 1
     return out
 
 
