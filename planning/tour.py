@@ -7,11 +7,14 @@ the set of stops of a route and only shorten it, so a route that met its working
 A route is a list of matrix indices that starts at the depot (index 0 of the list) and returns to it; costs may be
 asymmetric (road travel times), so a reversed segment is priced on its reversed arcs.
 """
+import random
 import time
 
 import numpy as np
 
 EPS = 1e-9
+HISTORY = 100  # late-acceptance history of improve_symmetric, in kicks
+KICK_SPAN = 50  # a kick's three cuts lie within this many positions of the tour
 
 
 def route_cost(route, cost):
@@ -209,29 +212,37 @@ def improve_symmetric(route, cost, seconds, seed=0, neighbours=10):
     current = route_cost(list(range(n)), local)
     current += local_opt(range(n))
     best, best_cost = tour[:], current
-    rng = np.random.default_rng(seed)
+    kept, kept_cost = tour[:], current
+    history = [current] * HISTORY
+    rng = random.Random(seed)
+    kicks = 0
     while time.monotonic() < deadline:
-        start = int(rng.integers(n))
+        kicks += 1
+        start = rng.randrange(n)
         rotated = tour[start:] + tour[:start]
-        span = min(n - 1, 50)
-        x, y, z = sorted(int(v) for v in rng.choice(np.arange(1, span + 1), size=3, replace=False))
+        x, y, z = sorted(rng.sample(range(1, min(n - 1, KICK_SPAN) + 1), 3))
         a_, b_, c_, d_ = rotated[:x], rotated[x:y], rotated[y:z], rotated[z:]
-        new = a_ + c_ + b_ + d_
         ends = [a_[-1], b_[0], b_[-1], c_[0], c_[-1], d_[0] if d_ else a_[0]]
         before = d[a_[-1]][b_[0]] + d[b_[-1]][c_[0]] + d[c_[-1]][ends[5]]
         after = d[a_[-1]][c_[0]] + d[c_[-1]][b_[0]] + d[b_[-1]][ends[5]]
-        tour[:] = new
+        tour[:] = a_ + c_ + b_ + d_
         for i, v in enumerate(tour):
             pos[v] = i
         current += after - before
         current += local_opt(ends)
         if current < best_cost - EPS:
             best, best_cost = tour[:], current
+        # late acceptance: the new tour is kept when it is no longer than the tour kept HISTORY kicks ago (or
+        # than the one kept now), so the search can cross ridges that an improve-only search cannot
+        h = kicks % HISTORY
+        if current <= history[h] + EPS or current <= kept_cost + EPS:
+            kept, kept_cost = tour[:], current
         else:
-            tour[:] = best
+            tour[:] = kept
             for i, v in enumerate(tour):
                 pos[v] = i
-            current = best_cost
+            current = kept_cost
+        history[h] = min(history[h], kept_cost)
     k = best.index(0)
     best = best[k:] + best[:k]
     return [int(idx[v]) for v in best]
