@@ -1,6 +1,6 @@
 """Improving one route's order: 2-opt and Or-opt moves, and an iterated local search around them.
 
-PyVRP's local search (0.11) moves and swaps stops and segments between and within routes but has no intra-route
+PyVRP's local search (0.14 too) moves and swaps stops and segments between and within routes but has no intra-route
 2-opt (segment reversal), which is what closes the last percents on single-tour (TSP) instances. These moves keep
 the set of stops of a route and only shorten it, so a route that met its working-day limit still meets it.
 
@@ -14,9 +14,9 @@ import numpy as np
 
 EPS = 1e-9
 HISTORY = 100  # late-acceptance history of improve_symmetric, in kicks
-KICK_SPAN = 50
-STALL = 1000
-SLACK = 0.01  # a kick's three cuts lie within this many positions of the tour
+KICK_SPAN = 50  # a kick's three cuts lie within this many positions of the tour
+STALL = 1000  # kicks without a shorter tour before the acceptance is opened again …
+SLACK = 0.01  # … to this much above the best tour
 
 
 def route_cost(route, cost):
@@ -106,8 +106,10 @@ def improve(route, cost, seconds, seed=0):
 
 def improve_symmetric(route, cost, seconds, seed=0, neighbours=10):
     """Iterated local search for symmetric costs (the TSP benchmark, straight-line plans), in plain Python:
-    2-opt and Or-opt moves over each stop's nearest neighbours with don't-look bits, kicked by small double
-    bridges; a kick that does not lead to a shorter tour is undone. Returns the best route, depot first."""
+    best-improvement 2-opt and Or-opt moves over each stop's nearest neighbours with don't-look bits (a queue of
+    the stops whose edges changed), kicked by small double bridges. Late acceptance keeps a kicked tour when it is
+    no longer than the tour kept HISTORY kicks ago; after STALL kicks without a shorter tour the acceptance opens
+    again to SLACK above the best. Returns the best route, depot first."""
     n = len(route)
     if n < 5:
         return list(route)
