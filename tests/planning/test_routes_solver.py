@@ -189,3 +189,44 @@ def test_kicks_improve_on_the_local_optimum_and_the_best_tour_is_returned(monkey
     wandering = tour.improve_symmetric(start, d, 0.5, seed=0)
     assert sorted(wandering) == start and wandering[0] == 0
     assert tour.route_cost(wandering, d) < local
+
+
+def test_the_solver_gets_only_what_the_matrix_left_of_the_time(monkeypatch):
+    # a matrix that took 8 of the 10 seconds (on a fake clock): the solver is given less than the 2 left
+    from types import SimpleNamespace
+
+    from planning import planner, routing
+
+    clock = [1000.0]
+    monkeypatch.setattr(planner, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+
+    def slow_matrix(points, speed_kmh=None):
+        clock[0] += 8.0
+        return routing.straight_matrix(points, speed_kmh)
+
+    given = []
+    real_solve = solver.solve
+
+    def solve(*args, seconds, **kwargs):
+        given.append(seconds)
+        return real_solve(*args, seconds=0.05, **kwargs)
+
+    monkeypatch.setattr(planner.routing, "matrix", slow_matrix)
+    monkeypatch.setattr(planner.solver, "solve", solve)
+    points = [(100.0, 0.0), (100.01, 0.0), (100.01, 0.01), (100.0, 0.01)]
+    planned = planner.plan(points, service_s=[0] * 3, priority=[1] * 3, seconds=10.0)
+    assert 0 < given[0] <= 2.0 - planner.line_reserve(10.0, 1, "haversine")
+    assert sorted(v.stop for v in planned.lines[0].route.visits) == [0, 1, 2]
+
+
+def test_more_teams_keep_more_time_for_their_road_lines_but_never_most_of_it():
+    assert planner_reserve(10, 1) == 1.0
+    assert planner_reserve(25, 5) == 2.5
+    assert planner_reserve(5, 20) == 1.0  # a fifth of the time at most
+    assert planner_reserve(10, 1, "haversine") < 0.2
+
+
+def planner_reserve(seconds, teams, source="roads"):
+    from planning import planner
+
+    return planner.line_reserve(seconds, teams, source)
