@@ -5,15 +5,22 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup setup-browser run test lint bench pg-stop backup restore
+.PHONY: setup setup-run setup-dev setup-browser run test lint bench pg-stop backup restore
 
+# `make setup`: everything a developer uses (tests, tooling, benchmarks); `make run` installs only what it runs.
 setup:
+	@REQS=requirements-bench.txt bash scripts/bootstrap.sh
+
+setup-run:
 	@bash scripts/bootstrap.sh
 
-setup-browser:
-	@WANT_BROWSER=1 bash scripts/bootstrap.sh
+setup-dev:
+	@REQS=requirements-dev.txt bash scripts/bootstrap.sh
 
-run: setup
+setup-browser:
+	@REQS=requirements-dev.txt WANT_BROWSER=1 bash scripts/bootstrap.sh
+
+run: setup-run
 	@t=$$EPOCHREALTIME; $(PY) manage.py demo_setup && awk -v a=$$t -v b=$$EPOCHREALTIME 'BEGIN{printf "\033[1m[setup]\033[0m %-20s %6.1f s\n", "demo data", b-a}'
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@exec .venv/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w $${WORKERS:-2} --threads $${THREADS:-4} --timeout 120 --access-logfile -
@@ -21,7 +28,7 @@ run: setup
 test: setup-browser
 	@PATROL_TESTING=1 $(PY) -m pytest -p no:cacheprovider -n $${TEST_WORKERS:-2} --dist loadfile $(PYTEST_ARGS)
 
-lint: setup
+lint: setup-dev
 	@.venv/bin/ruff check .
 	@$(PY) manage.py makemigrations --check --dry-run
 
@@ -33,10 +40,10 @@ pg-stop:
 	@bash scripts/pg.sh stop
 
 # Backups: a directory with the dump, the photo store and manifest.json (its path is printed).
-backup: setup
+backup: setup-run
 	@$(PY) manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
 
 # Restore into a fresh cluster of its own and verify counts and hashes (RESTORE_ARGS=--into-current: this one).
-restore: setup
+restore: setup-run
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=PATH [RESTORE_ARGS=--into-current]" >&2; exit 2; }
 	@$(PY) manage.py restore "$(BACKUP)" $(RESTORE_ARGS)

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from .auth import sweep_expired
+
 
 @login_not_required
 def healthz(request):
@@ -52,5 +54,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        instance, token = AuthToken.objects.create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        sweep_expired(user)
+        instance, token = AuthToken.objects.create(user=user)
         return Response({"token": token, "expiry": instance.expiry})

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from geo import scope
 from geo.models import Village
-from patrol.history import month_bounds, month_end, parse_month, scope_sql
+from patrol.history import ISSUES_AT_SQL, month_bounds, month_end, parse_month, scope_sql
 
 SOURCES = ("district_patrol", "town_self_check", "third_party", "reinspection", "public_report")
 
@@ -75,17 +75,18 @@ def last_complete_month(today=None):
 def month_event_counts(month, area_code=None):
     """{village: Counter} of the month's loop events: submit, reject, supervise, reinspect_held/came_back."""
     start, end = month_bounds(month)
+    moment, _ = month_end(month)
     where, params = scope_sql(area_code)
     sql = f"""
         SELECT i.village_id, e.action, COALESCE(e.data->>'result', ''), count(*)
-        FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+        FROM patrol_issueevent e JOIN {ISSUES_AT_SQL} i ON i.id = e.issue_id
         WHERE e.at >= %(start)s AND e.at < %(end)s AND e.action IN ('submit', 'reject', 'supervise', 'reinspect')
           AND {where}
         GROUP BY 1, 2, 3
     """
     out = defaultdict(Counter)
     with connection.cursor() as cur:
-        cur.execute(sql, {"start": start, "end": end, **params})
+        cur.execute(sql, {"start": start, "end": end, "moment": moment, **params})
         for village, action, result, n in cur.fetchall():
             out[village][f"reinspect_{result}" if action == "reinspect" else action] += n
     return out
@@ -97,7 +98,7 @@ def badly_rectified_third_party(month, area_code=None):
     year_start, _ = month_bounds(parse_month(month).replace(month=1))
     where, params = scope_sql(area_code)
     sql = f"""
-        SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+        SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN {ISSUES_AT_SQL} i ON i.id = e.issue_id
         WHERE i.source = 'third_party' AND i.reported_at >= %(year_start)s AND e.at <= %(moment)s
           AND e.action IN ('reject', 'reopen')
           AND {where}
@@ -147,11 +148,11 @@ rewound AS (
            CASE WHEN f.from_status = 'closed' THEN (
                 SELECT max(e.at) FROM patrol_issueevent e
                 WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action = 'verify') END AS closed_at
-    FROM first_after f JOIN touched t ON t.issue_id = f.issue_id JOIN patrol_issue i ON i.id = f.issue_id
+    FROM first_after f JOIN touched t ON t.issue_id = f.issue_id JOIN {issues_at} i ON i.id = f.issue_id
     WHERE f.from_status <> ''  -- reported after the moment: not there yet
 ),
 bad AS (
-    SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
+    SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN {issues_at} i ON i.id = e.issue_id
     WHERE i.source = 'third_party' AND i.reported_at >= %(year_start)s AND e.at <= %(moment)s
       AND e.action IN ('reject', 'reopen') AND {scope}
 ),
@@ -160,6 +161,9 @@ states AS (
            i.closed_at
     FROM patrol_issue i
     WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM touched t WHERE t.issue_id = i.id)
+      -- moved into the area by a later correction: it stood elsewhere at the moment (rewound above if it was here)
+      AND NOT EXISTS (SELECT 1 FROM patrol_issueevent c
+                      WHERE c.action = 'correct' AND c.at > %(moment)s AND c.issue_id = i.id)
     UNION ALL
     SELECT * FROM rewound
 ),
@@ -186,7 +190,7 @@ FROM s GROUP BY village_id
 
 FOUND_SQL = """
 SELECT i.village_id, i.source, i.category_id, count(*), count(i.rebound_of_id)
-FROM patrol_issue i WHERE i.reported_at >= %(start)s AND i.reported_at < %(end)s AND {scope}
+FROM {issues_at} i WHERE i.reported_at >= %(start)s AND i.reported_at < %(end)s AND {scope}
 GROUP BY 1, 2, 3
 """
 
@@ -202,15 +206,16 @@ def month_metrics(month, area_code=None):
     out = defaultdict(empty_metrics)
     days = {}
     with connection.cursor() as cur:
-        scope_join = f"JOIN patrol_issue i ON i.id = e.issue_id AND {where}" if area_code else ""
-        cur.execute(MONTH_SQL.format(scope=where, scope_join=scope_join), args)
+        # events after the month of problems that stood in the area then (a later correction may have moved them)
+        scope_join = f"JOIN {ISSUES_AT_SQL} i ON i.id = e.issue_id AND {where}" if area_code else ""
+        cur.execute(MONTH_SQL.format(scope=where, scope_join=scope_join, issues_at=ISSUES_AT_SQL), args)
         for (village, closed, on_time, day_sum, n_open, overdue, red, tp, tp_bad, lr, ly, lg) in cur.fetchall():
             m = out[village]
             m.update(closed=closed, closed_on_time=on_time, open=n_open, overdue=overdue, red=red,
                      third_party_year=tp, third_party_unrectified=tp_bad,
                      lights={"red": lr, "yellow": ly, "green": lg})
             days[village] = float(day_sum)
-        cur.execute(FOUND_SQL.format(scope=where), args)
+        cur.execute(FOUND_SQL.format(scope=where, issues_at=ISSUES_AT_SQL), args)
         for village, source, category, n, rebounds in cur.fetchall():
             m = out[village]
             m["found"] += n

@@ -62,15 +62,20 @@ def _sample_points(district, k, seed=7):
 
 
 def bench_tiles(report, client, user, points):
-    from layers import tiles
+    """Each tile three ways, side by side: through the view with the session, through the view with a signed
+    tile token (no session or user lookup), and the bare ST_AsMVT of the same tile."""
+    from layers import tiles, tiletoken
     from patrol.models import Issue
 
+    token, _ = tiletoken.issue(user)
+    anonymous = Client()
     for z in (12, 14, 16):
         coords = list(dict.fromkeys(tile_of(lon, lat, z) for lon, lat in points))[:TILES_PER_ZOOM]
         for x, y in coords[:5]:  # warm the caches
             client.get(f"/tiles/issues/{z}/{x}/{y}.pbf")
+            anonymous.get(f"/tiles/issues/{z}/{x}/{y}.pbf", {"token": token})
             tiles.bare_tile(z, x, y)
-        api_ms, sql_ms, bare_ms, sizes = [], [], [], []
+        api_ms, token_ms, sql_ms, bare_ms, sizes = [], [], [], [], []
         scoped = Issue.objects.for_user(user)
         for _ in range(ROUNDS):
             for x, y in coords:
@@ -79,17 +84,24 @@ def bench_tiles(report, client, user, points):
                 api_ms.append((time.perf_counter() - t) * 1000)
                 sizes.append(len(r.content))
                 t = time.perf_counter()
+                r2 = anonymous.get(f"/tiles/issues/{z}/{x}/{y}.pbf", {"token": token})
+                token_ms.append((time.perf_counter() - t) * 1000)
+                assert r2.status_code == 200 and r2.content == r.content, "token tile differs from session tile"
+                t = time.perf_counter()
                 tiles.issue_tile(scoped, z, x, y)
                 sql_ms.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
                 tiles.bare_tile(z, x, y)
                 bare_ms.append((time.perf_counter() - t) * 1000)
         p50, p95 = statistics.median(api_ms), percentile(api_ms, 95)
+        k50, k95 = statistics.median(token_ms), percentile(token_ms, 95)
         s50, s95 = statistics.median(sql_ms), percentile(sql_ms, 95)
         b50, b95 = statistics.median(bare_ms), percentile(bare_ms, 95)
         note = f"{len(coords)} tiles × {ROUNDS}, mean {statistics.mean(sizes) / 1024:.0f} KB"
         report("maps", f"tile z{z} p50 (district user, through the view)", p50, "ms", note)
         report("maps", f"tile z{z} p95", p95, "ms", "target ≤ 50 at z14" if z == 14 else "")
+        report("maps", f"tile z{z} with token p50 / p95", f"{k50:.1f} / {k95:.1f}", "ms",
+               f"p50 − bare p50 = {k50 - b50:+.1f} ms" + ("; target ≤ 2" if z in (14, 16) else ""))
         report("maps", f"bare ST_AsMVT z{z} p50 / p95", f"{b50:.1f} / {b95:.1f}", "ms")
         report("maps", f"tile z{z} endpoint / bare ratio (p50, p95)", f"{p50 / b50:.2f} / {p95 / b95:.2f}", "×",
                "target ≤ 1.3")

@@ -191,7 +191,7 @@ RATELIMIT_USE_CACHE = "shared"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.auth.TokenAuthentication",  # knox, without the per-request token sweep
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
@@ -219,6 +219,7 @@ LOGGING = {
 
 # --- domain settings (the work plans' rules where they set one, else project defaults; all overridable) ---
 PATROL = {
+    "TILE_TOKEN_SECONDS": int(env("TILE_TOKEN_SECONDS", "900")),  # how long a map's vector-tile token lives
     "REBOUND_DISTANCE_M": env_float("REBOUND_DISTANCE_M", 30),
     "REBOUND_WINDOW_DAYS": int(env("REBOUND_WINDOW_DAYS", "365")),
     "DUPLICATE_DISTANCE_M": env_float("DUPLICATE_DISTANCE_M", 20),

@@ -8,12 +8,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geo import inputs
+from geo import inputs, scope
 from patrol.errors import BadInput
 from patrol.filters import IssueFilter
 from patrol.history import parse_month
 
-from . import emerging, hotspots, queries, tiles
+from . import emerging, hotspots, queries, tiles, tiletoken
 
 STR = OpenApiTypes.STR
 
@@ -35,18 +35,48 @@ def _area(request):
 
 class IssueTile(APIView):
     """GET /tiles/issues/{z}/{x}/{y}.pbf: a Mapbox vector tile, layer `issues` (id, category, status, light),
-    with the list API's filters and area scoping."""
+    with the list API's filters and area scoping. With `token=` (from /api/tiles/token/ or the map page) the
+    request is checked by the token's signature alone, without the session or the user table; a bad or expired
+    token is a 403. Without one, the session or API token as everywhere else."""
 
-    @extend_schema(parameters=[OpenApiParameter(n, STR) for n in IssueFilter.base_filters],
+    def _token(self):
+        # Django's request when DRF asks for the authenticators (it wraps it afterwards), None for the schema
+        request = getattr(self, "request", None)
+        return request.GET.get("token") if request is not None else None
+
+    def get_authenticators(self):
+        return [] if self._token() is not None else super().get_authenticators()
+
+    def get_permissions(self):
+        return [] if self._token() is not None else super().get_permissions()
+
+    @extend_schema(parameters=[OpenApiParameter(n, STR) for n in ("token", *IssueFilter.base_filters)],
                    responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY})
     def get(self, request, z, x, y):
+        token = self._token()
+        user = tiletoken.bearer(token) if token is not None else request.user
         if not tiles.valid_tile(z, x, y):
             raise NotFound("瓦片编号无效")
-        qs = queries.filtered_issues(request.user, request.query_params)
-        data = tiles.issue_tile(qs, z, x, y)
+        params = request.query_params
+        if token is not None:
+            params = params.copy()
+            del params["token"]
+        if queries.has_filters(params):
+            data = tiles.issue_tile(queries.filtered_issues(user, params), z, x, y)
+        else:  # the map's usual tile: the area alone, one query
+            data = tiles.area_tile(scope.of(user), z, x, y)
         response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
         response["Cache-Control"] = "private, max-age=60"
         return response
+
+
+class TileToken(APIView):
+    """GET /api/tiles/token/: {token, expires, issues}: a short-lived token for vector tile URLs and the URL
+    template of the problem tiles carrying it ({z}/{x}/{y} left for the map library)."""
+
+    def get(self, request):
+        token, expires = tiletoken.issue(request.user)
+        return Response({"token": token, "expires": expires, "issues": tiletoken.url_template(token)})
 
 
 class IssueCounts(APIView):

@@ -3,7 +3,7 @@
 Pages only assemble layers from layers.maps; the map never embeds individual problems (pins come from the
 bbox-filtered list API for the visible area), so its weight does not grow with their number.
 """
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import numpy as np
@@ -16,7 +16,7 @@ from patrol.errors import BadInput
 from patrol.history import parse_month
 from patrol.models import Category, Source, Status
 
-from . import emerging, hotspots, maps, queries, registry
+from . import emerging, hotspots, maps, queries, registry, tiletoken
 
 FILTER_KEYS = ("town", "category", "source", "status")
 # Above this many villages the overview shows towns (a superuser over many districts).
@@ -96,8 +96,17 @@ def battle_map(request):
         "counts": counts, "error": error, "params": query, "towns": queries.scope_areas(user, queries.Town),
         "categories": Category.objects.all(), "sources": Source.choices, "statuses": Status.choices,
         "selected_sources": query.getlist("source"), "selected_statuses": query.getlist("status"),
-        "layer_switch": _layer_switch(month),
+        "layer_switch": _layer_switch(month), "vector_tiles": _vector_tiles(request, query),
     })
+
+
+def _vector_tiles(request, query):
+    """The problem tiles' URL for GIS software (QGIS, OpenLayers): a short-lived token and the page's filters."""
+    token, expires = tiletoken.issue(request.user)
+    url = request.build_absolute_uri(tiletoken.url_template(token)).replace("%7B", "{").replace("%7D", "}")
+    extra = query.urlencode()
+    return {"url": f"{url}&{extra}" if extra else url,
+            "expires": timezone.localtime(datetime.fromtimestamp(expires, tz=UTC))}
 
 
 def _layer_switch(month):

@@ -4,6 +4,7 @@ Every problem query starts from `Issue.objects.for_user(user)` and goes through 
 the list API's filters, so a map, a tile and the list always agree on which problems a person sees.
 """
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -31,12 +32,18 @@ PAGE_SIMPLIFY_DEG = 0.001
 PAGE_PRECISION = 4
 
 
+def has_filters(params):
+    """Does a query string carry any of the list API's filters?"""
+    return any(key in params for key in IssueFilter.base_filters)
+
+
 def filtered_issues(user, params):
     """The caller's problems with the list API's filters applied; BadInput on an invalid filter."""
     base = Issue.objects.for_user(user)
-    if not any(key in params for key in IssueFilter.base_filters):
+    if not has_filters(params):
         return base  # what IssueFilter returns for no filter, without building its form (tiles are hot)
-    filterset = IssueFilter(params, queryset=base)
+    # The filter set reads the person from its request (`mine`): give it the one asking.
+    filterset = IssueFilter(params, queryset=base, request=SimpleNamespace(user=user))
     if not filterset.is_valid():
         detail = "; ".join(f"{k}: {v[0]}" for k, v in filterset.errors.items())
         raise BadInput(f"筛选条件无效：{detail}", field=next(iter(filterset.errors), None))

@@ -108,6 +108,29 @@ WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM late
 """
 
 
+# The problems as they stood at %(moment)s in the fields a correction may change (town, village, grid, category,
+# source): a problem corrected after the moment takes the values from before the earliest such correction, every
+# other row is read as it is. The rest of the columns are today's; callers rewind status and deadline themselves.
+# A subquery to alias as `i` (scope conditions then apply to where the problem stood): the index on (action, at)
+# finds the few corrections, and an anti-join keeps the million untouched rows on their own indexes.
+ISSUES_AT_SQL = """(
+    SELECT i0.id, i0.town_id, i0.village_id, i0.grid_id, i0.category_id, i0.source, i0.reported_at, i0.status,
+           i0.deadline, i0.red_supervision, i0.closed_at, i0.rebound_of_id
+    FROM patrol_issue i0
+    WHERE NOT EXISTS (SELECT 1 FROM patrol_issueevent c
+                      WHERE c.action = 'correct' AND c.at > %(moment)s AND c.issue_id = i0.id)
+    UNION ALL
+    SELECT i0.id, COALESCE(f.b->>'town_id', i0.town_id), COALESCE(f.b->>'village_id', i0.village_id),
+           CASE WHEN f.b ? 'grid_id' THEN f.b->>'grid_id' ELSE i0.grid_id END,
+           COALESCE(f.b->>'category_id', i0.category_id), COALESCE(f.b->>'source', i0.source), i0.reported_at,
+           i0.status, i0.deadline, i0.red_supervision, i0.closed_at, i0.rebound_of_id
+    FROM (SELECT e.issue_id, jsonb_object_agg(b.key, b.value ORDER BY e.at DESC, e.id DESC) AS b
+          FROM patrol_issueevent e CROSS JOIN LATERAL jsonb_each(e.data->'before') b
+          WHERE e.action = 'correct' AND e.at > %(moment)s GROUP BY e.issue_id) f
+    JOIN patrol_issue i0 ON i0.id = f.issue_id
+)"""
+
+
 def states_at(moment, area_code=None, day=None):
     """Every issue reported by `moment` in the area, as it stood then (IssueState rows, light included).
 

@@ -187,8 +187,7 @@ def _same_report(existing, user, lon, lat, category, source, description):
 def _neighbours(category_code, lon, lat):
     """Issues of a category within the larger of the rebound and duplicate distances, nearest first."""
     metres = max(conf("REBOUND_DISTANCE_M"), conf("DUPLICATE_DISTANCE_M"))
-    return list(Issue.objects.filter(category_id=category_code).near(lon, lat, metres)
-                .values("id", "status", "closed_at", "reported_at", "distance_m", "town_id", "village_id", "grid_id"))
+    return Issue.objects.neighbours(category_code, lon, lat, metres)
 
 
 def _duplicates(neighbours, own_id, user):

@@ -38,14 +38,24 @@ fi
 took "system packages"
 
 # --- Python venv from pinned requirements ------------------------------------------------
+# REQS picks how much: requirements.txt (what `make run` needs), requirements-dev.txt (+ tests and tooling),
+# requirements-bench.txt (+ the benchmarks' comparison solvers). Each file includes the one before it.
 PY="${PYTHON:-python3}"
-stamp=".venv/.requirements.sha"
-sum="$(sha256sum requirements.txt | cut -c1-64)"
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
-  say "creating .venv from requirements.txt"
+REQS="${REQS:-requirements.txt}"
+chain() {  # the file and the files it includes, in order
+  case "$1" in
+    requirements-bench.txt) echo requirements-bench.txt requirements-dev.txt requirements.txt ;;
+    requirements-dev.txt) echo requirements-dev.txt requirements.txt ;;
+    *) echo requirements.txt ;;
+  esac
+}
+sum_of() { cat $(chain "$1") | sha256sum | cut -c1-64; }
+stamp_of() { echo ".venv/.${1%.txt}.sha"; }
+if [ ! -x .venv/bin/python ] || [ "$(cat "$(stamp_of "$REQS")" 2>/dev/null)" != "$(sum_of "$REQS")" ]; then
+  say "installing $REQS into .venv"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
-  echo "$sum" > "$stamp"
+  .venv/bin/pip install -q --disable-pip-version-check -r "$REQS"
+  for f in $(chain "$REQS"); do sum_of "$f" > "$(stamp_of "$f")"; done
 fi
 took "python venv"
 

@@ -172,3 +172,30 @@ def test_database_url_wins(monkeypatch):
     finally:
         monkeypatch.delenv("DATABASE_URL")
         importlib.reload(settings_module)
+
+
+def test_a_token_request_reads_only_its_own_token_and_login_sweeps_expired_ones(geography, client):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    user = make_user("town", TOWN_A, username="zhen2", password="s3cret-pass")
+
+    def login():
+        return client.post("/api/auth/token/", {"username": "zhen2", "password": "s3cret-pass"},
+                           content_type="application/json").json()["token"]
+
+    old = [login() for _ in range(3)]
+    token = login()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/villages/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert sum('FROM "knox_authtoken"' in q["sql"] for q in queries.captured_queries) == 1
+    AuthToken.objects.filter(token_key__in=[t[:15] for t in old]).update(expiry=timezone.now() - timedelta(1))
+    assert client.get("/api/villages/", HTTP_AUTHORIZATION=f"Token {old[0]}").status_code == 401
+    assert AuthToken.objects.filter(user=user).count() == 3  # the one used was deleted; two still wait
+    login()
+    assert AuthToken.objects.filter(user=user).count() == 2  # the live one and the new one
+    assert client.get("/api/villages/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200

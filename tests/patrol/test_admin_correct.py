@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from assessment.monthly import month_metrics
 from patrol.history import area_lights, states_at_month_end
 from patrol.models import Issue, IssueEvent
 from patrol.services import transition_issue
@@ -31,13 +32,20 @@ def setting(geography, client):
 
 
 def past():
-    """Everything the past months show: every issue's rebuilt state and the villages' lights, with areas."""
+    """Everything the past months show: every issue's rebuilt state, the villages' lights and the assessment's
+    month figures, for the district and for the problem's first village and town and the one it is moved to."""
     out = {}
     for month in ("2026-09", "2026-10"):
         states = states_at_month_end(month)
         out[month] = (sorted(states), area_lights(states, lambda s: s.village_id),
-                      sorted(states_at_month_end(month, "310112102201")))
+                      sorted(states_at_month_end(month, "310112102201")),
+                      *(_plain(month_metrics(month, area)) for area in (None, "310112102", "310112102201",
+                                                                        "310112103", "310112103201")))
     return out
+
+
+def _plain(metrics):
+    return {village: dict(m) for village, m in metrics.items() if m["found"] or m["open"] or m["closed"]}
 
 
 def form_data(issue, **change):

@@ -1,0 +1,58 @@
+"""Short-lived signed tokens for vector tiles.
+
+A map asks for dozens of tiles a second; looking up the session and the user for each costs more than the tile.
+So a page that shows tiles issues a token once (an HMAC, Django's signing, over the person's id, their area scope
+and an expiry) and puts it in the tile URLs. A tile request with `token=` is checked by the signature alone:
+neither the session nor the user table is read. A token that is altered, made for another purpose or past its
+expiry is refused with a 403.
+
+The token carries the area as `geo.scope.of(user)` computed it when it was issued; a person moved to another
+area keeps the old one until the token lapses, which is why tokens live minutes, not days (TILE_TOKEN_SECONDS).
+"""
+import time
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from accounts.models import User
+from geo import scope
+from patrol.errors import Forbidden
+
+SALT = "layers.tile-token"
+
+
+def lifetime():
+    return int(settings.PATROL["TILE_TOKEN_SECONDS"])
+
+
+def issue(user, now=None):
+    """(token, expires_at as a UNIX time) for a person who may see tiles."""
+    if scope.of(user) is None:
+        raise Forbidden("您的账号没有辖区，不能查看瓦片")
+    expires = int((now or time.time()) + lifetime())
+    payload = {"u": user.pk, "a": scope.of(user), "s": bool(user.is_superuser), "e": expires}
+    return signing.dumps(payload, salt=SALT), expires
+
+
+def bearer(token, now=None):
+    """The holder of a valid token as an unsaved stand-in user, carrying only what the scope and the list filters
+    read (id, area, superuser flag); Forbidden for a bad or expired token."""
+    try:
+        payload = signing.loads(token, salt=SALT)
+        expires = int(payload["e"])
+        area = payload["a"]
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise Forbidden("瓦片令牌无效") from None
+    if expires < (now or time.time()):
+        raise Forbidden("瓦片令牌已过期，请刷新页面")
+    if area is None:
+        raise Forbidden("瓦片令牌无效")
+    # area_code "" with is_superuser False would mean "nowhere" to scope.of; the token keeps what it meant.
+    return User(pk=payload["u"], area_code=area, is_superuser=bool(payload.get("s")), is_active=True)
+
+
+def url_template(token):
+    """The problem tile URL with the token, {z}/{x}/{y} left for the map library (Leaflet, OpenLayers, QGIS)."""
+    path = reverse("layers:issue-tile", kwargs={"z": 0, "x": 0, "y": 0}).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
+    return f"{path}?token={token}"
