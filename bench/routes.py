@@ -36,6 +36,7 @@ INSTANCES = [("berlin52", 7542), ("eil76", 538), ("kroA100", 21282), ("ch150", 6
 SECONDS = 10.0
 SEEDS = 5
 PC_SECONDS = 25.0
+MATRIX_RUNS = 3
 LATTICE = 160
 SEED = 20260301
 AREA_M = 15_000
@@ -213,14 +214,18 @@ def roads(report):
             rng = np.random.default_rng(SEED)
             stops = [(float(rng.uniform(x0, x1)), float(rng.uniform(y0, y1))) for _ in range(300)]
             points = [((x0 + x1) / 2, (y0 + y1) / 2), *stops]
-            started = time.monotonic()
-            m = routing.road_matrix(points)
-            ours = time.monotonic() - started
-            assert m is not None and m.source == "roads" and not m.estimated.any()
-            scipy_s = _scipy_matrix(m)
+            # best of MATRIX_RUNS, the two taken in turn: on a shared machine one run measures the neighbours
+            ours = scipy_s = np.inf
+            for _ in range(MATRIX_RUNS):
+                started = time.monotonic()
+                m = routing.road_matrix(points)
+                ours = min(ours, time.monotonic() - started)
+                assert m is not None and m.source == "roads" and not m.estimated.any()
+                scipy_s = min(scipy_s, _scipy_matrix(m))
             report("matrix", "301 × 301 road matrix (product)", round(ours, 2), "s",
                    f"snap + scipy Dijkstra over the edges read once; {ours / scipy_s:.2f}× scipy alone "
-                   f"({scipy_s:.2f} s, no snapping); target ≤ 1.5×")
+                   f"({scipy_s:.2f} s, no snapping); best of {MATRIX_RUNS} each, taken in turn; load {_load()}; "
+                   "target ≤ 1.5×")
             _pgrouting_matrix(report, points, m)
             _prize_collecting(report, points, m, rng)
             raise _Rollback
