@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Func, Value
 from django.utils import timezone
 
@@ -137,14 +137,16 @@ def area_features(queryset, simplify=SIMPLIFY_DEG, precision=PRECISION):
 
 
 # Raw SQL: patrol.history's month-end reconstruction, counted per village and light inside PostGIS instead of
-# shipping a million rebuilt rows to Python. The inner query is history.STATES_SQL itself (same rules, same
-# scoping); only the aggregation and the town/category/source narrowing are added around it.
+# shipping a million rebuilt rows to Python. The two halves of history.STATES_SQL (same rules, same scoping):
+# TOUCHED_STATES_SQL with the aggregation and the town/category/source narrowing around it, and
+# UNTOUCHED_COUNTS_SQL with the same narrowing inside.
+FILTERS_SQL = """(%(town)s IS NULL OR {s}.town_id = %(town)s)
+  AND (%(category)s IS NULL OR {s}.category_id = %(category)s)
+  AND (cardinality(%(sources)s::text[]) = 0 OR {s}.source = ANY(%(sources)s::text[]))"""
 MONTH_COUNTS_SQL = """
 SELECT s.village_id, s.town_id, s.light, count(*)
 FROM ({states}) AS s({columns})
-WHERE (%(town)s IS NULL OR s.town_id = %(town)s)
-  AND (%(category)s IS NULL OR s.category_id = %(category)s)
-  AND (cardinality(%(sources)s::text[]) = 0 OR s.source = ANY(%(sources)s::text[]))
+WHERE """ + FILTERS_SQL.format(s="s") + """
 GROUP BY 1, 2, 3
 """
 
@@ -170,13 +172,23 @@ def month_light_counts(user, month, params=None):
     if isinstance(sources, str):
         sources = [sources]
     where, scope_params = history.scope_sql(area)
-    states = history.STATES_SQL.format(scope=where)
-    sql = MONTH_COUNTS_SQL.format(states=states, columns=", ".join(history.IssueState._fields))
-    with connection.cursor() as cur:
-        cur.execute(sql, {"moment": moment, "day": day, **scope_params,
-                          "town": params.get("town") or None, "category": params.get("category") or None,
-                          "sources": list(sources)})
-        return cur.fetchall()
+    # Two queries: the problems touched after the moment, rebuilt from their history and counted, and the
+    # untouched rest counted straight from their rows (parallel-capable). A (village, town, light) may come back
+    # from both: callers add the counts up.
+    touched = MONTH_COUNTS_SQL.format(states=history.TOUCHED_STATES_SQL.format(scope=where),
+                                      columns=", ".join(history.IssueState._fields))
+    untouched = history.UNTOUCHED_COUNTS_SQL.format(scope=where, filters=FILTERS_SQL.format(s="i"))
+    args = {"moment": moment, "day": day, **scope_params, "town": params.get("town") or None,
+            "category": params.get("category") or None, "sources": list(sources)}
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(touched, args)
+        rows = cur.fetchall()
+        # The planner's default costs put the ~30,000 (village, town, light) groups above what a parallel
+        # aggregate saves; measured on a million problems the parallel plan takes half the time (2 cores).
+        cur.execute("SET LOCAL parallel_setup_cost = 10")
+        cur.execute("SET LOCAL parallel_tuple_cost = 0.001")
+        cur.execute(untouched, args)
+        return rows + cur.fetchall()
 
 
 def _light_of(counts):

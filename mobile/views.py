@@ -18,6 +18,7 @@ from patrol.serializers import CategorySerializer
 
 # Static files the app needs to open with no connection (the page itself, /m/, is cached too).
 SHELL_STATIC = [
+    "js/offline-store.js",
     "mobile/app.js",
     "mobile/app.css",
     "mobile/icon-192.png",

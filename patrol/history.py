@@ -54,7 +54,7 @@ def scope_sql(area_code):
 # at the moment exactly as its row stands now: those are read from the row. Only issues touched after the moment
 # are rebuilt from their events, with three DISTINCT ON picks over one scan (state, deadline, supervision) and the
 # last verification (closing time); fields a later correction changed take their value from before it.
-STATES_SQL = """
+TOUCHED_STATES_SQL = """
 WITH later AS MATERIALIZED (SELECT DISTINCT issue_id FROM patrol_issueevent WHERE at > %(moment)s),
 fix AS MATERIALIZED (
     -- corrections after the moment: per field, the value before the earliest of them (jsonb keeps the last key)
@@ -97,7 +97,8 @@ LEFT JOIN dl ON dl.issue_id = i.id
 LEFT JOIN sv ON sv.issue_id = i.id
 LEFT JOIN vf ON vf.issue_id = i.id
 WHERE {scope}
-UNION ALL
+"""
+STATES_SQL = TOUCHED_STATES_SQL + """UNION ALL
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
        i.status, i.deadline, i.red_supervision, i.closed_at,
        CASE WHEN i.status = 'closed' THEN 'green'
@@ -129,6 +130,22 @@ ISSUES_AT_SQL = """(
           WHERE e.action = 'correct' AND e.at > %(moment)s GROUP BY e.issue_id) f
     JOIN patrol_issue i0 ON i0.id = f.issue_id
 )"""
+
+
+# The untouched problems of STATES_SQL (no event after the moment: they stand as their rows do) counted per
+# village, town and light in one aggregate. It names no CTE, so PostgreSQL may scan the million rows in parallel;
+# callers add the counts of TOUCHED_STATES_SQL's rebuilt problems. {filters}: extra conditions on `i`.
+UNTOUCHED_COUNTS_SQL = """
+SELECT i.village_id, i.town_id,
+       CASE WHEN i.status = 'closed' THEN 'green'
+            WHEN i.red_supervision OR i.deadline < %(day)s THEN 'red'
+            ELSE 'yellow' END,
+       count(*)
+FROM patrol_issue i
+WHERE i.reported_at <= %(moment)s AND {scope} AND {filters}
+  AND NOT EXISTS (SELECT 1 FROM patrol_issueevent e WHERE e.issue_id = i.id AND e.at > %(moment)s)
+GROUP BY 1, 2, 3
+"""
 
 
 def states_at(moment, area_code=None, day=None):

@@ -34,39 +34,10 @@
     $("error").hidden = !text;
   }
 
-  // --- the outbox (IndexedDB) --------------------------------------------------------------------------
-  let dbPromise = null;
-  function db() {
-    if (!dbPromise) {
-      dbPromise = new Promise((resolve, reject) => {
-        const req = indexedDB.open("households-scoring", 1);
-        req.onupgradeneeded = () => {
-          req.result.createObjectStore("outbox", { keyPath: "id" });
-          req.result.createObjectStore("cache");
-        };
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-    }
-    return dbPromise;
-  }
-  function idb(store, mode, fn) {
-    return db().then((d) => new Promise((resolve, reject) => {
-      const t = d.transaction(store, mode);
-      const req = fn(t.objectStore(store));
-      t.oncomplete = () => resolve(req ? req.result : undefined);
-      t.onerror = t.onabort = () => reject(t.error);
-    }));
-  }
-  const outbox = {
-    all: () => idb("outbox", "readonly", (s) => s.getAll()).then((a) => a.sort((x, y) => x.at - y.at)),
-    put: (item) => idb("outbox", "readwrite", (s) => s.put(item)),
-    del: (id) => idb("outbox", "readwrite", (s) => s.delete(id)),
-  };
-  const cache = {
-    get: (key) => idb("cache", "readonly", (s) => s.get(key)),
-    put: (key, value) => idb("cache", "readwrite", (s) => s.put(value, key)),
-  };
+  // --- the outbox and cache (IndexedDB, static/js/offline-store.js) ------------------------------------
+  const store = OfflineStore("households-scoring");
+  const outbox = { ...store.outbox, all: () => store.outbox.all().then((a) => a.sort((x, y) => x.at - y.at)) };
+  const cache = store.cache;
 
   let syncing = false;
   async function sync() {

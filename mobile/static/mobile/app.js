@@ -31,40 +31,16 @@
     box.hidden = !text;
   }
 
-  // --- IndexedDB: the outbox (things to send) and a cache of what the server last said ---------------
-  let dbPromise = null;
-  function db() {
-    if (!dbPromise) {
-      dbPromise = new Promise((resolve, reject) => {
-        const req = indexedDB.open("patrol-mobile", 1);
-        req.onupgradeneeded = () => {
-          req.result.createObjectStore("outbox", { keyPath: "id" });
-          req.result.createObjectStore("cache");
-        };
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-    }
-    return dbPromise;
-  }
-  function idb(store, mode, fn) {
-    return db().then((d) => new Promise((resolve, reject) => {
-      const t = d.transaction(store, mode);
-      const req = fn(t.objectStore(store));
-      t.oncomplete = () => resolve(req ? req.result : undefined);
-      t.onerror = t.onabort = () => reject(t.error);
-    }));
-  }
+  // --- IndexedDB (static/js/offline-store.js): the outbox (things to send) and a cache of what the server said
+  const store = OfflineStore("patrol-mobile");
   const outbox = {
-    all: () => idb("outbox", "readonly", (s) => s.getAll())
+    ...store.outbox,
+    all: () => store.outbox.all()
       .then((items) => items.filter((i) => i.user === USER).sort((a, b) => a.createdAt - b.createdAt)),
-    get: (id) => idb("outbox", "readonly", (s) => s.get(id)),
-    put: (item) => idb("outbox", "readwrite", (s) => s.put(item)),
-    del: (id) => idb("outbox", "readwrite", (s) => s.delete(id)),
   };
   const stash = {
-    get: (key) => idb("cache", "readonly", (s) => s.get(`${USER}:${key}`)),
-    put: (key, value) => idb("cache", "readwrite", (s) => s.put(value, `${USER}:${key}`)),
+    get: (key) => store.cache.get(`${USER}:${key}`),
+    put: (key, value) => store.cache.put(`${USER}:${key}`, value),
   };
 
   // --- server ----------------------------------------------------------------------------------------
