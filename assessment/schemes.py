@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -111,12 +112,8 @@ class Scheme:
 
     def month_scores(self, month, codes, villages, p, data):
         """{code: score} for the villages scored this month (a village with no scorecard is left out)."""
-        out = {}
-        for code in codes:
-            s, n = data.cards(month, code)
-            if n:
-                out[code] = round(s / n, 2)
-        return out
+        cards = data.month_cards(month)
+        return {code: round(cards[code][0] / cards[code][1], 2) for code in codes if code in cards}
 
     def bottom_n(self, p):
         return p["bottom_n"]
@@ -124,16 +121,18 @@ class Scheme:
     def month_table(self, month, codes, villages, p, data):
         scores = self.month_scores(month, codes, villages, p, data)
         groups = defaultdict(dict)
-        for code in codes:
+        group_sizes = defaultdict(int)
+        key = self.group_key
+        for code in codes:  # one group_key per village (10,000 villages × 13 months in a year's totals)
+            g = key(villages[code], p)
+            group_sizes[g] += 1
             if code in scores:
-                groups[self.group_key(villages[code], p)][code] = scores[code]
-        ranks, bottom, group_sizes = {}, set(), defaultdict(int)
+                groups[g][code] = scores[code]
+        ranks, bottom = {}, set()
         base = self.max_total() or None
         for members in groups.values():
             ranks.update(monthly.competition_ranks(members))
             bottom |= monthly.bottom_set(members, self.bottom_n(p), base)
-        for code in codes:
-            group_sizes[self.group_key(villages[code], p)] += 1
         return MonthTable(month, self, p, scores, ranks, bottom, dict(groups), dict(group_sizes))
 
     def flags(self, code, now, prev, data):
@@ -446,15 +445,28 @@ class Data:
         if not months:
             return
         self._months |= set(months)
+        for m in months:
+            self._cards.setdefault(m, {})
         qs = (Scorecard.objects.filter(current=True, month__in=months).filter(scope.code_q(self.area, "village__code"))
-              .values_list("month", "village_id").annotate(s=Sum("total"), n=Count("id")).order_by())
-        for month, code, s, n in qs:
-            self._cards[(month, code)] = (float(s), n)
+              .values_list("month", "village_id").annotate(s=Sum("total"), n=Count("*")).order_by())
+        # The ORM builds the query (scope included); its rows are read with a plain cursor, the sum as float8
+        # (numeric → float8 rounds like float(Decimal)): a year's 120,000 (month, village) rows would otherwise
+        # pass through a Decimal converter each.
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT month, village_id, s::float8, n FROM ({sql}) q", params)
+            cards = self._cards
+            for month, code, s, n in cur.fetchall():
+                cards[month][code] = (s, n)
 
-    def cards(self, month, code):
+    def month_cards(self, month):
+        """{village: (sum of totals, number of cards)} of a month (villages without a card are absent)."""
         if month not in self._months:
             self.load_cards([month])
-        return self._cards.get((month, code), (0.0, 0))
+        return self._cards[month]
+
+    def cards(self, month, code):
+        return self.month_cards(month).get(code, (0.0, 0))
 
     def standard_scores(self, month, codes):
         if month not in self._standard:
@@ -519,7 +531,7 @@ THIRD_PARTY_SQL = """
 -- per third-party problem of the year: was a verification ever rejected, and its status at the end of the month
 -- after it was found (the state before the first event after that moment, else today's row). Raw SQL because
 -- the ORM cannot express the per-row moment and the rewind.
-SELECT i.village_id, i.reported_at,
+SELECT i.village_id, to_char(i.reported_at AT TIME ZONE %(tz)s, 'YYYY-MM') AS found_month,
        EXISTS (SELECT 1 FROM patrol_issueevent r WHERE r.issue_id = i.id AND r.action = 'reject') AS rejected,
        m.moment,
        COALESCE((SELECT e.from_status FROM patrol_issueevent e WHERE e.issue_id = i.id AND e.at >= m.moment
@@ -546,11 +558,11 @@ def third_party_problems(year, area):
     out = defaultdict(lambda: {"found": 0, "unrectified": defaultdict(int)})
     with connection.cursor() as cur:
         cur.execute(THIRD_PARTY_SQL.format(where=where), {"tz": tz, "start": start, "end": end, **params})
-        for village, reported_at, rejected, moment, status_then in cur.fetchall():
+        for village, found_month, rejected, moment, status_then in cur.fetchall():  # month found, local time
             row = out[village]
             row["found"] += 1
             if rejected or (moment <= now and status_then != "closed"):
-                row["unrectified"][f"{timezone.localtime(reported_at):%Y-%m}"] += 1
+                row["unrectified"][found_month] += 1
     return out
 
 

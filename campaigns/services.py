@@ -5,6 +5,7 @@ never takes it out of the week it was closed in; a quota changed after the start
 (the old version keeps its weeks). A task's `done` counts progress reports by when they were entered (reports
 are append-only) or verify events up to the month's end, so a past month's light never changes either.
 """
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -552,22 +553,35 @@ def task_lights(user, month, level="town"):
                              .values_list("task_id", "area").annotate(s=Sum("value")).order_by()):
         done[(task_id, code)] = s
     linked = [t for t in tasks.values() if t.category_id]
-    for t in linked:
-        key = "issue__village_id" if t.level == TaskLevel.VILLAGE else "issue__town_id"
+    if linked:
+        # One pass over the year's verify events for every linked category, counted per category and village;
+        # a town's count is the sum of its villages' (each problem lies in one village of one town).
         rows = (IssueEvent.objects.filter(action="verify", at__gte=year_start, at__lt=until,
-                                          issue__category_id=t.category_id)
-                .values_list(key).annotate(n=Count("issue_id", distinct=True)).order_by())
-        for code, n in rows:
-            done[(t.pk, code)] = n
+                                          issue__category_id__in={t.category_id for t in linked})
+                .values_list("issue__category_id", "issue__village_id", "issue__town_id")
+                .annotate(n=Count("issue_id", distinct=True)).order_by())
+        per_village, per_town = defaultdict(int), defaultdict(int)
+        for category, village, town, n in rows:
+            per_village[(category, village)] += n
+            per_town[(category, town)] += n
+        for t in linked:
+            counts = per_village if t.level == TaskLevel.VILLAGE else per_town
+            for (category, code), n in counts.items():
+                if category == t.category_id:
+                    done[(t.pk, code)] = n
     sums = {}
+    to_town = level == TaskLevel.TOWN
+    month_index = first.month - 1
+    shares = {k: t.schedule[month_index] for k, t in tasks.items()}
     for task_id, code, target in targets:
-        t = tasks[task_id]
-        out_code = scope.town_of(code) if level == TaskLevel.TOWN else code
-        planned = target * t.schedule[first.month - 1]
-        acc = sums.setdefault((task_id, out_code), [0.0, 0.0])
-        acc[0] += planned
+        out_code = scope.town_of(code) if to_town else code
+        acc = sums.get((task_id, out_code))
+        if acc is None:
+            acc = sums[(task_id, out_code)] = [0.0, 0.0]
+        acc[0] += target * shares[task_id]
         acc[1] += done.get((task_id, code), 0)
-    return [LightRow(task_id, code, round(p, 4), round(d, 4), task_light(d, p))
+    share = settings.PATROL["TASK_YELLOW_SHARE"]
+    return [LightRow(task_id, code, round(p, 4), round(d, 4), task_light(d, p, share))
             for (task_id, code), (p, d) in sorted(sums.items())]
 
 

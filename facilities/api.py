@@ -38,7 +38,8 @@ def filtered_facilities(user, query):
         qs = qs.filter(village_id=query["village"])
     if query.get("town"):
         qs = qs.filter(town_id=query["town"])
-    kind = _choice(query, "kind", list(Kind.objects.values_list("code", flat=True)))
+    # The kinds are read only when a kind is asked for (a tile or list without one costs no query for them).
+    kind = _choice(query, "kind", list(Kind.objects.values_list("code", flat=True))) if query.get("kind") else None
     if kind:
         qs = qs.filter(kind_id=kind)
     status = _choice(query, "status", FacilityStatus.values)

@@ -38,10 +38,13 @@ class ReportOutcome:
     merged: bool
 
 
-def public_facility(code):
-    """The facility behind a scanned code; NotVisible with the same text for every unknown code."""
-    facility = (Facility.objects.select_related("kind", "village").filter(code=code).first()
-                if code and len(code) <= 40 else None)
+def public_facility(code, lock=False):
+    """The facility behind a scanned code; NotVisible with the same text for every unknown code. With `lock`,
+    the facility's row (only it, not its kind's or village's) is locked for the rest of the transaction."""
+    qs = Facility.objects.select_related("kind", "village").defer("village__boundary")  # the name is enough
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    facility = qs.filter(code=code).first() if code and len(code) <= 40 else None
     if facility is None:
         raise NotVisible(NOT_FOUND)
     return facility
@@ -82,9 +85,8 @@ def report(code, need, note="", phone="", photo=None, now=None):
         raise BadInput("电话号码格式不正确", field="phone")
     processed = _photo(photo) if photo is not None else None
     with transaction.atomic():
-        facility = public_facility(code)
         # One report at a time per facility: two scans racing cannot both open an order for the same need.
-        facility = Facility.objects.select_for_update().select_related("kind").get(pk=facility.pk)
+        facility = public_facility(code, lock=True)
         since = now - timedelta(minutes=conf("MERGE_MINUTES"))
         order = (WorkOrder.objects.filter(facility=facility, need=need, last_reported_at__gte=since)
                  .exclude(state=OrderState.DONE).order_by("-last_reported_at").first())

@@ -31,7 +31,8 @@ def facility_tile(queryset, z, x, y):
     sub_sql, sub_params = sub.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cur:
         # As for issue tiles: walk the location index, check the scope row by row (see layers.tiles).
-        cur.execute("SET LOCAL enable_bitmapscan = off")
-        cur.execute(TILE_SQL.format(subquery=sub_sql), [z, x, y, LAYER, EXTENT, EXTENT, BUFFER, *sub_params])
+        # Sent with the tile query in one round trip (the result read is the tile's).
+        cur.execute("SET LOCAL enable_bitmapscan = off;" + TILE_SQL.format(subquery=sub_sql),
+                    [z, x, y, LAYER, EXTENT, EXTENT, BUFFER, *sub_params])
         (data,) = cur.fetchone()
     return bytes(data or b"")

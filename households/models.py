@@ -53,6 +53,8 @@ class Household(models.Model):
             models.Index(fields=["village", "group", "code"], name="household_village_group"),
             models.Index(fields=["town", "status"], name="household_town_status"),
             models.Index(fields=["grid"], name="household_grid"),
+            # Active households per village (boards, supervision counts) read from the index alone.
+            models.Index(fields=["village"], condition=Q(status="active"), name="household_village_active"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(location__isvalid=True), name="household_location_valid"),
@@ -165,7 +167,11 @@ class PointEntry(models.Model):
         indexes = [
             models.Index(fields=["household", "date"], name="entry_household_date"),
             models.Index(fields=["village", "date"], name="entry_village_date"),
-            models.Index(fields=["village", "month", "household"], name="entry_village_month"),
+            # Supervision: households scored per village and month, and redemptions per village and quarter, each
+            # counted from a partial index alone (no heap visit to check the kind, ~10 entries per household).
+            models.Index(fields=["village", "month", "household"], condition=Q(kind="monthly"),
+                         name="entry_village_month_scored"),
+            models.Index(fields=["village", "date"], condition=Q(kind="redemption"), name="entry_village_redemption"),
         ]
         constraints = [
             # 409 on a second monthly score: the database itself refuses it, whatever raced.

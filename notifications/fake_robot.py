@@ -16,6 +16,8 @@ class Robot:
         robot = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections open between messages, as the real robots do
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with robot.lock:
@@ -25,6 +27,7 @@ class Robot:
                     time.sleep(robot.slow_seconds)
                 if mode == "500":
                     self.send_response(500)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 answer = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()

@@ -7,13 +7,14 @@ Recipients never leave the area of the problem or order: every candidate is chec
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, User
 from geo import scope
 
-from .models import Channel, ChannelKind, Delivery, Kind, Notification, Preference
+from .models import ChannelKind, Delivery, Kind, Notification, Preference
 
 
 def conf(name):
@@ -27,11 +28,24 @@ def _active():
 # --- recipients ------------------------------------------------------------------------------------
 
 
-def responsible(issue):
-    """The village (or grid) people of the problem's place; the town staff when the village has nobody."""
-    users = list(_active().filter(area_code__in=[c for c in (issue.village_id, issue.grid_id) if c])
-                 .exclude(role=Role.LEADER))
-    return users or list(_active().filter(area_code=issue.town_id, role=Role.TOWN))
+# The village (or grid) people of the problem's place, the town staff when the village has nobody, and only
+# those whose area holds the problem (geo.scope) — as SQL for notify's one statement (positional parameters).
+RESPONSIBLE_SQL = """
+SELECT u.id FROM accounts_user u
+WHERE u.is_active AND u.id IS DISTINCT FROM %s AND {covering} AND (
+    (u.area_code = ANY(%s) AND u.role <> 'leader')
+    OR (u.area_code = %s AND u.role = 'town' AND NOT EXISTS (
+        SELECT 1 FROM accounts_user v WHERE v.is_active AND v.area_code = ANY(%s) AND v.role <> 'leader')))
+"""
+
+
+def responsible_sql(issue, exclude=None):
+    """(sql, params) selecting the ids of the people responsible for a problem (see RESPONSIBLE_SQL), without
+    `exclude` (the person who acted): notify() resolves them inside its own statement, no query of their own."""
+    covering, covering_params = scope.people_covering_sql(issue.town_id, issue.village_id, issue.grid_id, "u")
+    local = [c for c in (issue.village_id, issue.grid_id) if c]
+    return (RESPONSIBLE_SQL.format(covering=covering),
+            [getattr(exclude, "pk", None), *covering_params, local, issue.town_id, local])
 
 
 def town_staff(town_code):
@@ -53,56 +67,80 @@ def in_order_area(users, order):
 # --- writing -----------------------------------------------------------------------------------------
 
 
+# Raw SQL: the inbox rows (for recipients given as ids, or as a queryset compiled by the ORM) and the channel
+# deliveries in one statement, i.e. one round trip inside the event's transaction; the ORM cannot insert from a
+# SELECT nor chain two INSERTs. On a repeat (a daily job run twice) the existing inbox rows come back, nothing is
+# added; a channel's message is queued once per event (its key).
+NOTIFY_SQL = """
+WITH inbox AS (
+    INSERT INTO notifications_notification (user_id, kind, text, issue_id, order_id, key, created)
+    SELECT DISTINCT r.id, %s, %s, %s::bigint, %s::bigint, %s, %s::timestamptz FROM ({recipients}) r (id)
+    ON CONFLICT (user_id, key) DO UPDATE SET key = EXCLUDED.key
+    RETURNING id, user_id
+), queued AS (
+    INSERT INTO notifications_delivery (key, kind, channel_id, target, text, state, attempts, next_at, last_error,
+                                        created)
+    SELECT %s || ':ch' || c.id, c.kind, c.id, c.target, %s, 'pending', 0, %s, '', %s
+    FROM notifications_channel c
+    WHERE c.enabled AND c.area_code = ANY(%s) AND c.kind = ANY(%s)
+    ON CONFLICT (key) DO NOTHING
+)
+SELECT id, user_id FROM inbox
+"""
+
+
 def notify(kind, text, users, *, key, issue=None, order=None, area_codes=(), now=None):
     """Inbox rows for `users` (once per user and key), and deliveries: one per configured channel attached to
-    any of `area_codes` (once per event, not per recipient) and one per user channel each recipient chose."""
+    any of `area_codes` (once per event, not per recipient) and one per user channel each recipient chose.
+    `users` is a list of users or (sql, params) selecting their ids. Returns [(notification id, user id)]."""
     now = now or timezone.now()
-    users = {u.pk: u for u in users if u is not None}
-    rows = [Notification(user_id=pk, kind=kind, text=text, issue=issue, order=order, key=key, created=now)
-            for pk in users]
-    if rows:
-        # On a repeat (a daily job run twice) the existing rows come back with their ids, nothing is added.
-        rows = Notification.objects.bulk_create(rows, update_conflicts=True, unique_fields=["user", "key"],
-                                                update_fields=["key"])
-    deliveries = []
-    if area_codes:
-        for channel in _channels(area_codes):
-            deliveries.append(Delivery(key=f"{key}:ch{channel.pk}", kind=channel.kind, channel=channel,
-                                       target=channel.target, text=text, next_at=now, created=now))
+    if isinstance(users, tuple):
+        recipients, params = users
+    else:
+        recipients, params = "SELECT unnest(%s::bigint[])", [sorted({u.pk for u in users if u is not None})]
+    kinds = _channel_kinds() if area_codes else []
+    with connection.cursor() as cur:
+        cur.execute(NOTIFY_SQL.format(recipients=recipients), [
+            kind, text, issue.pk if issue else None, order.pk if order else None, key, now, *params,
+            key, text, now, now, list(area_codes), kinds])
+        rows = cur.fetchall()
     if rows and (conf("EMAIL") or conf("SMS_BACKEND")):
-        deliveries += _personal(rows, users, text, now)
-    if deliveries:
-        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        personal = _personal(rows, text, now)
+        if personal:
+            Delivery.objects.bulk_create(personal, ignore_conflicts=True)
     return rows
 
 
-def _channels(area_codes):
-    """Enabled channels of configured kinds attached to any of the areas (read each time: a channel switched
-    off or deleted in the admin must never be used again, whichever process serves the next event)."""
+def _channel_kinds():
+    """Channel kinds in use: robots always, mail and SMS only when configured. Channels are read by each
+    notify (a channel switched off or deleted in the admin is never used again, whichever process serves)."""
     kinds = [ChannelKind.WECOM, ChannelKind.DINGTALK]
     if conf("EMAIL"):
         kinds.append(ChannelKind.EMAIL)
     if conf("SMS_BACKEND"):
         kinds.append(ChannelKind.SMS)
-    return Channel.objects.filter(enabled=True, area_code__in=list(area_codes), kind__in=kinds)
+    return [str(k) for k in kinds]
 
 
-def _personal(rows, users, text, now):
+def _personal(rows, text, now):
+    """Deliveries to the recipients' own e-mail and phone, as each chose (rows: [(notification id, user id)])."""
     out = []
-    chosen = Preference.objects.filter(Q(email=True) | Q(sms=True), user_id__in=list(users))
-    prefs = {p.user_id: p for p in chosen}
-    for row in rows:
-        pref = prefs.get(row.user_id)
+    ids = [user_id for _, user_id in rows]
+    prefs = {p.user_id: p for p in Preference.objects.filter(Q(email=True) | Q(sms=True), user_id__in=ids)}
+    emails = dict(User.objects.filter(pk__in=list(prefs)).values_list("pk", "email")) if prefs else {}
+    for notification_id, user_id in rows:
+        pref = prefs.get(user_id)
         if pref is None:
             continue
         at = after_quiet(pref, now)
-        user = users[row.user_id]
-        if conf("EMAIL") and pref.email and user.email:
-            out.append(Delivery(key=f"n{row.pk}:email", kind=ChannelKind.EMAIL, notification=row,
-                                target=user.email, text=text, next_at=at, created=now))
+        if conf("EMAIL") and pref.email and emails.get(user_id):
+            out.append(Delivery(key=f"n{notification_id}:email", kind=ChannelKind.EMAIL,
+                                notification_id=notification_id, target=emails[user_id], text=text, next_at=at,
+                                created=now))
         if conf("SMS_BACKEND") and pref.sms and pref.phone:
-            out.append(Delivery(key=f"n{row.pk}:sms", kind=ChannelKind.SMS, notification=row,
-                                target=pref.phone, text=text, next_at=at, created=now))
+            out.append(Delivery(key=f"n{notification_id}:sms", kind=ChannelKind.SMS,
+                                notification_id=notification_id, target=pref.phone, text=text, next_at=at,
+                                created=now))
     return out
 
 
@@ -172,7 +210,7 @@ def deadline_reminders(today=None, now=None):
         else:
             text = (f"{issue_label(issue)}（{issue.village.name}）整改期限 {issue.deadline}，"
                     f"还有 {(issue.deadline - today).days} 天")
-        notify(kind, text, in_issue_area(responsible(issue), issue), key=key, issue=issue,
+        notify(kind, text, responsible_sql(issue), key=key, issue=issue,
                area_codes=issue_area(issue), now=now)
         counts[1 if overdue else 0] += 1
     return tuple(counts)

@@ -1,17 +1,22 @@
 """Improving one route's order: 2-opt and Or-opt moves, and an iterated local search around them.
 
-PyVRP's local search (0.11) moves and swaps stops and segments between and within routes but has no intra-route
+PyVRP's local search (0.14 too) moves and swaps stops and segments between and within routes but has no intra-route
 2-opt (segment reversal), which is what closes the last percents on single-tour (TSP) instances. These moves keep
 the set of stops of a route and only shorten it, so a route that met its working-day limit still meets it.
 
 A route is a list of matrix indices that starts at the depot (index 0 of the list) and returns to it; costs may be
 asymmetric (road travel times), so a reversed segment is priced on its reversed arcs.
 """
+import random
 import time
 
 import numpy as np
 
 EPS = 1e-9
+HISTORY = 100  # late-acceptance history of improve_symmetric, in kicks
+KICK_SPAN = 50  # a kick's three cuts lie within this many positions of the tour
+STALL = 1000  # kicks without a shorter tour before the acceptance is opened again …
+SLACK = 0.01  # … to this much above the best tour
 
 
 def route_cost(route, cost):
@@ -101,8 +106,10 @@ def improve(route, cost, seconds, seed=0):
 
 def improve_symmetric(route, cost, seconds, seed=0, neighbours=10):
     """Iterated local search for symmetric costs (the TSP benchmark, straight-line plans), in plain Python:
-    2-opt and Or-opt moves over each stop's nearest neighbours with don't-look bits, kicked by small double
-    bridges; a kick that does not lead to a shorter tour is undone. Returns the best route, depot first."""
+    best-improvement 2-opt and Or-opt moves over each stop's nearest neighbours with don't-look bits (a queue of
+    the stops whose edges changed), kicked by small double bridges. Late acceptance keeps a kicked tour when it is
+    no longer than the tour kept HISTORY kicks ago; after STALL kicks without a shorter tour the acceptance opens
+    again to SLACK above the best. Returns the best route, depot first."""
     n = len(route)
     if n < 5:
         return list(route)
@@ -114,12 +121,6 @@ def improve_symmetric(route, cost, seconds, seed=0, neighbours=10):
     tour = list(range(n))
     pos = list(range(n))
 
-    def succ(a):
-        return tour[(pos[a] + 1) % n]
-
-    def pred(a):
-        return tour[pos[a] - 1]
-
     def reverse(i, j):  # positions i..j (cyclic, inclusive), or the complement when shorter: the same cycle
         inner = (j - i) % n + 1
         if 2 * inner > n:
@@ -129,61 +130,85 @@ def improve_symmetric(route, cost, seconds, seed=0, neighbours=10):
             tour[a], tour[b] = tour[b], tour[a]
             pos[tour[a]], pos[tour[b]] = a, b
 
+    # tour[k + 1 - n] is the successor of position k and tour[k - 1] its predecessor, without a modulo
     def two_opt(a):
-        for forward in (True, False):
-            b = succ(a) if forward else pred(a)
-            dab = d[a][b]
-            for c in near[a]:
-                dac = d[a][c]
-                if dac >= dab:
-                    break
-                e = succ(c) if forward else pred(c)
-                if c == b or e == a:
-                    continue
-                delta = dac + d[b][e] - dab - d[c][e]
-                if delta < -EPS:
-                    if forward:
-                        reverse(pos[b], pos[c])
-                    else:
-                        reverse(pos[a], pos[e])
-                    return delta, (a, b, c, e)
-        return 0.0, None
+        """The best 2-opt move that replaces an edge at a by one to a near neighbour."""
+        pa, da = pos[a], d[a]
+        best, best_delta = None, -EPS
+        b = tour[pa + 1 - n]  # a → b becomes a → c, b → e: the piece b … c reversed
+        dab, db = da[b], d[b]
+        for c in near[a]:
+            dac = da[c]
+            if dac >= dab:
+                break
+            e = tour[pos[c] + 1 - n]
+            if e != a:
+                delta = dac + db[e] - dab - d[c][e]
+                if delta < best_delta:
+                    best, best_delta = (True, b, c, e), delta
+        b = tour[pa - 1]  # b → a becomes c → a, e → b: the piece a … e reversed
+        dab, db = da[b], d[b]
+        for c in near[a]:
+            dac = da[c]
+            if dac >= dab:
+                break
+            e = tour[pos[c] - 1]
+            if e != a:
+                delta = dac + db[e] - dab - d[c][e]
+                if delta < best_delta:
+                    best, best_delta = (False, b, c, e), delta
+        if best is None:
+            return 0.0, None
+        forward, b, c, e = best
+        if forward:
+            reverse(pos[b], pos[c])
+        else:
+            reverse(pa, pos[e])
+        return best_delta, (a, b, c, e)
 
     def or_opt(a):
+        """The segment of 1 to 3 stops that starts at a moved between two neighbours of its ends, kept or
+        reversed: the best such move for the first length that has one."""
+        first = pos[a]
+        p = tour[first - 1]
+        dp = d[p]
         for length in (1, 2, 3):
-            first = pos[a]
-            seg = [tour[(first + k) % n] for k in range(length)]
-            p, q = pred(seg[0]), tour[(first + length) % n]
-            if q in seg or p in seg or p == q:
-                continue
-            removed = d[p][seg[0]] + d[seg[-1]][q] - d[p][q]
+            if length > n - 3:
+                break
+            last = tour[(first + length - 1) % n]
+            q = tour[(first + length) % n]
+            seg = tuple(tour[(first + k) % n] for k in range(length))
+            dlast = d[last]
+            removed = dp[a] + dlast[q] - dp[q]
             if removed <= EPS:
                 continue
-            best = None
-            for end in (seg[0], seg[-1]):
+            best, best_delta = None, -EPS
+            for end in ((a,) if length == 1 else (a, last)):
+                dend = d[end]
                 for c in near[end]:
-                    if d[end][c] >= removed:
+                    if dend[c] >= removed:
                         break
                     if c in seg:
                         continue
-                    for left in (c, pred(c)):
-                        right = succ(left)
-                        if left in seg or right in seg or (left == p and right == q):
+                    pc = pos[c]
+                    for left, right in ((c, tour[pc + 1 - n]), (tour[pc - 1], c)):
+                        if left in seg or right in seg:
                             continue
-                        keep = d[left][seg[0]] + d[seg[-1]][right]
-                        flip = d[left][seg[-1]] + d[seg[0]][right]
-                        add = min(keep, flip) - d[left][right]
-                        if add - removed < -EPS and (best is None or add - removed < best[0]):
-                            best = (add - removed, left, flip < keep)
+                        dl, dr = d[left], d[right]
+                        keep = dl[a] + dlast[right]
+                        flip = dl[last] + dr[a]
+                        delta = (keep if keep <= flip else flip) - dl[right] - removed
+                        if delta < best_delta:
+                            best, best_delta = (left, flip < keep), delta
             if best:
-                delta, left, flipped = best
+                left, flipped = best
                 rest = [x for x in tour if x not in seg]
                 k = rest.index(left)
-                piece = seg[::-1] if flipped else seg
+                piece = list(seg[::-1] if flipped else seg)
                 tour[:] = rest[:k + 1] + piece + rest[k + 1:]
                 for i, x in enumerate(tour):
                     pos[x] = i
-                return delta, (p, q, left, *seg)
+                return best_delta, (p, q, left, *seg)
         return 0.0, None
 
     def local_opt(active):
@@ -209,29 +234,43 @@ def improve_symmetric(route, cost, seconds, seed=0, neighbours=10):
     current = route_cost(list(range(n)), local)
     current += local_opt(range(n))
     best, best_cost = tour[:], current
-    rng = np.random.default_rng(seed)
+    kept, kept_cost = tour[:], current
+    history = [current] * HISTORY
+    rng = random.Random(seed)
+    kicks = stalled = 0
     while time.monotonic() < deadline:
-        start = int(rng.integers(n))
+        kicks += 1
+        start = rng.randrange(n)
+        x, y, z = sorted(rng.sample(range(1, min(n - 1, KICK_SPAN) + 1), 3))
         rotated = tour[start:] + tour[:start]
-        span = min(n - 1, 50)
-        x, y, z = sorted(int(v) for v in rng.choice(np.arange(1, span + 1), size=3, replace=False))
         a_, b_, c_, d_ = rotated[:x], rotated[x:y], rotated[y:z], rotated[z:]
-        new = a_ + c_ + b_ + d_
         ends = [a_[-1], b_[0], b_[-1], c_[0], c_[-1], d_[0] if d_ else a_[0]]
         before = d[a_[-1]][b_[0]] + d[b_[-1]][c_[0]] + d[c_[-1]][ends[5]]
         after = d[a_[-1]][c_[0]] + d[c_[-1]][b_[0]] + d[b_[-1]][ends[5]]
-        tour[:] = new
+        tour[:] = a_ + c_ + b_ + d_
         for i, v in enumerate(tour):
             pos[v] = i
         current += after - before
         current += local_opt(ends)
         if current < best_cost - EPS:
             best, best_cost = tour[:], current
+            stalled = 0
         else:
-            tour[:] = best
+            stalled += 1
+            if stalled >= STALL:  # the acceptance has closed in on the kept tour: open it again
+                history = [best_cost * (1 + SLACK)] * HISTORY
+                stalled = 0
+        # late acceptance: the new tour is kept when it is no longer than the tour kept HISTORY kicks ago (or
+        # than the one kept now), so the search can cross ridges that an improve-only search cannot
+        h = kicks % HISTORY
+        if current <= history[h] + EPS or current <= kept_cost + EPS:
+            kept, kept_cost = tour[:], current
+        else:
+            tour[:] = kept
             for i, v in enumerate(tour):
                 pos[v] = i
-            current = best_cost
+            current = kept_cost
+        history[h] = min(history[h], kept_cost)
     k = best.index(0)
     best = best[k:] + best[:k]
     return [int(idx[v]) for v in best]

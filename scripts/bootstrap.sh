@@ -54,7 +54,9 @@ stamp_of() { echo ".venv/.${1%.txt}.sha"; }
 if [ ! -x .venv/bin/python ] || [ "$(cat "$(stamp_of "$REQS")" 2>/dev/null)" != "$(sum_of "$REQS")" ]; then
   say "installing $REQS into .venv"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r "$REQS"
+  # --no-compile: byte-compiling every installed module took as long as installing them; Python compiles
+  # what it imports on first use instead.
+  .venv/bin/pip install -q --disable-pip-version-check --no-compile -r "$REQS"
   for f in $(chain "$REQS"); do sum_of "$f" > "$(stamp_of "$f")"; done
 fi
 took "python venv"

@@ -141,3 +141,92 @@ def test_balance_splits_a_small_symmetric_case_evenly():
     pairs = [((1, 2), (3, 4)), ((1, 3), (2, 4)), ((1, 4), (2, 3))]
     best = min(sum(d[0, a] + d[a, b] + d[b, 0] for a, b in split) for split in pairs)
     assert sum(r.duration_s for r in result.routes) == pytest.approx(4 * 3600 + best, abs=0.2)
+
+
+def held_karp(d):
+    """The optimal closed tour length through every point (dynamic programming, small n only)."""
+    n = len(d)
+    best = {(1 << k, k): d[0][k] for k in range(1, n)}
+    for size in range(2, n):
+        for subset in itertools.combinations(range(1, n), size):
+            bits = sum(1 << k for k in subset)
+            for k in subset:
+                rest = bits & ~(1 << k)
+                best[(bits, k)] = min(best[(rest, j)] + d[j][k] for j in subset if j != k)
+    full = sum(1 << k for k in range(1, n))
+    return min(best[(full, k)] + d[k][0] for k in range(1, n))
+
+
+@pytest.mark.parametrize("instance", [1, 2, 3])
+def test_symmetric_search_finds_the_optimal_tour_of_eleven_stops(instance):
+    rng = np.random.default_rng(instance)
+    d = euclid(rng.uniform(0, 1000, (12, 2))).astype(float)
+    start = [0, *rng.permutation(np.arange(1, 12)).tolist()]
+    found = tour.improve_symmetric(start, d, 0.5, seed=instance)
+    assert found[0] == 0 and sorted(found) == list(range(12))
+    assert tour.route_cost(found, d) == pytest.approx(held_karp(d))
+
+
+def test_single_tour_through_the_solver_is_optimal_on_eleven_stops():
+    rng = np.random.default_rng(11)
+    d = euclid(rng.uniform(0, 1000, (12, 2)))
+    result = solver.solve(d, d, seconds=0.5, objective="distance", polish=True)
+    assert result.routes[0].distance_m == held_karp(d)
+
+
+def test_kicks_improve_on_the_local_optimum_and_the_best_tour_is_returned(monkeypatch):
+    # 120 random stops: plain 2-opt/Or-opt stops at a local optimum that the kicked search improves on; with the
+    # acceptance reopened after every kick (the search wanders above the best) the best tour is still what returns
+    rng = np.random.default_rng(5)
+    d = euclid(rng.uniform(0, 10_000, (120, 2))).astype(float)
+    start = list(range(120))
+    local = tour.route_cost(tour.local_search(start, d), d)
+    kicked = tour.improve_symmetric(start, d, 1.0, seed=0)
+    assert sorted(kicked) == start and kicked[0] == 0
+    assert tour.route_cost(kicked, d) < local
+    monkeypatch.setattr(tour, "STALL", 1)
+    monkeypatch.setattr(tour, "SLACK", 0.2)
+    wandering = tour.improve_symmetric(start, d, 0.5, seed=0)
+    assert sorted(wandering) == start and wandering[0] == 0
+    assert tour.route_cost(wandering, d) < local
+
+
+def test_the_solver_gets_only_what_the_matrix_left_of_the_time(monkeypatch):
+    # a matrix that took 8 of the 10 seconds (on a fake clock): the solver is given less than the 2 left
+    from types import SimpleNamespace
+
+    from planning import planner, routing
+
+    clock = [1000.0]
+    monkeypatch.setattr(planner, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+
+    def slow_matrix(points, speed_kmh=None):
+        clock[0] += 8.0
+        return routing.straight_matrix(points, speed_kmh)
+
+    given = []
+    real_solve = solver.solve
+
+    def solve(*args, seconds, **kwargs):
+        given.append(seconds)
+        return real_solve(*args, seconds=0.05, **kwargs)
+
+    monkeypatch.setattr(planner.routing, "matrix", slow_matrix)
+    monkeypatch.setattr(planner.solver, "solve", solve)
+    points = [(100.0, 0.0), (100.01, 0.0), (100.01, 0.01), (100.0, 0.01)]
+    planned = planner.plan(points, service_s=[0] * 3, priority=[1] * 3, seconds=10.0)
+    assert 0 < given[0] <= 2.0 - planner.line_reserve(10.0, 1, "haversine")
+    assert sorted(v.stop for v in planned.lines[0].route.visits) == [0, 1, 2]
+
+
+def test_more_teams_keep_more_time_for_their_road_lines_but_never_most_of_it():
+    assert planner_reserve(10, 1) == 1.0
+    assert planner_reserve(25, 5) == 2.5
+    assert planner_reserve(5, 20) == 1.0  # a fifth of the time at most
+    assert planner_reserve(10, 1, "haversine") < 0.2
+
+
+def planner_reserve(seconds, teams, source="roads"):
+    from planning import planner
+
+    return planner.line_reserve(seconds, teams, source)
