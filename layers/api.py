@@ -6,7 +6,6 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,8 +39,6 @@ def token_tile(request, z, x, y):
     DRF machinery: a map asks for dozens of these a second). Errors are the API's JSON."""
     try:
         user = tiletoken.bearer(request.GET["token"])
-        if not tiles.valid_tile(z, x, y):
-            raise NotVisible("瓦片编号无效")
         params = request.GET.copy()
         del params["token"]
         return _tile_response(user, params, z, x, y)
@@ -50,6 +47,9 @@ def token_tile(request, z, x, y):
 
 
 def _tile_response(user, params, z, x, y):
+    """Both doors' tile: 404 for a tile number outside the zoom level, else the MVT bytes."""
+    if not tiles.valid_tile(z, x, y):
+        raise NotVisible("瓦片编号无效")
     if queries.has_filters(params):
         data = tiles.issue_tile(queries.filtered_issues(user, params), z, x, y)
     else:  # the map's usual tile: the area alone, one query
@@ -80,8 +80,6 @@ class IssueTile(APIView):
     @extend_schema(parameters=[OpenApiParameter(n, STR) for n in ("token", *IssueFilter.base_filters)],
                    responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY})
     def get(self, request, z, x, y):
-        if not tiles.valid_tile(z, x, y):
-            raise NotFound("瓦片编号无效")
         return _tile_response(request.user, request.query_params, z, x, y)
 
 
