@@ -5,6 +5,8 @@ point-in-polygon test only ever looks at a small polygon whose bounding box the 
 """
 from django.db import connection
 
+from config.postgis.prepared import Statement
+
 from . import scope
 from .models import AREA_MODELS, BoundaryPiece, Grid, Town, Village
 
@@ -31,20 +33,21 @@ def rebuild_pieces(level, codes=None):
         )
 
 
-# Raw SQL: one round trip for the three levels with their names (the ORM would need three queries).
-LOCATE_SQL = """
+# Raw SQL: one round trip for the three levels with their names (the ORM would need three queries), prepared
+# once per connection because every report runs it and planning it cost twice its run (config/postgis/prepared).
+LOCATE = Statement("geo_locate", """
     WITH hit AS (
         SELECT level, min(code) AS code FROM geo_boundarypiece
-        WHERE level IN ('village', 'grid') AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
+        WHERE level IN ('village', 'grid') AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))
         GROUP BY level
     )
     SELECT v.code, v.name, t.code, t.name, g.code, g.name
     FROM hit hv
     JOIN geo_village v ON v.code = hv.code AND hv.level = 'village'
     JOIN geo_town t ON t.code = v.town_id
-    LEFT JOIN hit hg ON hg.level = 'grid' AND hg.code LIKE v.code || '%%'
+    LEFT JOIN hit hg ON hg.level = 'grid' AND hg.code LIKE v.code || '%'
     LEFT JOIN geo_grid g ON g.code = hg.code
-"""
+""", ["float8", "float8"])
 
 
 def locate(lon, lat):
@@ -53,8 +56,7 @@ def locate(lon, lat):
     A point on a shared border belongs to the area with the smallest code, so the answer is stable.
     """
     with connection.cursor() as cur:
-        cur.execute(LOCATE_SQL, [float(lon), float(lat)])
-        row = cur.fetchone()
+        row = LOCATE.execute(cur, [float(lon), float(lat)]).fetchone()
     if row is None:
         return {"town": None, "village": None, "grid": None}
     v_code, v_name, t_code, t_name, g_code, g_name = row

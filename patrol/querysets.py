@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Func, Q, Value, When
 from django.utils import timezone
 
+from config.postgis.prepared import Statement
 from geo import scope
 
 OPEN = ("reported", "assigned", "submitted")
@@ -47,11 +48,30 @@ class GeographyDistance(Func):
         return f"ST_Distance(({sql_a})::geography, ({sql_b})::geography)", [*params_a, *params_b]
 
 
-def degree_box(lon, lat, metres):
-    """A lon/lat box surely containing every point within `metres` of (lon, lat): an index pre-filter."""
+def degree_margins(lat, metres):
+    """(dlon, dlat): half the sides of a lon/lat box surely containing every point within `metres` of a point."""
     dlat = metres / 110_574 * 1.05 + 1e-7
     dlon = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01)) * 1.05 + 1e-7
+    return dlon, dlat
+
+
+def degree_box(lon, lat, metres):
+    """A lon/lat box surely containing every point within `metres` of (lon, lat): an index pre-filter."""
+    dlon, dlat = degree_margins(lat, metres)
     return Polygon.from_bbox((lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+
+
+# The neighbour search of every report (see IssueQuerySet.neighbours), prepared once per connection. Its plan is
+# generic (settings: plan_cache_mode), so the box search is fenced (OFFSET 0): without knowing the values the
+# planner preferred the category index, which reads a whole category (9 ms instead of 0.2 ms on 1M problems).
+NEIGHBOURS = Statement("patrol_neighbours", """
+    SELECT id, status, closed_at, reported_at, distance_m, town_id, village_id, grid_id FROM (
+        SELECT id, status, closed_at, reported_at, town_id, village_id, grid_id,
+               ST_Distance(location::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography) AS distance_m
+        FROM (SELECT * FROM patrol_issue WHERE location && ST_MakeEnvelope($4, $5, $6, $7, 4326) OFFSET 0) boxed
+        WHERE category_id = $3
+    ) n WHERE distance_m <= $8 ORDER BY distance_m, id
+""", ["float8", "float8", "text", "float8", "float8", "float8", "float8", "float8"])
 
 
 class IssueQuerySet(models.QuerySet):
@@ -93,20 +113,12 @@ class IssueQuerySet(models.QuerySet):
         category within `metres` of a point, nearest first: what `near(...).values(...)` gives (over the whole
         table: filters on the queryset do not apply).
 
-        Raw SQL because every report runs it: compiling the ORM query (geography cast, bbox, annotation) cost
-        more than running it. Bound parameters; the && box drives the GiST index as in `near`."""
-        x0, y0, x1, y1 = degree_box(lon, lat, metres).extent
-        sql = """
-            SELECT id, status, closed_at, reported_at, distance_m, town_id, village_id, grid_id FROM (
-                SELECT id, status, closed_at, reported_at, town_id, village_id, grid_id,
-                       ST_Distance(location::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography)
-                           AS distance_m
-                FROM patrol_issue
-                WHERE category_id = %s AND location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
-            ) n WHERE distance_m <= %s ORDER BY distance_m, id
-        """
+        Raw SQL, prepared once per connection, because every report runs it: compiling the ORM query (geography
+        cast, bbox, annotation) and planning it cost more than running it. The && box drives the GiST index as in
+        `near`."""
+        dlon, dlat = degree_margins(lat, metres)
         with connection.cursor() as cur:
-            cur.execute(sql, [lon, lat, category_code, x0, y0, x1, y1, metres])
+            NEIGHBOURS.execute(cur, [lon, lat, category_code, lon - dlon, lat - dlat, lon + dlon, lat + dlat, metres])
             names = [c[0] for c in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
