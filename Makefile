@@ -21,7 +21,7 @@ setup-browser:
 	@REQS=requirements-dev.txt WANT_BROWSER=1 bash scripts/bootstrap.sh
 
 run: setup-run
-	@t=$$EPOCHREALTIME; $(PY) manage.py demo_setup && awk -v a=$$t -v b=$$EPOCHREALTIME 'BEGIN{printf "\033[1m[setup]\033[0m %-20s %6.1f s\n", "demo data", b-a}'
+	@t=$$EPOCHREALTIME; SETUP_STARTED=$$t $(PY) manage.py demo_setup && awk -v a=$$t -v b=$$EPOCHREALTIME 'BEGIN{printf "\033[1m[setup]\033[0m %-20s %6.1f s\n", "demo data", b-a}'
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@exec .venv/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w $${WORKERS:-2} --threads $${THREADS:-4} --timeout 120 --access-logfile -
 
