@@ -4,12 +4,19 @@ rebounds, overdue ones and red supervision come out as the product would record 
 Deterministic for a seed. Clearly synthetic: descriptions end with （示例）.
 """
 import io
+import math
+import multiprocessing
+import os
 import random
+import sys
+import traceback
 import uuid
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 from django.utils import timezone
 from PIL import Image
 
@@ -60,30 +67,16 @@ def _staff(username, role, area, name):
     return user
 
 
-def load(district, per_village=30, seed=20261122, today=None, log=None):
-    """Report, assign, rectify, verify, reject, reopen and escalate a year of problems in the district."""
+def plan(district, per_village=30, seed=20261122, today=None):
+    """What the demo will report: (day, village, (lon, lat), category) in report order, and the random generator
+    the rest of the load draws from. Deterministic for a seed; the size of the demo is decided here."""
     rng = random.Random(seed)
     today = today or timezone.localdate()
     start = today - timedelta(days=365)
-    tz = timezone.get_current_timezone()
-    inspector = _staff("demo_xuncha", Role.INSPECTOR, district.code, "区巡查员（示例）")
-    district_staff = _staff("demo_qu", Role.DISTRICT, district.code, "区整治办（示例）")
     villages = list(Village.objects.filter(town__district=district).select_related("town").order_by("code"))
-    towns = {v.town_id: _staff(f"demo_zhen_{v.town_id}", Role.TOWN, v.town_id, f"{v.town.name}整治办")
-             for v in villages}
-    cun = {v.code: _staff(f"demo_cun_{v.code}", Role.VILLAGE, v.code, f"{v.name}村干部") for v in villages}
-    days = {c.code: c.default_deadline_days for c in Category.objects.all()}
     # A few places where problems keep coming back: the rebound hotspots district staff should find.
     hotspots = [(v, _point_in(rng, v.boundary), cat) for v, cat in
                 zip(rng.sample(villages, 4), ["clutter", "shack", "farm_waste", "clutter"], strict=True)]
-
-    now = timezone.now()
-
-    def at(day, hour=None):
-        """A moment on `day`; never later than now (a step that would lie in the future has not happened)."""
-        clock = time(hour if hour is not None else rng.randint(8, 17), rng.randint(0, 59))
-        return min(timezone.make_aware(datetime.combine(day, clock), tz), now)
-
     plans = []
     for v in villages:
         for _ in range(max(1, int(rng.gauss(per_village, per_village / 3)))):
@@ -96,8 +89,132 @@ def load(district, per_village=30, seed=20261122, today=None, log=None):
                 lon2, lat2 = lon, lat
             plans.append((start + timedelta(days=rng.randrange(330)), v, (lon2, lat2), category))
     plans.sort(key=lambda p: (p[0], p[1].code))
+    return villages, plans, rng
 
-    for n, (day, village, (lon, lat), category) in enumerate(plans):
+
+def groups(plans, metres):
+    """Split the plans into groups no problem of which can meet one of another group: whole towns, joined where
+    two towns hold problems of the same category within `metres` of each other (with a margin). The services
+    compare a new report only with problems of its category that near (rebounds, duplicates), so each group's
+    result does not depend on the others and the groups may run side by side."""
+    reach = metres * 1.2 + 5
+    parent = {}
+
+    def root(t):
+        while parent.setdefault(t, t) != t:
+            t = parent[t]
+        return t
+
+    cells = {}
+    for _, village, (lon, lat), category in plans:
+        x, y = lon * 111_320 * math.cos(math.radians(lat)), lat * 110_540
+        cx, cy = int(x // reach), int(y // reach)
+        root(village.town_id)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for town, x2, y2 in cells.get((category, cx + dx, cy + dy), ()):
+                    if town != village.town_id and math.hypot(x - x2, y - y2) <= reach:
+                        a, b = root(town), root(village.town_id)
+                        parent[max(a, b)] = min(a, b)
+        cells.setdefault((category, cx, cy), []).append((village.town_id, x, y))
+    out = {}
+    for n, p in enumerate(plans):
+        out.setdefault(root(p[1].town_id), []).append(n)
+    return [out[k] for k in sorted(out)]
+
+
+def workers_wanted():
+    """DEMO_WORKERS, else one per core (at most 4)."""
+    wanted = os.environ.get("DEMO_WORKERS", "")
+    return max(1, int(wanted)) if wanted.isdigit() else min(4, os.cpu_count() or 1)
+
+
+def load(district, per_village=30, seed=20261122, today=None, log=None, workers=None, now=None):
+    """Report, assign, rectify, verify, reject, reopen and escalate a year of problems in the district.
+
+    Each problem draws its own random numbers (seeded by the demo seed and its place in the plan), so its story
+    is the same whichever process tells it: groups of towns that cannot affect each other (see groups) run in
+    `workers` processes side by side, each on its own database connection. Inside a transaction (tests) it runs
+    in this process."""
+    today = today or timezone.localdate()
+    now = now or timezone.now()
+    villages, plans, rng = plan(district, per_village, seed, today)
+    inspector = _staff("demo_xuncha", Role.INSPECTOR, district.code, "区巡查员（示例）")
+    district_staff = _staff("demo_qu", Role.DISTRICT, district.code, "区整治办（示例）")
+    towns = {v.town_id: _staff(f"demo_zhen_{v.town_id}", Role.TOWN, v.town_id, f"{v.town.name}整治办")
+             for v in villages}
+    cun = {v.code: _staff(f"demo_cun_{v.code}", Role.VILLAGE, v.code, f"{v.name}村干部") for v in villages}
+    people = (inspector, district_staff, towns, cun)
+    story = (plans, seed, today, now, people, log)
+    metres = max(settings.PATROL["REBOUND_DISTANCE_M"], settings.PATROL["DUPLICATE_DISTANCE_M"])
+    parts = groups(plans, metres)
+    workers = min(workers or workers_wanted(), len(parts))
+    if workers <= 1 or connection.in_atomic_block:
+        _tell(story, range(len(plans)))
+    else:
+        _tell_in_parallel(story, parts, workers)
+    services.escalate_overdue(today=today, now=now)
+
+    def at(day, hour):
+        return min(timezone.make_aware(datetime.combine(day, time(hour, rng.randint(0, 59)))), now)
+
+    for months_ago in (1, 0):
+        month = (today.replace(day=1) - timedelta(days=months_ago * 28)).replace(day=1)
+        samples = services.draw_reinspection(month)
+        # In an order that does not depend on ids (the parallel load numbers problems in no fixed order).
+        samples.sort(key=lambda s: (s.village_id, s.issue.reported_at, str(s.issue.client_uuid)))
+        for s in samples[: len(samples) // 2]:
+            when = at(min(today, month + timedelta(days=rng.randint(3, 20))), rng.randint(8, 17))
+            result = "came_back" if rng.random() < 0.15 else "held"
+            services.record_reinspection(inspector, s.pk, result, note="回头看（示例）", now=when)
+    return Issue.objects.filter(town__district=district).count()
+
+
+def _tell_in_parallel(story, parts, workers):
+    """Run the groups in `workers` forked processes (largest groups first, each to the least loaded worker)."""
+    shares = [[] for _ in range(workers)]
+    for part in sorted(parts, key=len, reverse=True):
+        min(shares, key=lambda s: sum(map(len, s))).append(part)
+    connections.close_all()  # each process opens its own connection; none may share this one's socket
+    context = multiprocessing.get_context("fork")
+    procs = [context.Process(target=_worker, args=(story, sorted(n for part in share for n in part)))
+             for share in shares]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    failed = [p.exitcode for p in procs if p.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"示例问题生成失败 / a demo worker failed (exit codes {failed}); see the output above")
+
+
+def _worker(story, indexes):
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")  # as demo_setup does for its own connection
+        _tell(story, indexes)
+    except BaseException:
+        traceback.print_exc()
+        sys.stdout.flush()
+        os._exit(1)
+    finally:
+        connections.close_all()
+
+
+def _tell(story, indexes):
+    """Report the planned problems with these indexes, in plan order, and move each along the loop."""
+    plans, seed, today, now, (inspector, district_staff, towns, cun), log = story
+    tz = timezone.get_current_timezone()
+    days = {c.code: c.default_deadline_days for c in Category.objects.all()}
+    for k, n in enumerate(indexes):
+        day, village, (lon, lat), category = plans[n]
+        rng = random.Random(f"{seed}:{n}")
+
+        def at(day, hour=None, rng=rng):
+            """A moment on `day`; never later than now (a step that would lie in the future has not happened)."""
+            clock = time(hour if hour is not None else rng.randint(8, 17), rng.randint(0, 59))
+            return min(timezone.make_aware(datetime.combine(day, clock), tz), now)
+
         reporter = rng.choice([inspector, inspector, towns[village.town_id]])
         issue = services.report_issue(
             reporter, lon=lon, lat=lat, category=category, reported_at=at(day),
@@ -106,17 +223,8 @@ def load(district, per_village=30, seed=20261122, today=None, log=None):
         ).issue
         _run_loop(rng, issue, day, today, days[category], towns[village.town_id], cun[village.code],
                   district_staff, at)
-        if log and n % 200 == 0:
-            log(f"  示例问题 {n}/{len(plans)}")
-    services.escalate_overdue(today=today)
-    for months_ago in (1, 0):
-        month = (today.replace(day=1) - timedelta(days=months_ago * 28)).replace(day=1)
-        samples = services.draw_reinspection(month)
-        for s in samples[: len(samples) // 2]:
-            when = at(min(today, month + timedelta(days=rng.randint(3, 20))))
-            result = "came_back" if rng.random() < 0.15 else "held"
-            services.record_reinspection(inspector, s.pk, result, note="回头看（示例）", now=when)
-    return Issue.objects.filter(town__district=district).count()
+        if log and k % 200 == 0:
+            log(f"  示例问题 {k}/{len(indexes)}" + ("" if len(indexes) == len(plans) else f"（共 {len(plans)}）"))
 
 
 def _run_loop(rng, issue, day, today, deadline_days, town, cun, district_staff, at):

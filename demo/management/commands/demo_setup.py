@@ -136,10 +136,10 @@ class Command(BaseCommand):
         if created is not None:
             # Thousands of small demo transactions (each problem's loop step by step): do not wait for each
             # commit's flush to disk. A crash now loses the last demo rows at worst, never consistency; this
-            # session only, and back on after.
-            with connection.cursor() as cur:
-                cur.execute("SET synchronous_commit = off")
+            # session only (the problem loader's worker processes do the same), and back on after.
             for loader in LOADERS:
+                with connection.cursor() as cur:  # again for each: a loader may close the connection (problems)
+                    cur.execute("SET synchronous_commit = off")
                 with self.step(loader.__name__.removeprefix("load_")):
                     loader(created, self.stdout)
             with connection.cursor() as cur:
