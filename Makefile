@@ -21,9 +21,7 @@ setup-browser:
 	@REQS=requirements-dev.txt WANT_BROWSER=1 bash scripts/bootstrap.sh
 
 run: setup-run
-	@t=$$EPOCHREALTIME; SETUP_STARTED=$$t $(PY) manage.py demo_setup && awk -v a=$$t -v b=$$EPOCHREALTIME 'BEGIN{printf "\033[1m[setup]\033[0m %-20s %6.1f s\n", "demo data", b-a}'
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	@exec .venv/bin/gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w $${WORKERS:-2} --threads $${THREADS:-4} --timeout 120 --access-logfile -
+	@PORT=$(PORT) bash scripts/run.sh
 
 test: setup-browser
 	@PATROL_TESTING=1 $(PY) -m pytest -p no:cacheprovider -n $${TEST_WORKERS:-2} --dist loadfile $(PYTEST_ARGS)

@@ -102,10 +102,12 @@ class Command(BaseCommand):
         if started:
             self.stdout.write(f"[setup]   {'django start':<18} {time.time() - float(started):6.1f} s")
         # One process for the whole start-up (each Django start costs seconds): migrate, static files, demo.
-        with self.step("migrate"):
-            call_command("migrate", interactive=False, verbosity=0)
+        # Static files first: `make run`'s gunicorn loads the application (WhiteNoise lists the files) meanwhile.
         with self.step("collectstatic"):
             call_command("collectstatic", interactive=False, verbosity=0)
+        self.mark("static")
+        with self.step("migrate"):
+            call_command("migrate", interactive=False, verbosity=0)
         created = None
         if not District.objects.exists():
             self.stdout.write("生成示例区划 / generating the demo geography ...")
@@ -152,3 +154,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} {label}（{role}）  {names.get(code, '')} {code}  [{state}]")
         self.stdout.write(f"密码 / Password: {password}    （来源 / from: {source}）")
         self.stdout.write("已存在的账号保留原密码 / existing accounts keep their own password")
+        self.mark("ready")
+
+    def mark(self, name):
+        """Tell `make run`'s waiting gunicorn how far the set-up is (DEMO_GATE, config/gunicorn_demo.py)."""
+        gate = os.environ.get("DEMO_GATE")
+        if gate and os.path.isdir(gate):
+            Path(gate, name).touch()
