@@ -37,6 +37,30 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 took "system packages"
 
+# The steps below do not need each other until the end: the cluster and the front-end assets are made in the
+# background while pip installs (each prints its own time when done), and waited for at the end.
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" -v s="$2" 'BEGIN{printf "%-20s %6.1f s", s, b-a}'; }
+background=()
+
+# --- the project's own PostgreSQL cluster -------------------------------------------------
+if [ -z "${DATABASE_URL:-}" ]; then
+  ( s="$EPOCHREALTIME"; bash scripts/pg.sh start; say "$(since "$s" "postgis cluster")" ) &
+  background+=($!)
+fi
+
+# --- front-end assets: pinned npm packages copied into static/vendor ----------------------
+vstamp="static/vendor/.package.sha"
+vsum="$(cat package.json scripts/vendor_assets.sh | sha256sum | cut -c1-64)"
+if [ "$(cat "$vstamp" 2>/dev/null)" != "$vsum" ]; then
+  say "installing front-end assets (npm)"
+  ( s="$EPOCHREALTIME"
+    npm install --silent --no-audit --no-fund --ignore-scripts >/dev/null
+    bash scripts/vendor_assets.sh
+    echo "$vsum" > "$vstamp"
+    say "$(since "$s" "front-end assets")" ) &
+  background+=($!)
+fi
+
 # --- Python venv from pinned requirements ------------------------------------------------
 # REQS picks how much: requirements.txt (what `make run` needs), requirements-dev.txt (+ tests and tooling),
 # requirements-bench.txt (+ the benchmarks' comparison solvers). Each file includes the one before it.
@@ -61,19 +85,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$(stamp_of "$REQS")" 2>/dev/null)" != 
 fi
 took "python venv"
 
-# --- front-end assets: pinned npm packages copied into static/vendor ----------------------
-vstamp="static/vendor/.package.sha"
-vsum="$(cat package.json scripts/vendor_assets.sh | sha256sum | cut -c1-64)"
-if [ "$(cat "$vstamp" 2>/dev/null)" != "$vsum" ]; then
-  say "installing front-end assets (npm)"
-  npm install --silent --no-audit --no-fund --ignore-scripts >/dev/null
-  bash scripts/vendor_assets.sh
-  echo "$vsum" > "$vstamp"
-fi
-took "front-end assets"
-
-# --- the project's own PostgreSQL cluster -------------------------------------------------
-if [ -z "${DATABASE_URL:-}" ]; then
-  bash scripts/pg.sh start
-fi
-took "postgis cluster"
+for pid in "${background[@]}"; do
+  wait "$pid"  # a failed background step fails the set-up (set -e)
+done
+took "waiting for the rest"
