@@ -67,13 +67,13 @@ def free_port():
 
 
 @contextlib.contextmanager
-def gunicorn(workers=2):
+def gunicorn(workers=2, threads=4):
     """Serve the app with gunicorn on a free loopback port for the duration of a block."""
     port = free_port()
     env = dict(os.environ, DJANGO_DEBUG="0")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--threads", "4", "--log-level", "warning"], cwd=REPO, env=env,
+         "--threads", str(threads), "--log-level", "warning"], cwd=REPO, env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:

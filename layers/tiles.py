@@ -4,12 +4,14 @@ The filters and area scoping are exactly the list API's: the caller's queryset (
 compiled to SQL and used as the tile query's row source (a subselect), so there is one definition of "which
 problems may this person see with these filters".
 """
+import hashlib
 import math
 
 from django.contrib.gis.geos import Polygon
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.postgis.prepared import Statement
 from geo import scope
 
 LAYER = "issues"
@@ -132,9 +134,25 @@ def area_tile(area, z, x, y, today=None):
     params.update(z=z, x=x, y=y, margin=BUFFER / EXTENT, today=today or timezone.localdate(), extent=EXTENT,
                   buffer=BUFFER, layer=LAYER)
     with connection.cursor() as cur:
-        cur.execute(AREA_SQL.format(scope=where), params)
-        (data,) = cur.fetchone()
+        (data,) = _area_statement(where).execute(cur, params).fetchone()
     return bytes(data or b"")
+
+
+AREA_TYPES = {"z": "int4", "x": "int4", "y": "int4", "margin": "float8", "today": "date", "extent": "int4",
+              "buffer": "int4", "layer": "text"}
+_area_statements = {}
+
+
+def _area_statement(where):
+    """AREA_SQL for one shape of area condition (a handful: everywhere, district, town, village, grid), prepared
+    once per connection (config/postgis/prepared): a map asks for dozens of tiles a second and planning one cost
+    a good part of running it."""
+    statement = _area_statements.get(where)
+    if statement is None:
+        types = dict(AREA_TYPES, **{key: "text" for key in ("area", "area_end") if f"%({key})s" in where})
+        name = "layers_area_tile_" + hashlib.sha1(where.encode()).hexdigest()[:12]  # the same in every thread
+        statement = _area_statements[where] = Statement(name, AREA_SQL.format(scope=where), types)
+    return statement
 
 
 def bare_tile(z, x, y, today=None):

@@ -55,7 +55,12 @@ def scope_sql(area_code):
 # are rebuilt from their events, with three DISTINCT ON picks over one scan (state, deadline, supervision) and the
 # last verification (closing time); fields a later correction changed take their value from before it.
 TOUCHED_STATES_SQL = """
-WITH later AS MATERIALIZED (SELECT DISTINCT issue_id FROM patrol_issueevent WHERE at > %(moment)s),
+WITH later AS MATERIALIZED (
+    -- touched after the moment, leaving out those reported after it (report_issue writes the report event at
+    -- reported_at): they have no state at the moment, and a month's new problems are most of those touched since
+    SELECT issue_id FROM patrol_issueevent WHERE at > %(moment)s
+    GROUP BY issue_id HAVING NOT bool_or(action = 'report')
+),
 fix AS MATERIALIZED (
     -- corrections after the moment: per field, the value before the earliest of them (jsonb keeps the last key)
     SELECT e.issue_id, jsonb_object_agg(b.key, b.value ORDER BY e.at DESC, e.id DESC) AS b
@@ -63,10 +68,12 @@ fix AS MATERIALIZED (
     WHERE e.action = 'correct' AND e.at > %(moment)s GROUP BY e.issue_id
 ),
 ev AS (
+    -- from each touched problem in the area (its row by primary key, for the area condition) to its events up to
+    -- the moment (index on issue and time)
     SELECT e.issue_id, e.action, e.to_status, e.at, e.id, e.data
-    FROM patrol_issueevent e JOIN patrol_issue i ON i.id = e.issue_id
-    WHERE e.at <= %(moment)s AND e.issue_id IN (SELECT issue_id FROM later)
-      AND ({scope} OR e.issue_id IN (SELECT issue_id FROM fix))
+    FROM later l JOIN patrol_issue i ON i.id = l.issue_id
+    JOIN patrol_issueevent e ON e.issue_id = l.issue_id AND e.at <= %(moment)s
+    WHERE {scope} OR l.issue_id IN (SELECT issue_id FROM fix)
 ),
 st AS (SELECT DISTINCT ON (issue_id) issue_id, to_status, at FROM ev ORDER BY issue_id, at DESC, id DESC),
 dl AS (

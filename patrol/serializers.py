@@ -33,7 +33,25 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ("code", "name", "campaign", "default_deadline_days", "icon")
 
 
-class PointGeometry(serializers.Serializer):
+def _fresh(field):
+    """A new unbound field made from the arguments the declared one was made with; fields among them (a list's
+    child, a nested serializer) are made afresh too, everything else is shared (strings, numbers, choices,
+    validators)."""
+    kwargs = {key: _fresh(value) if isinstance(value, serializers.Field) else value
+              for key, value in field._kwargs.items()}
+    return field.__class__(*field._args, **kwargs)
+
+
+class ReportSerializer(serializers.Serializer):
+    """A serializer whose fields are made afresh instead of deep-copied: every report validates a ReportFeature,
+    and DRF's deep copy of its declared fields (choices included) was half of the validation's time. Only for
+    serializers whose field arguments are immutable, as here."""
+
+    def get_fields(self):
+        return {name: _fresh(field) for name, field in self._declared_fields.items()}
+
+
+class PointGeometry(ReportSerializer):
     type = serializers.ChoiceField(choices=["Point"])
     coordinates = serializers.ListField(child=FiniteFloatField(), min_length=2, max_length=3)
 
@@ -44,7 +62,7 @@ class PointGeometry(serializers.Serializer):
         return value
 
 
-class ReportProperties(serializers.Serializer):
+class ReportProperties(ReportSerializer):
     category = serializers.CharField(help_text="类别代码或中文名")
     description = serializers.CharField(allow_blank=True, default="", max_length=2000)
     source = serializers.ChoiceField(choices=Source.choices, default=Source.DISTRICT_PATROL)
@@ -55,7 +73,7 @@ class ReportProperties(serializers.Serializer):
     campaign = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="专项行动编号（可选）")
 
 
-class ReportFeature(serializers.Serializer):
+class ReportFeature(ReportSerializer):
     type = serializers.ChoiceField(choices=["Feature"])
     geometry = PointGeometry()
     properties = ReportProperties()

@@ -156,12 +156,12 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
     )
     try:
         with transaction.atomic():
-            issue.save()
             data = {"rebound_of": rebound["id"]} if rebound else {}
             if campaign is not None:
                 data["campaign"] = campaign
-            event = IssueEvent.objects.create(issue=issue, action=A.REPORT, to_status=S.REPORTED, actor=user,
-                                              at=reported_at, location=issue.location, data=data)
+            event = IssueEvent(action=A.REPORT, to_status=S.REPORTED, actor=user, at=reported_at,
+                               location=issue.location, data=data)
+            Issue.objects.insert_with_event(issue, event)
             signals.issue_reported.send(Issue, issue=issue, event=event, user=user)
     except IntegrityError:
         # A retry (or a racing one) stored this uuid already: answer with what was stored.

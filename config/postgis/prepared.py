@@ -12,20 +12,40 @@ with none. A pooler in transaction mode (PgBouncer) would break this; DEPLOY.md 
 
 
 class Statement:
-    """A query with $1…$n placeholders and their PostgreSQL types, run through a Django cursor."""
+    """A query and the PostgreSQL types of its parameters, run through a Django cursor.
+
+    `types` is a list for a query written with $1…$n, or a dict {name: type} for one written with %(name)s
+    placeholders (then `execute` takes a dict, as cursor.execute would).
+    """
 
     def __init__(self, name, sql, types):
         self.name = name
+        if isinstance(types, dict):
+            names = list(types)
+            for i, key in enumerate(names, 1):
+                sql = sql.replace(f"%({key})s", f"${i}")
+            if "%(" in sql:
+                raise ValueError(f"{name}: a %(name)s placeholder without a type")
+            sql = sql.replace("%%", "%")
+            args = [f"%({key})s" for key in names]
+            types = list(types.values())
+        else:
+            args = ["%s"] * len(types)
         self.prepare = f"PREPARE {name} ({', '.join(types)}) AS {sql}"
-        self.run = f"EXECUTE {name} ({', '.join(['%s'] * len(types))})" if types else f"EXECUTE {name}"
+        if _texts.setdefault(name, self.prepare) != self.prepare:  # one name, two queries: wrong answers
+            raise ValueError(f"prepared statement {name!r} defined twice with different text")
+        self.run = f"EXECUTE {name} ({', '.join(args)})" if args else f"EXECUTE {name}"
 
     def execute(self, cursor, params=()):
         done = _prepared_on(cursor.db)
         if self.name not in done:
             cursor.execute(self.prepare)  # no parameters: psycopg2 leaves the text (and any %) alone
             done.add(self.name)
-        cursor.execute(self.run, list(params) or None)
+        cursor.execute(self.run, params or None)
         return cursor
+
+
+_texts = {}
 
 
 def _prepared_on(db):
