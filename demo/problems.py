@@ -176,6 +176,8 @@ def _tell_in_parallel(story, parts, workers):
     for part in sorted(parts, key=len, reverse=True):
         min(shares, key=lambda s: sum(map(len, s))).append(part)
     connections.close_all()  # each process opens its own connection; none may share this one's socket
+    sys.stdout.flush()  # or the children would print what is still buffered here once more
+    sys.stderr.flush()
     context = multiprocessing.get_context("fork")
     procs = [context.Process(target=_worker, args=(story, sorted(n for part in share for n in part)))
              for share in shares]
