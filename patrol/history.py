@@ -48,6 +48,21 @@ def scope_sql(area_code):
         raise BadInput(str(exc), field="area") from None
 
 
+# Corrections after the moment, per problem: for each field they changed, the value before the earliest of them
+# (jsonb_object_agg keeps the last key it is given, hence the descending order). `fix` in both queries below.
+CORRECTED_SQL = """
+    SELECT e.issue_id, jsonb_object_agg(b.key, b.value ORDER BY e.at DESC, e.id DESC) AS b
+    FROM patrol_issueevent e CROSS JOIN LATERAL jsonb_each(e.data->'before') b
+    WHERE e.action = 'correct' AND e.at > %(moment)s GROUP BY e.issue_id
+"""
+# The fields a correction may change, as they were before it (row `i0`, corrections `fix`, NULL when none).
+BEFORE_COLUMNS_SQL = """COALESCE(fix.b->>'town_id', i0.town_id) AS town_id,
+           COALESCE(fix.b->>'village_id', i0.village_id) AS village_id,
+           CASE WHEN fix.b ? 'grid_id' THEN fix.b->>'grid_id' ELSE i0.grid_id END AS grid_id,
+           COALESCE(fix.b->>'category_id', i0.category_id) AS category_id,
+           COALESCE(fix.b->>'source', i0.source) AS source"""
+
+
 # Raw SQL, for speed and because the ORM cannot express DISTINCT ON inside CTEs.
 # An issue's row changes only together with an event of its history (patrol.services writes both in one
 # transaction; the admin only through services.correct_issue), so an issue with no event after the moment stands
@@ -61,12 +76,7 @@ WITH later AS MATERIALIZED (
     SELECT issue_id FROM patrol_issueevent WHERE at > %(moment)s
     GROUP BY issue_id HAVING NOT bool_or(action = 'report')
 ),
-fix AS MATERIALIZED (
-    -- corrections after the moment: per field, the value before the earliest of them (jsonb keeps the last key)
-    SELECT e.issue_id, jsonb_object_agg(b.key, b.value ORDER BY e.at DESC, e.id DESC) AS b
-    FROM patrol_issueevent e CROSS JOIN LATERAL jsonb_each(e.data->'before') b
-    WHERE e.action = 'correct' AND e.at > %(moment)s GROUP BY e.issue_id
-),
+fix AS MATERIALIZED ({corrected}),
 ev AS (
     -- from each touched problem in the area (its row by primary key, for the area condition) to its events up to
     -- the moment (index on issue and time)
@@ -92,11 +102,7 @@ SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebo
             WHEN COALESCE(sv.red, FALSE) OR dl.deadline < %(day)s THEN 'red'
             ELSE 'yellow' END
 FROM (
-    SELECT i0.id, COALESCE(fix.b->>'town_id', i0.town_id) AS town_id,
-           COALESCE(fix.b->>'village_id', i0.village_id) AS village_id,
-           CASE WHEN fix.b ? 'grid_id' THEN fix.b->>'grid_id' ELSE i0.grid_id END AS grid_id,
-           COALESCE(fix.b->>'category_id', i0.category_id) AS category_id,
-           COALESCE(fix.b->>'source', i0.source) AS source, i0.rebound_of_id, i0.reported_at
+    SELECT i0.id, {before}, i0.rebound_of_id, i0.reported_at
     FROM patrol_issue i0 LEFT JOIN fix ON fix.issue_id = i0.id
 ) i
 JOIN st ON st.issue_id = i.id
@@ -104,7 +110,7 @@ LEFT JOIN dl ON dl.issue_id = i.id
 LEFT JOIN sv ON sv.issue_id = i.id
 LEFT JOIN vf ON vf.issue_id = i.id
 WHERE {scope}
-"""
+""".replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL)
 STATES_SQL = TOUCHED_STATES_SQL + """UNION ALL
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
        i.status, i.deadline, i.red_supervision, i.closed_at,
@@ -128,15 +134,10 @@ ISSUES_AT_SQL = """(
     WHERE NOT EXISTS (SELECT 1 FROM patrol_issueevent c
                       WHERE c.action = 'correct' AND c.at > %(moment)s AND c.issue_id = i0.id)
     UNION ALL
-    SELECT i0.id, COALESCE(f.b->>'town_id', i0.town_id), COALESCE(f.b->>'village_id', i0.village_id),
-           CASE WHEN f.b ? 'grid_id' THEN f.b->>'grid_id' ELSE i0.grid_id END,
-           COALESCE(f.b->>'category_id', i0.category_id), COALESCE(f.b->>'source', i0.source), i0.reported_at,
-           i0.status, i0.deadline, i0.red_supervision, i0.closed_at, i0.rebound_of_id
-    FROM (SELECT e.issue_id, jsonb_object_agg(b.key, b.value ORDER BY e.at DESC, e.id DESC) AS b
-          FROM patrol_issueevent e CROSS JOIN LATERAL jsonb_each(e.data->'before') b
-          WHERE e.action = 'correct' AND e.at > %(moment)s GROUP BY e.issue_id) f
-    JOIN patrol_issue i0 ON i0.id = f.issue_id
-)"""
+    SELECT i0.id, {before}, i0.reported_at, i0.status, i0.deadline, i0.red_supervision, i0.closed_at,
+           i0.rebound_of_id
+    FROM ({corrected}) fix JOIN patrol_issue i0 ON i0.id = fix.issue_id
+)""".replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL)
 
 
 # The untouched problems of STATES_SQL (no event after the moment: they stand as their rows do) counted per

@@ -1,4 +1,5 @@
-"""The PostGIS backend, waiting a few seconds for a database that is restarting instead of failing at once.
+"""The PostGIS backend, waiting a few seconds for a database that is restarting instead of failing at once, and
+checking a kept connection by its socket instead of a `SELECT 1` round trip (is_usable).
 
 While PostgreSQL restarts (a minor upgrade, a configuration change, a crash recovery) its socket is gone or it
 answers "the database system is starting up / shutting down" for a few seconds; a request that needs a new
@@ -7,6 +8,7 @@ CONNECT_RETRY_SECONDS (settings: DB_CONNECT_RETRY_SECONDS), and only for those t
 password or a missing database still fails at once. A query already running when the server goes down still
 fails (it cannot safely be repeated); clients retry such requests (the field app keeps them in its outbox).
 """
+import select
 import time
 
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISWrapper
@@ -29,3 +31,18 @@ class DatabaseWrapper(PostGISWrapper):
                     raise
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
+
+    def is_usable(self):
+        """Whether a kept connection may serve the next request (CONN_HEALTH_CHECKS), without a round trip.
+
+        Django's check sends `SELECT 1` before every request's first query. A connection the server has ended
+        (restart, crash recovery, pg_terminate_backend, idle timeout) has its termination notice or end-of-file
+        waiting on the socket, while a healthy idle one has nothing to read: checking the socket answers the same
+        question for free. Anything unexpected to read also counts as unusable (a new connection is cheap)."""
+        if self.connection is None or self.connection.closed:
+            return False
+        try:
+            readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
+        except (OSError, ValueError, Database.Error):
+            return False
+        return not readable

@@ -4,10 +4,12 @@ PostgreSQL plans a query every time it receives its text, and psycopg2 sends eve
 small queries that each report runs, planning cost more than running them (pg_stat_statements on the bench
 database, 1 million problems: locating a point took 1.55 ms to plan and 0.78 ms to run, the neighbour search
 0.48 and 0.37 ms, the token lookup 0.28 and 0.07 ms). Prepared on the server once per connection, they are
-planned once (PostgreSQL keeps a generic plan after five runs) and later runs only execute.
+planned once and later runs only execute: the application's connections set plan_cache_mode=force_generic_plan
+(config/settings.py), since with the default PostgreSQL kept re-planning the spatial ones on every run. A query
+prepared here must therefore have a good plan without knowing its values (see patrol.querysets.NEIGHBOURS).
 
 The names live as long as the server session: `PREPARE` is not undone by a rollback, and a new connection starts
-with none. A pooler in transaction mode (PgBouncer) would break this; DEPLOY.md connects directly.
+with none. A pooler in transaction mode (PgBouncer) would break this (README: connect directly).
 """
 
 

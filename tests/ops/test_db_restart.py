@@ -28,7 +28,7 @@ def test_a_request_after_the_server_dropped_the_kept_connection_is_served(geogra
                              port=db["PORT"] or None, password=db["PASSWORD"] or None)
     other.autocommit = True
     with other.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", [pid])
+        cur.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])  # returns once that backend has exited
         assert cur.fetchone()[0]
     other.close()
 
