@@ -12,6 +12,7 @@ from django.utils import timezone
 from geo import inputs, scope
 
 from .errors import BadInput
+from .models import Action
 
 IssueState = namedtuple(
     "IssueState",
@@ -48,6 +49,10 @@ def scope_sql(area_code):
         raise BadInput(str(exc), field="area") from None
 
 
+# The actions that touch a problem after its report (SQL list of constants, not input): a problem reported by the
+# moment was touched after it exactly when one of these happened after it (its report event is at reported_at).
+LATER_ACTIONS = ", ".join(f"'{a}'" for a in Action.values if a != Action.REPORT)
+
 # Corrections after the moment, per problem: for each field they changed, the value before the earliest of them
 # (jsonb_object_agg keeps the last key it is given, hence the descending order). `fix` in both queries below.
 CORRECTED_SQL = """
@@ -71,10 +76,10 @@ BEFORE_COLUMNS_SQL = """COALESCE(fix.b->>'town_id', i0.town_id) AS town_id,
 # last verification (closing time); fields a later correction changed take their value from before it.
 TOUCHED_STATES_SQL = """
 WITH later AS MATERIALIZED (
-    -- touched after the moment, leaving out those reported after it (report_issue writes the report event at
-    -- reported_at): they have no state at the moment, and a month's new problems are most of those touched since
-    SELECT issue_id FROM patrol_issueevent WHERE at > %(moment)s
-    GROUP BY issue_id HAVING NOT bool_or(action = 'report')
+    -- touched after the moment by anything but their report: a problem reported after the moment has no events
+    -- up to it (report_issue writes the report event at reported_at) and drops out below anyway, and a month's
+    -- new reports are most of the events since its end. The index on (action, at) reads only the others.
+    SELECT DISTINCT issue_id FROM patrol_issueevent WHERE action IN ({later_actions}) AND at > %(moment)s
 ),
 fix AS MATERIALIZED ({corrected}),
 ev AS (
@@ -110,7 +115,8 @@ LEFT JOIN dl ON dl.issue_id = i.id
 LEFT JOIN sv ON sv.issue_id = i.id
 LEFT JOIN vf ON vf.issue_id = i.id
 WHERE {scope}
-""".replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL)
+""".replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL).replace(
+    "{later_actions}", LATER_ACTIONS)
 STATES_SQL = TOUCHED_STATES_SQL + """UNION ALL
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
        i.status, i.deadline, i.red_supervision, i.closed_at,
@@ -151,9 +157,10 @@ SELECT i.village_id, i.town_id,
        count(*)
 FROM patrol_issue i
 WHERE i.reported_at <= %(moment)s AND {scope} AND {filters}
-  AND NOT EXISTS (SELECT 1 FROM patrol_issueevent e WHERE e.issue_id = i.id AND e.at > %(moment)s)
+  AND NOT EXISTS (SELECT 1 FROM patrol_issueevent e
+                  WHERE e.issue_id = i.id AND e.action IN ({later_actions}) AND e.at > %(moment)s)
 GROUP BY 1, 2, 3
-"""
+""".replace("{later_actions}", LATER_ACTIONS)
 
 
 def states_at(moment, area_code=None, day=None):
