@@ -68,13 +68,19 @@ BEFORE_COLUMNS_SQL = """COALESCE(fix.b->>'town_id', i0.town_id) AS town_id,
            COALESCE(fix.b->>'source', i0.source) AS source"""
 
 
+def _with_pieces(sql):
+    """The SQL with the shared pieces above put in for {corrected}, {before} and {later_actions}."""
+    return (sql.replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL)
+            .replace("{later_actions}", LATER_ACTIONS))
+
+
 # Raw SQL, for speed and because the ORM cannot express DISTINCT ON inside CTEs.
 # An issue's row changes only together with an event of its history (patrol.services writes both in one
 # transaction; the admin only through services.correct_issue), so an issue with no event after the moment stands
 # at the moment exactly as its row stands now: those are read from the row. Only issues touched after the moment
 # are rebuilt from their events, with three DISTINCT ON picks over one scan (state, deadline, supervision) and the
 # last verification (closing time); fields a later correction changed take their value from before it.
-TOUCHED_STATES_SQL = """
+TOUCHED_STATES_SQL = _with_pieces("""
 WITH later AS MATERIALIZED (
     -- touched after the moment by anything but their report: a problem reported after the moment has no events
     -- up to it (report_issue writes the report event at reported_at) and drops out below anyway, and a month's
@@ -115,8 +121,7 @@ LEFT JOIN dl ON dl.issue_id = i.id
 LEFT JOIN sv ON sv.issue_id = i.id
 LEFT JOIN vf ON vf.issue_id = i.id
 WHERE {scope}
-""".replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL).replace(
-    "{later_actions}", LATER_ACTIONS)
+""")
 STATES_SQL = TOUCHED_STATES_SQL + """UNION ALL
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
        i.status, i.deadline, i.red_supervision, i.closed_at,
@@ -133,7 +138,7 @@ WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM late
 # other row is read as it is. The rest of the columns are today's; callers rewind status and deadline themselves.
 # A subquery to alias as `i` (scope conditions then apply to where the problem stood): the index on (action, at)
 # finds the few corrections, and an anti-join keeps the million untouched rows on their own indexes.
-ISSUES_AT_SQL = """(
+ISSUES_AT_SQL = _with_pieces("""(
     SELECT i0.id, i0.town_id, i0.village_id, i0.grid_id, i0.category_id, i0.source, i0.reported_at, i0.status,
            i0.deadline, i0.red_supervision, i0.closed_at, i0.rebound_of_id
     FROM patrol_issue i0
@@ -143,13 +148,13 @@ ISSUES_AT_SQL = """(
     SELECT i0.id, {before}, i0.reported_at, i0.status, i0.deadline, i0.red_supervision, i0.closed_at,
            i0.rebound_of_id
     FROM ({corrected}) fix JOIN patrol_issue i0 ON i0.id = fix.issue_id
-)""".replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL)
+)""")
 
 
 # The untouched problems of STATES_SQL (no event after the moment: they stand as their rows do) counted per
 # village, town and light in one aggregate. It names no CTE, so PostgreSQL may scan the million rows in parallel;
 # callers add the counts of TOUCHED_STATES_SQL's rebuilt problems. {filters}: extra conditions on `i`.
-UNTOUCHED_COUNTS_SQL = """
+UNTOUCHED_COUNTS_SQL = _with_pieces("""
 SELECT i.village_id, i.town_id,
        CASE WHEN i.status = 'closed' THEN 'green'
             WHEN i.red_supervision OR i.deadline < %(day)s THEN 'red'
@@ -160,7 +165,7 @@ WHERE i.reported_at <= %(moment)s AND {scope} AND {filters}
   AND NOT EXISTS (SELECT 1 FROM patrol_issueevent e
                   WHERE e.issue_id = i.id AND e.action IN ({later_actions}) AND e.at > %(moment)s)
 GROUP BY 1, 2, 3
-""".replace("{later_actions}", LATER_ACTIONS)
+""")
 
 
 def states_at(moment, area_code=None, day=None):
