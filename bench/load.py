@@ -134,17 +134,14 @@ def people(log=print):
 
 
 def urls():
+    """The field app's own API addresses (mobile.views.api_urls, what the app is given) and the office pages'."""
     from django.urls import reverse
 
-    def with_id(name):
-        return reverse(name, args=[0]).replace("/0/", "/{id}/")
+    from mobile.views import api_urls
 
     return {
-        "app": reverse("mobile:app"), "villages": reverse("geo:villages"), "grids": reverse("geo:grids"),
-        "unread": reverse("notifications:unread-count"), "issues": reverse("patrol:issues"),
-        "issue_photos": with_id("patrol:issue-photos"), "battle_map": reverse("layers:battle-map"),
-        "counts": reverse("layers:issue-counts"), "lights": reverse("layers:lights"),
-        "issue_list": reverse("patrol:issue-list"),
+        **api_urls(), "battle_map": reverse("layers:battle-map"), "counts": reverse("layers:issue-counts"),
+        "lights": reverse("layers:lights"), "issue_list": reverse("patrol:issue-list"),
         "tile_token": reverse("layers:tile-token"),
     }
 
