@@ -28,10 +28,11 @@ def lifetime():
 
 def issue(user, now=None):
     """(token, expires_at as a UNIX time) for a person who may see tiles."""
-    if scope.of(user) is None:
+    area = scope.of(user)
+    if area is None:
         raise Forbidden("您的账号没有辖区，不能查看瓦片")
     expires = int((now or time.time()) + lifetime())
-    payload = {"u": user.pk, "a": scope.of(user), "s": bool(user.is_superuser), "e": expires}
+    payload = {"u": user.pk, "a": area, "s": bool(user.is_superuser), "e": expires}
     return signing.dumps(payload, salt=SALT), expires
 
 
