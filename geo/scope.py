@@ -76,16 +76,10 @@ def containing_codes(town_id, village_id, grid_id):
     return [c for c in codes if c]
 
 
-def people_covering_q(town_id, village_id, grid_id, field="area_code", superuser_field="is_superuser"):
-    """Q for people (rows with an area code) whose area contains a place: the set form of
-    covers_place(of(user), …) — their code is one of containing_codes, or they see everywhere."""
-    return (Q(**{f"{field}__in": containing_codes(town_id, village_id, grid_id)})
-            | Q(**{field: EVERYWHERE, superuser_field: True}))
-
-
 def people_covering_sql(town_id, village_id, grid_id, alias="u"):
-    """The same condition as people_covering_q in SQL on a user table aliased `alias`, with its positional
-    parameters."""
+    """SQL condition on a user table aliased `alias` for the people whose area contains a place (the set form of
+    covers_place(of(user), …): their code is one of containing_codes, or they see everywhere), with its
+    positional parameters."""
     return (f"({alias}.area_code = ANY(%s) OR ({alias}.area_code = %s AND {alias}.is_superuser))",
             [containing_codes(town_id, village_id, grid_id), EVERYWHERE])
 
