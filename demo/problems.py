@@ -3,6 +3,7 @@ rebounds, overdue ones and red supervision come out as the product would record 
 
 Deterministic for a seed. Clearly synthetic: descriptions end with （示例）.
 """
+import functools
 import io
 import math
 import multiprocessing
@@ -155,9 +156,7 @@ def load(district, per_village=30, seed=20261122, today=None, log=None, workers=
         _tell_in_parallel(story, parts, workers)
     services.escalate_overdue(today=today, now=now)
 
-    def at(day, hour):
-        return min(timezone.make_aware(datetime.combine(day, time(hour, rng.randint(0, 59)))), now)
-
+    at = functools.partial(_moment, rng=rng, now=now)
     for months_ago in (1, 0):
         month = (today.replace(day=1) - timedelta(days=months_ago * 28)).replace(day=1)
         samples = services.draw_reinspection(month)
@@ -203,19 +202,21 @@ def _worker(story, indexes):
         connections.close_all()
 
 
+def _moment(day, hour=None, *, rng, now):
+    """A moment on `day` at `hour` (else a working hour drawn from rng), its minute drawn from rng; never later
+    than now (a step that would lie in the future has not happened)."""
+    clock = time(hour if hour is not None else rng.randint(8, 17), rng.randint(0, 59))
+    return min(timezone.make_aware(datetime.combine(day, clock)), now)
+
+
 def _tell(story, indexes):
     """Report the planned problems with these indexes, in plan order, and move each along the loop."""
     plans, seed, today, now, (inspector, district_staff, towns, cun), log = story
-    tz = timezone.get_current_timezone()
     days = {c.code: c.default_deadline_days for c in Category.objects.all()}
     for k, n in enumerate(indexes):
         day, village, (lon, lat), category = plans[n]
         rng = random.Random(f"{seed}:{n}")
-
-        def at(day, hour=None, rng=rng):
-            """A moment on `day`; never later than now (a step that would lie in the future has not happened)."""
-            clock = time(hour if hour is not None else rng.randint(8, 17), rng.randint(0, 59))
-            return min(timezone.make_aware(datetime.combine(day, clock), tz), now)
+        at = functools.partial(_moment, rng=rng, now=now)
 
         reporter = rng.choice([inspector, inspector, towns[village.town_id]])
         issue = services.report_issue(
