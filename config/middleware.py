@@ -1,11 +1,22 @@
-"""Request guards every view gets, so one class of bad input is refused once, at the door:
+"""Middleware of our own.
+
+InputGuardMiddleware: request guards every view gets, so one class of bad input is refused once, at the door:
 - a NUL byte in the path, a query or a form parameter (PostgreSQL cannot store or compare it) → 400;
 - a domain error (geo.errors) raised anywhere, also on an HTML page → its 4xx, never a 500;
 - a value the database refuses (too long for its column, out of range) → 400, the transaction rolled back.
+
+CSPMiddleware: django-csp's, with the policy of an ordinary response built once per process.
 """
+import functools
 import logging
 
+from csp import middleware as csp_middleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.utils import build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DataError
+from django.dispatch import receiver
 from django.http import JsonResponse
 
 from geo.errors import BadInput, DomainError
@@ -48,3 +59,46 @@ class InputGuardMiddleware:
             log.warning("refused by the database: %s", exc)
             return _error(request, BadInput("输入值超出允许范围（过长或数值越界）"))
         return None
+
+
+# What a view or decorator may set on a response to change its policy (django-csp's get_policy_parts reads them).
+_PER_RESPONSE = ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
+
+
+@functools.cache
+def _plain_policies():
+    """[(header, policy, exempt attribute, excluded path prefixes)] for a response without a nonce or a per-view
+    policy: the same strings django-csp builds for it (from the settings), built once."""
+    out = []
+    for header, setting, exempt, report_only in ((HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt", False),
+                                                 (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+                                                  "_csp_exempt_ro", True)):
+        policy = build_policy(report_only=report_only)
+        prefixes = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
+        if policy:
+            out.append((header, policy, exempt, prefixes))
+    return out
+
+
+@receiver(setting_changed)
+def _policy_settings_changed(setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _plain_policies.cache_clear()
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's middleware, except that a response whose page used no nonce and whose view set no policy of its
+    own (every API answer and tile) gets headers built once per process: django-csp builds the policy twice per
+    response (about 0.2 ms, a tenth of a tile's time). Pages with a nonce go through django-csp unchanged."""
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(hasattr(response, a) for a in _PER_RESPONSE):
+            return super().process_response(request, response)
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response  # as django-csp: Django's debug pages keep their inline scripts
+        for header, policy, exempt, prefixes in _plain_policies():
+            if header not in response and not getattr(response, exempt, False) \
+                    and not request.path_info.startswith(prefixes):
+                response[header] = policy
+        request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response

@@ -84,3 +84,20 @@ def test_check_deploy_passes_with_the_production_environment():
     done = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True)
     assert done.returncode != 0 and "security.W004" in done.stderr + done.stdout
+
+
+def test_api_answers_carry_the_policy_django_csp_builds(geography, login, settings):
+    """An answer without a nonce gets the policy built once per process (config.middleware.CSPMiddleware): the
+    same string django-csp builds, and a change of the setting is followed."""
+    from csp.utils import build_policy
+
+    api = login(make_user("inspector", "310112102"))
+    answer = api.get(reverse("patrol:issues"))
+    assert answer.status_code == 200
+    assert answer["Content-Security-Policy"] == build_policy() and "nonce-" not in build_policy()
+    policy = {"DIRECTIVES": {**django_settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'"]}}
+    settings.CONTENT_SECURITY_POLICY = policy
+    assert api.get(reverse("patrol:issues"))["Content-Security-Policy"] == build_policy()
+    assert "img-src 'self';" in build_policy() + ";"
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert "default-src 'none'" in api.get(reverse("patrol:issues"))["Content-Security-Policy-Report-Only"]
