@@ -34,18 +34,23 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 def _fresh(field):
-    """A new unbound field made from the arguments the declared one was made with; fields among them (a list's
-    child, a nested serializer) are made afresh too, everything else is shared (strings, numbers, choices,
-    validators)."""
-    kwargs = {key: _fresh(value) if isinstance(value, serializers.Field) else value
-              for key, value in field._kwargs.items()}
-    return field.__class__(*field._args, **kwargs)
+    """An unbound copy of a declared field for one serializer instance: a shallow copy (the declared field's
+    arguments, choices and validators are shared, never changed), with its own list child and, for a nested
+    serializer, its own fields made afresh when first used."""
+    fresh = object.__new__(type(field))  # copy.copy without its pickling protocol (a third of the time)
+    fresh.__dict__.update(field.__dict__)
+    fresh.__dict__.pop("fields", None)  # a nested serializer's cached fields belong to the original
+    if isinstance(fresh, serializers.ListField):
+        fresh.child = _fresh(field.child)  # already bound (name, source) by the ListField; only its parent differs
+        fresh.child.parent = fresh
+    return fresh
 
 
 class ReportSerializer(serializers.Serializer):
-    """A serializer whose fields are made afresh instead of deep-copied: every report validates a ReportFeature,
-    and DRF's deep copy of its declared fields (choices included) was half of the validation's time. Only for
-    serializers whose field arguments are immutable, as here."""
+    """A serializer whose fields are shallow copies instead of deep copies: every report validates a
+    ReportFeature, and DRF's deep copy of its declared fields (choices included) was half of the validation's
+    time; making them anew from their arguments still cost a third of a millisecond. Only for serializers whose
+    field arguments are never changed after declaration, as here."""
 
     def get_fields(self):
         return {name: _fresh(field) for name, field in self._declared_fields.items()}
