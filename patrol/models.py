@@ -3,7 +3,8 @@ import uuid
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.db.models import Q
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import F, Q
 
 from .querysets import IssueQuerySet
 
@@ -60,7 +61,10 @@ class Light(models.TextChoices):
 
 class Issue(models.Model):
     location = models.PointField("位置", srid=4326)
-    extent = models.GeometryField("范围", srid=4326, null=True, blank=True, help_text="黑臭水体等的面或线范围")
+    # Most problems have no extent and few are rebounds: those two are indexed only where set (Meta.indexes), so
+    # a report does not add an entry for its NULL to each.
+    extent = models.GeometryField("范围", srid=4326, null=True, blank=True, help_text="黑臭水体等的面或线范围",
+                                  spatial_index=False)
     category = models.ForeignKey(Category, models.PROTECT, verbose_name="类别", db_index=False)
     description = models.TextField("描述", blank=True)
     source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.DISTRICT_PATROL)
@@ -80,7 +84,7 @@ class Issue(models.Model):
     assignee = models.CharField("责任单位", max_length=100, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     rebound_of = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="rebounds", verbose_name="反弹自"
+        "self", models.PROTECT, null=True, blank=True, related_name="rebounds", verbose_name="反弹自", db_index=False
     )
     client_uuid = models.UUIDField("客户端编号", unique=True, default=uuid.uuid4)
     red_supervision = models.BooleanField("红色督办", default=False)
@@ -105,6 +109,9 @@ class Issue(models.Model):
             models.Index(fields=["closed_at"]),
             models.Index(fields=["grid"], name="patrol_issue_grid_idx"),
             models.Index(fields=["campaign"], name="patrol_issue_campaign_idx", condition=Q(campaign__isnull=False)),
+            models.Index(fields=["rebound_of"], name="patrol_issue_rebound_idx", condition=Q(rebound_of__isnull=False)),
+            # As an expression: Django's PostGIS schema editor drops the condition of a spatial index on a field.
+            GistIndex(F("extent"), name="patrol_issue_extent_gist", condition=Q(extent__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(location__isvalid=True), name="issue_location_valid"),
@@ -157,21 +164,26 @@ class Photo(models.Model):
 class IssueEvent(models.Model):
     """One step of an issue's history. Append-only: the database refuses UPDATE and DELETE (trigger)."""
 
-    issue = models.ForeignKey(Issue, models.PROTECT, related_name="events")
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="events", db_index=False)  # (issue, at) below
     action = models.CharField(max_length=12, choices=Action.choices)
     from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     at = models.DateTimeField(db_index=True)
     note = models.TextField(blank=True)
-    photo = models.ForeignKey(Photo, models.PROTECT, null=True, blank=True, related_name="+")
+    photo = models.ForeignKey(Photo, models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
     location = models.PointField(srid=4326, null=True, blank=True, help_text="操作人所在位置")
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "处置记录"
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["issue", "at"]), models.Index(fields=["action", "at"])]
+        indexes = [
+            models.Index(fields=["issue", "at"]),
+            models.Index(fields=["action", "at"]),
+            # Most events carry no photo: only those that do are indexed (one entry less per event written).
+            models.Index(fields=["photo"], name="patrol_issueevent_photo_idx", condition=Q(photo__isnull=False)),
+        ]
 
 
 class ReinspectionSample(models.Model):
