@@ -1,4 +1,5 @@
 """The rectification loop: reporting, transitions, rebounds, escalation. Every rule lives here, once."""
+import contextlib
 import random
 import time
 from dataclasses import dataclass, field
@@ -6,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role
@@ -154,13 +155,17 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         client_uuid=client_uuid, accuracy_m=accuracy_m, crs=crs, rebound_of_id=rebound and rebound["id"],
         campaign=campaign,
     )
+    data = {"rebound_of": rebound["id"]} if rebound else {}
+    if campaign is not None:
+        data["campaign"] = campaign
+    event = IssueEvent(action=A.REPORT, to_status=S.REPORTED, actor=user, at=reported_at, location=issue.location,
+                       data=data)
+    # One statement stores both rows, so it needs a transaction of its own only for listeners that must write in
+    # it, or as a savepoint inside a caller's transaction (a duplicate uuid must not break that one). Without,
+    # the report saves the BEGIN and COMMIT round trips.
+    own = connection.in_atomic_block or signals.issue_reported.has_listeners(Issue)
     try:
-        with transaction.atomic():
-            data = {"rebound_of": rebound["id"]} if rebound else {}
-            if campaign is not None:
-                data["campaign"] = campaign
-            event = IssueEvent(action=A.REPORT, to_status=S.REPORTED, actor=user, at=reported_at,
-                               location=issue.location, data=data)
+        with transaction.atomic() if own else contextlib.nullcontext():
             Issue.objects.insert_with_event(issue, event)
             signals.issue_reported.send(Issue, issue=issue, event=event, user=user)
     except IntegrityError:

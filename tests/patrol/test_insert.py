@@ -69,3 +69,37 @@ def test_it_refuses_what_save_refuses_and_stores_nothing(people):
     with pytest.raises(DataError), transaction.atomic():
         Issue.objects.insert_with_event(too_long, too_long_event)
     assert (Issue.objects.count(), IssueEvent.objects.count()) == count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_outside_any_transaction_is_stored_once_and_a_listener_failing_stores_nothing(people):
+    """report_issue runs its one statement without a transaction of its own when nothing listens to
+    issue_reported (a request is not atomic here): the report and its event are stored, a retry returns the stored
+    one; once a listener is connected both rows are written in one transaction with it, so its failure leaves
+    nothing behind."""
+    from django.db import connection
+
+    from patrol import services, signals
+
+    assert not connection.in_atomic_block and not signals.issue_reported.has_listeners(Issue)
+    lon, lat = village_point(V1)
+    key = uuid.uuid4()
+    first = services.report_issue(people["inspector"], lon=lon, lat=lat, category="shack", client_uuid=key)
+    again = services.report_issue(people["inspector"], lon=lon, lat=lat, category="shack", client_uuid=key)
+    assert first.created and not again.created and again.issue.pk == first.issue.pk
+    assert Issue.objects.filter(client_uuid=key).count() == 1
+    assert list(IssueEvent.objects.filter(issue=first.issue).values_list("action", flat=True)) == ["report"]
+
+    def refuse(**kwargs):
+        assert IssueEvent.objects.filter(issue=kwargs["issue"]).exists()  # written, in the listener's transaction
+        raise RuntimeError("listener failed")
+
+    signals.issue_reported.connect(refuse, sender=Issue)
+    try:
+        other = uuid.uuid4()
+        with pytest.raises(RuntimeError):
+            services.report_issue(people["inspector"], lon=lon, lat=lat, category="shack", client_uuid=other)
+    finally:
+        signals.issue_reported.disconnect(refuse, sender=Issue)
+    assert not Issue.objects.filter(client_uuid=other).exists()
+    assert IssueEvent.objects.count() == 1
