@@ -8,13 +8,13 @@ from django.db import connection
 from bench.base import bench_admin, ensure_villages, gunicorn, percentile
 
 
-def sample_points(per_village):
+def sample_points(per_village, seed=7):
     # Random points inside villages (ST_GeneratePoints is seeded for repeatability).
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT ST_X(p), ST_Y(p) FROM (SELECT (ST_Dump(ST_GeneratePoints(boundary, %s, 7))).geom AS p"
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT (ST_Dump(ST_GeneratePoints(boundary, %s, %s))).geom AS p"
             " FROM geo_village ORDER BY code) s",
-            [per_village],
+            [per_village, seed],
         )
         return cur.fetchall()
 
