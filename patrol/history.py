@@ -49,9 +49,10 @@ def scope_sql(area_code):
         raise BadInput(str(exc), field="area") from None
 
 
-# The actions that touch a problem after its report (SQL list of constants, not input): a problem reported by the
-# moment was touched after it exactly when one of these happened after it (its report event is at reported_at).
-LATER_ACTIONS = ", ".join(f"'{a}'" for a in Action.values if a != Action.REPORT)
+# A problem reported by the moment was touched after it exactly when an event other than its report happened after
+# it (its report event is at reported_at). Those events have an index of their own (IssueEvent.Meta), which this
+# condition must match word for word to be used.
+LATER_EVENT = f"action <> '{Action.REPORT.value}'"
 
 # Corrections after the moment, per problem: for each field they changed, the value before the earliest of them
 # (jsonb_object_agg keeps the last key it is given, hence the descending order). `fix` in both queries below.
@@ -69,58 +70,60 @@ BEFORE_COLUMNS_SQL = """COALESCE(fix.b->>'town_id', i0.town_id) AS town_id,
 
 
 def _with_pieces(sql):
-    """The SQL with the shared pieces above put in for {corrected}, {before} and {later_actions}."""
+    """The SQL with the shared pieces above put in for {corrected}, {before} and {later_event}."""
     return (sql.replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL)
-            .replace("{later_actions}", LATER_ACTIONS))
+            .replace("{later_event}", LATER_EVENT))
 
 
-# Raw SQL, for speed and because the ORM cannot express DISTINCT ON inside CTEs.
+# Raw SQL, for speed and because the ORM cannot express ordered aggregates over CTEs.
 # An issue's row changes only together with an event of its history (patrol.services writes both in one
 # transaction; the admin only through services.correct_issue), so an issue with no event after the moment stands
 # at the moment exactly as its row stands now: those are read from the row. Only issues touched after the moment
-# are rebuilt from their events, with three DISTINCT ON picks over one scan (state, deadline, supervision) and the
-# last verification (closing time); fields a later correction changed take their value from before it.
+# are rebuilt from their events: in one pass per problem, the last state, the last deadline set, the last
+# supervision switch (a verification ends one) and the last verification (closing time); fields a later
+# correction changed take their value from before it.
+# Each touched problem's row and events are read by key (LATERAL … OFFSET 0 keeps them nested loops): the planner
+# cannot know how few problems a month's later events touch (most events since are new reports), and when it
+# guessed many it scanned all three million events instead.
 TOUCHED_STATES_SQL = _with_pieces("""
 WITH later AS MATERIALIZED (
     -- touched after the moment by anything but their report: a problem reported after the moment has no events
     -- up to it (report_issue writes the report event at reported_at) and drops out below anyway, and a month's
-    -- new reports are most of the events since its end. The index on (action, at) reads only the others.
-    SELECT DISTINCT issue_id FROM patrol_issueevent WHERE action IN ({later_actions}) AND at > %(moment)s
+    -- new reports are most of the events since its end. A partial index holds only the others.
+    SELECT DISTINCT issue_id FROM patrol_issueevent WHERE {later_event} AND at > %(moment)s
 ),
 fix AS MATERIALIZED ({corrected}),
-ev AS (
-    -- from each touched problem in the area (its row by primary key, for the area condition) to its events up to
-    -- the moment (index on issue and time)
-    SELECT e.issue_id, e.action, e.to_status, e.at, e.id, e.data
-    FROM later l JOIN patrol_issue i ON i.id = l.issue_id
-    JOIN patrol_issueevent e ON e.issue_id = l.issue_id AND e.at <= %(moment)s
-    WHERE {scope} OR l.issue_id IN (SELECT issue_id FROM fix)
+i AS MATERIALIZED (
+    -- the touched problems in the area, where they stood at the moment
+    SELECT i.* FROM (
+        SELECT i0.id, {before}, i0.rebound_of_id, i0.reported_at
+        FROM later l
+        CROSS JOIN LATERAL (SELECT * FROM patrol_issue i0 WHERE i0.id = l.issue_id OFFSET 0) i0
+        LEFT JOIN fix ON fix.issue_id = i0.id
+    ) i
+    WHERE {scope}
 ),
-st AS (SELECT DISTINCT ON (issue_id) issue_id, to_status, at FROM ev ORDER BY issue_id, at DESC, id DESC),
-dl AS (
-    SELECT DISTINCT ON (issue_id) issue_id, (data->>'deadline')::date AS deadline
-    FROM ev WHERE data ? 'deadline' ORDER BY issue_id, at DESC, id DESC
-),
-sv AS (
-    SELECT DISTINCT ON (issue_id) issue_id, action = 'supervise' AS red
-    FROM ev WHERE action IN ('supervise', 'release', 'verify') ORDER BY issue_id, at DESC, id DESC
-),
-vf AS (SELECT DISTINCT ON (issue_id) issue_id, at FROM ev WHERE action = 'verify' ORDER BY issue_id, at DESC, id DESC)
+last AS (
+    SELECT e.issue_id,
+           (array_agg(e.to_status ORDER BY e.at DESC, e.id DESC))[1] AS status,
+           (array_agg((e.data->>'deadline')::date ORDER BY e.at DESC, e.id DESC)
+                FILTER (WHERE e.data ? 'deadline'))[1] AS deadline,
+           COALESCE((array_agg(e.action = 'supervise' ORDER BY e.at DESC, e.id DESC)
+                FILTER (WHERE e.action IN ('supervise', 'release', 'verify')))[1], FALSE) AS red,
+           max(e.at) FILTER (WHERE e.action = 'verify') AS verified_at
+    FROM i CROSS JOIN LATERAL (
+        SELECT e.issue_id, e.action, e.to_status, e.at, e.id, e.data FROM patrol_issueevent e
+        WHERE e.issue_id = i.id AND e.at <= %(moment)s OFFSET 0
+    ) e
+    GROUP BY e.issue_id
+)
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
-       st.to_status, dl.deadline, COALESCE(sv.red, FALSE),
-       CASE WHEN st.to_status = 'closed' THEN vf.at END,
-       CASE WHEN st.to_status = 'closed' THEN 'green'
-            WHEN COALESCE(sv.red, FALSE) OR dl.deadline < %(day)s THEN 'red'
+       last.status, last.deadline, last.red,
+       CASE WHEN last.status = 'closed' THEN last.verified_at END,
+       CASE WHEN last.status = 'closed' THEN 'green'
+            WHEN last.red OR last.deadline < %(day)s THEN 'red'
             ELSE 'yellow' END
-FROM (
-    SELECT i0.id, {before}, i0.rebound_of_id, i0.reported_at
-    FROM patrol_issue i0 LEFT JOIN fix ON fix.issue_id = i0.id
-) i
-JOIN st ON st.issue_id = i.id
-LEFT JOIN dl ON dl.issue_id = i.id
-LEFT JOIN sv ON sv.issue_id = i.id
-LEFT JOIN vf ON vf.issue_id = i.id
-WHERE {scope}
+FROM i JOIN last ON last.issue_id = i.id
 """)
 STATES_SQL = TOUCHED_STATES_SQL + """UNION ALL
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
@@ -163,7 +166,7 @@ SELECT i.village_id, i.town_id,
 FROM patrol_issue i
 WHERE i.reported_at <= %(moment)s AND {scope} AND {filters}
   AND NOT EXISTS (SELECT 1 FROM patrol_issueevent e
-                  WHERE e.issue_id = i.id AND e.action IN ({later_actions}) AND e.at > %(moment)s)
+                  WHERE e.issue_id = i.id AND e.{later_event} AND e.at > %(moment)s)
 GROUP BY 1, 2, 3
 """)
 

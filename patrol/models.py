@@ -181,6 +181,10 @@ class IssueEvent(models.Model):
         indexes = [
             models.Index(fields=["issue", "at"]),
             models.Index(fields=["action", "at"]),
+            # The events after a moment other than reports (patrol.history.LATER_EVENT): the problems a past
+            # month's lights must rebuild. A month's new reports, most events since, are left out.
+            models.Index(fields=["at"], include=["issue"], name="patrol_issueevent_later_idx",
+                         condition=~Q(action="report")),
             # Most events carry no photo: only those that do are indexed (one entry less per event written).
             models.Index(fields=["photo"], name="patrol_issueevent_photo_idx", condition=Q(photo__isnull=False)),
         ]
