@@ -3,6 +3,7 @@
 Every problem query starts from `Issue.objects.for_user(user)` and goes through `patrol.filters.IssueFilter`,
 the list API's filters, so a map, a tile and the list always agree on which problems a person sees.
 """
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from types import SimpleNamespace
 
@@ -180,15 +181,47 @@ def month_light_counts(user, month, params=None):
     untouched = history.UNTOUCHED_COUNTS_SQL.format(scope=where, filters=FILTERS_SQL.format(s="i"))
     args = {"moment": moment, "day": day, **scope_params, "town": params.get("town") or None,
             "category": params.get("category") or None, "sources": list(sources)}
+    if connection.in_atomic_block:
+        # Inside a caller's transaction (whose rows another connection would not see): one after the other.
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(touched, args)
+            rows = cur.fetchall()
+            return rows + _fetch_parallel(cur, untouched, args)
+    # Otherwise both at once, on two connections reading one snapshot, one core each (10,000 villages, a million
+    # problems: ~1 s each, 1.9 s one after the other, 1.5 s side by side). The shared snapshot also makes the
+    # halves agree on which problems were touched, where two statements in one READ COMMITTED transaction could
+    # each see a different moment.
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(touched, args)
-        rows = cur.fetchall()
-        # The planner's default costs put the ~30,000 (village, town, light) groups above what a parallel
-        # aggregate saves; measured on a million problems the parallel plan takes half the time (2 cores).
-        cur.execute("SET LOCAL parallel_setup_cost = 10")
-        cur.execute("SET LOCAL parallel_tuple_cost = 0.001")
-        cur.execute(untouched, args)
-        return rows + cur.fetchall()
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute("SELECT pg_export_snapshot()")
+        snapshot = cur.fetchone()[0]
+        with ThreadPoolExecutor(1) as pool:
+            rest = pool.submit(_fetch_in_snapshot, snapshot, untouched, args)
+            cur.execute(touched, args)
+            return cur.fetchall() + rest.result()
+
+
+def _fetch_parallel(cur, sql, args):
+    # The planner's default costs put the ~30,000 (village, town, light) groups above what a parallel
+    # aggregate saves; measured on a million problems the parallel plan takes half the time (2 cores).
+    cur.execute("SET LOCAL parallel_setup_cost = 10")
+    cur.execute("SET LOCAL parallel_tuple_cost = 0.001")
+    cur.execute(sql, args)
+    return cur.fetchall()
+
+
+def _fetch_in_snapshot(snapshot, sql, args):
+    """Rows of a query run on this thread's own connection in a snapshot exported by another (then closed)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            # Without workers of its own: with the other half on the second core they slowed both (measured).
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        connection.close()
 
 
 def _light_of(counts):

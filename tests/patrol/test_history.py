@@ -75,3 +75,44 @@ def test_rows_untouched_since_and_rebuilt_rows_agree(people):
     assert sorted(states_at_month_end("2026-06", "310112")) == before  # now two are rebuilt from events
     july = {s.id: s.light for s in states_at_month_end("2026-07", "310112")}
     assert july == {issues[0].pk: "green", issues[1].pk: "red", issues[2].pk: "red"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_month_lights_read_side_by_side_agree_with_the_rebuilt_states(people):
+    """layers.queries.month_light_counts outside any transaction counts the touched and untouched problems on two
+    connections in one snapshot; the counts are those of the states rebuilt one by one, and those of the
+    one-connection path taken inside a transaction."""
+    from django.db import transaction
+
+    from accounts.models import User
+    from layers.queries import month_light_counts
+
+    inspector, town, cun = people["inspector"], people["town"], people["village"]
+    issues = [make_issue(inspector, v, reported_at=at(2026, 6, d)) for v, d in ((V1, 2), (V2, 3), (V1, 4), (V2, 5))]
+    transition_issue(town, issues[0].pk, "assign", now=at(2026, 6, 5), deadline="2026-06-20")
+    transition_issue(town, issues[1].pk, "assign", now=at(2026, 6, 5), deadline="2026-07-20")
+    add_photo(cun, issues[0].pk, tiny_jpeg(), "after")
+    transition_issue(cun, issues[0].pk, "submit", now=at(2026, 6, 10))
+    transition_issue(town, issues[0].pk, "verify", now=at(2026, 6, 11))
+    transition_issue(town, issues[2].pk, "assign", now=at(2026, 7, 2), deadline="2026-07-09")  # touched later
+    transition_issue(people["district"], issues[1].pk, "supervise", now=at(2026, 7, 3))
+    make_issue(inspector, V1, reported_at=at(2026, 7, 4))  # after June: in no June count
+
+    district = User.objects.get(pk=people["district"].pk)
+    expected = {}
+    for s in states_at_month_end("2026-06", district.area_code):
+        key = (s.village_id, s.town_id, s.light)
+        expected[key] = expected.get(key, 0) + 1
+
+    def counts(rows):
+        out = {}
+        for village, town_code, light, n in rows:
+            out[(village, town_code, light)] = out.get((village, town_code, light), 0) + n
+        return out
+
+    side_by_side = counts(month_light_counts(district, "2026-06"))
+    with transaction.atomic():
+        one_after_the_other = counts(month_light_counts(district, "2026-06"))
+    assert side_by_side == one_after_the_other == expected
+    assert sum(expected.values()) == 4
+    assert expected[(V1, V1[:9], "green")] == 1 and expected[(V2, V2[:9], "yellow")] == 2
