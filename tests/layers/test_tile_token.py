@@ -119,3 +119,18 @@ def ids_of(data):
 def features(data):
     return sorted((f["id"], sorted(f["properties"].items()), f["geometry"]["coordinates"])
                   for f in mapbox_vector_tile.decode(data)["issues"]["features"])
+
+
+def test_a_token_checked_once_still_lapses_and_a_new_secret_key_refuses_it(people, settings):
+    """The signature of a token is checked once per process (layers.tiletoken._verified): its expiry still counts
+    on every use, and a change of the secret key drops what was checked."""
+    from patrol.errors import Forbidden
+
+    token, expires = tiletoken.issue(people["district"])
+    assert tiletoken.bearer(token).area_code == people["district"].area_code
+    assert tiletoken.bearer(token).area_code == people["district"].area_code  # from the checked store
+    with pytest.raises(Forbidden, match="过期"):
+        tiletoken.bearer(token, now=expires + 1)
+    settings.SECRET_KEY = "another-" + settings.SECRET_KEY
+    with pytest.raises(Forbidden, match="无效"):
+        tiletoken.bearer(token)
