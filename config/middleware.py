@@ -5,6 +5,11 @@ InputGuardMiddleware: request guards every view gets, so one class of bad input 
 - a domain error (geo.errors) raised anywhere, also on an HTML page → its 4xx, never a 500;
 - a value the database refuses (too long for its column, out of range) → 400, the transaction rolled back.
 
+ReadAgainMiddleware: a read (GET, HEAD) whose query was running when the database server went away (a restart,
+crash recovery) is served again once on a new connection, which waits for the server (config.postgis.base):
+reading twice is harmless, and the person sees the page instead of a 500. Writes are not repeated (the field app
+retries them from its outbox with the same client_uuid).
+
 CSPMiddleware: django-csp's, with the policy of an ordinary response built once per process.
 """
 import functools
@@ -15,7 +20,7 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.utils import build_policy
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import DataError
+from django.db import DataError, connection
 from django.dispatch import receiver
 from django.http import JsonResponse
 
@@ -59,6 +64,30 @@ class InputGuardMiddleware:
             log.warning("refused by the database: %s", exc)
             return _error(request, BadInput("输入值超出允许范围（过长或数值越界）"))
         return None
+
+
+class ReadAgainMiddleware:
+    """A read whose database connection the server ended while the request used it is served again, once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 500 and request.method in ("GET", "HEAD") and _connection_lost():
+            log.warning("database connection lost during %s %s; reading again", request.method, request.path)
+            connection.close()  # the next query opens a new connection, waiting for the server to be back
+            response = self.get_response(request)
+        return response
+
+
+def _connection_lost():
+    """Whether the server has ended this thread's connection (a 500 from a query's own error leaves it usable),
+    outside any transaction a caller holds (a new connection could not continue it)."""
+    if connection.in_atomic_block:
+        return False
+    raw = connection.connection
+    return raw is not None and (bool(raw.closed) or not connection.is_usable())
 
 
 # What a view or decorator may set on a response to change its policy (django-csp's get_policy_parts reads them).

@@ -6,7 +6,8 @@ answers "the database system is starting up / shutting down" for a few seconds; 
 connection then failed with a 500 at once. Here it retries the connection, with growing pauses, for up to
 CONNECT_RETRY_SECONDS (settings: DB_CONNECT_RETRY_SECONDS), and only for those transient causes: a wrong
 password or a missing database still fails at once. A query already running when the server goes down still
-fails (it cannot safely be repeated); clients retry such requests (the field app keeps them in its outbox).
+fails: a read is then served again once (config.middleware.ReadAgainMiddleware), a write is not (the field app
+retries it from its outbox with the same client_uuid).
 """
 import select
 import time

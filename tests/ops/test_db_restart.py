@@ -9,6 +9,7 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection, connections
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_user
@@ -61,3 +62,39 @@ def test_a_new_connection_waits_for_a_database_that_is_coming_back():
                                       CONNECT_RETRY_SECONDS=3600), alias="wrong_probe")
     with pytest.raises(OperationalError, match="does not exist"):
         wrong.ensure_connection()
+
+
+def _end_kept_connection():
+    """What a restart does to the server side of this thread's kept connection, the client side left unaware."""
+    pid = connection.connection.info.backend_pid
+    db = settings.DATABASES["default"]
+    other = psycopg2.connect(dbname=connection.settings_dict["NAME"], user=db["USER"], host=db["HOST"],
+                             port=db["PORT"] or None, password=db["PASSWORD"] or None)
+    other.autocommit = True
+    with other.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+        assert cur.fetchone()[0]
+    other.close()
+    return pid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_whose_connection_died_is_read_again_and_a_write_is_not(geography, client):
+    """The server ends the connection while a request uses it (no health check in between, as when a query is
+    running at the restart): a GET is served again on a new connection; a POST is not repeated (500)."""
+    client = Client(raise_request_exception=False)  # the first attempt's error is logged, not raised here
+    client.force_login(make_user("district", geography.code))
+    url = reverse("patrol:issues")
+    assert client.get(url).status_code == 200
+    pid = _end_kept_connection()
+    response = client.get(url)
+    assert response.status_code == 200 and response.json()["type"] == "FeatureCollection"
+    assert connection.connection.info.backend_pid != pid
+    page = reverse("patrol:issue-list")
+    assert client.get(page).status_code == 200
+    _end_kept_connection()
+    assert client.get(page).status_code == 200  # an HTML page too (the session is read before the view)
+
+    _end_kept_connection()
+    assert client.post(url, {"type": "Feature"}, content_type="application/json").status_code == 500
+    close_old_connections()
