@@ -86,8 +86,7 @@ def _connection_lost():
     outside any transaction a caller holds (a new connection could not continue it)."""
     if connection.in_atomic_block:
         return False
-    raw = connection.connection
-    return raw is not None and (bool(raw.closed) or not connection.is_usable())
+    return connection.connection is not None and not connection.is_usable()  # the backend's socket check
 
 
 # What a view or decorator may set on a response to change its policy (django-csp's get_policy_parts reads them).

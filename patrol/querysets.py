@@ -128,8 +128,9 @@ class IssueQuerySet(models.QuerySet):
         """Store a new issue and its first event (whose issue is this one) in one statement, and give both their
         ids. What `issue.save()` then `event.save()` store, column for column (the values are the fields' own
         `pre_save` and `get_db_prep_save`), in one round trip of a statement prepared once per connection:
-        every report runs it, and compiling the two ORM inserts cost more than running them. Call it inside the
-        caller's transaction; a duplicate client_uuid raises the IntegrityError that save() would."""
+        every report runs it, and compiling the two ORM inserts cost more than running them. One statement, so
+        both rows or neither are stored, with or without a transaction around it; a duplicate client_uuid raises
+        the IntegrityError that save() would."""
         statement, issue_fields, event_fields = _insert_with_event()
         params = [f.get_db_prep_save(f.pre_save(issue, True), connection) for f in issue_fields]
         params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
