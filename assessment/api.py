@@ -8,9 +8,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import BadInput, Forbidden, NotVisible
 from geo import scope
 from geo.models import Town, Village
-from patrol.errors import BadInput, Forbidden, NotVisible
 from patrol.history import parse_month
 
 from . import ledger, services

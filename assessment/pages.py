@@ -7,9 +7,9 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.errors import BadInput, DomainError, NotVisible
 from geo import scope
 from geo.models import Town, Village
-from patrol.errors import BadInput, DomainError, NotVisible
 from patrol.geojson import feature, feature_rows
 from patrol.history import month_bounds, parse_month
 from patrol.models import Category, Issue, IssueEvent, Photo, Source, Status

@@ -394,8 +394,8 @@ def schemes_at(month, towns):
 
 def set_scheme(area_code, name, values=None, user=None):
     """Set a district's or a town's scheme and parameters (values: {key: text}); returns the setting."""
+    from core.errors import BadInput
     from geo.models import District, Town
-    from patrol.errors import BadInput
 
     from .models import SchemeSetting
 

@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from geo import scope
 from geo.models import District, Village
-from patrol.errors import BadInput, Conflict, Forbidden, NotVisible
 from patrol.history import parse_month
 
 from . import schemes as S

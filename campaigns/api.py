@@ -9,8 +9,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import BadInput
 from geo import scope
-from patrol.errors import BadInput
 
 from . import exports, services
 

@@ -6,10 +6,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import BadInput, DomainError
 from geo import scope
 from geo.models import Town, Village
 from layers import maps, queries
-from patrol.errors import BadInput, DomainError
 
 from . import report, services
 from .models import Task

@@ -15,9 +15,9 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role
+from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from geo import scope
 from geo.models import District, Town, Village
-from patrol.errors import BadInput, Conflict, Forbidden, NotVisible
 from patrol.models import Category, Issue, IssueEvent, Status
 
 from .models import (

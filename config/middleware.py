@@ -2,7 +2,7 @@
 
 InputGuardMiddleware: request guards every view gets, so one class of bad input is refused once, at the door:
 - a NUL byte in the path, a query or a form parameter (PostgreSQL cannot store or compare it) → 400;
-- a domain error (geo.errors) raised anywhere, also on an HTML page → its 4xx, never a 500;
+- a domain error (core.errors) raised anywhere, also on an HTML page → its 4xx, never a 500;
 - a value the database refuses (too long for its column, out of range) → 400, the transaction rolled back.
 
 ReadAgainMiddleware: a read (GET, HEAD) whose query was running when the database server went away (a restart,
@@ -24,7 +24,7 @@ from django.db import DataError, connection
 from django.dispatch import receiver
 from django.http import JsonResponse
 
-from geo.errors import BadInput, DomainError
+from core.errors import BadInput, DomainError
 
 log = logging.getLogger(__name__)
 

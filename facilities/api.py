@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patrol.errors import BadInput, Forbidden
+from core.errors import BadInput, Forbidden
 
 from . import ledger, scores, services, tiles
 from .labels import labels_pdf

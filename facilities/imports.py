@@ -13,9 +13,9 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from geo import scope
 from geo.lookup import locate_many
-from patrol.errors import DomainError
 from patrol.imports import BadRow, UpsertResult, match_columns, read_table, text
 
 from .models import Facility, FacilityStatus, Kind, Operator

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from patrol.errors import BadInput
+from core.errors import BadInput
 
 from . import scores
 from .api import _orders

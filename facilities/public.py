@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from patrol.errors import DomainError, NotVisible
+from core.errors import DomainError, NotVisible
 
 from . import services
 from .models import Need

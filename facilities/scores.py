@@ -12,8 +12,8 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
 from accounts.models import Role
+from core.errors import BadInput, Forbidden, NotVisible
 from geo import scope
-from patrol.errors import BadInput, Forbidden, NotVisible
 from patrol.services import month_start
 
 from .models import Facility, Operator, OrderState, Rating, WorkOrder

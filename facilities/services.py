@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from geo import scope
 from patrol import services as patrol
-from patrol.errors import BadInput, Conflict, Forbidden, NotVisible
 from patrol.models import Category, Source
 
 from .models import Facility, FacilityStatus, Need, OrderEvent, OrderPhoto, OrderState, WorkOrder

@@ -5,7 +5,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import coords, inputs, scope
+from core import inputs
+
+from . import coords, scope
 from .lookup import locate
 from .models import Grid, Town, Village
 from .serializers import GridSerializer, LocateQuery, TownSerializer, VillageSerializer

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from .inputs import FiniteFloatField
+from core.inputs import FiniteFloatField
+
 from .models import Grid, Town, Village
 
 

@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patrol.errors import BadInput, Forbidden
+from core.errors import BadInput, Forbidden
 
 from . import services
 from .models import ExportLog, Good, PointEntry

@@ -10,10 +10,10 @@ the file, is a bad row (the earlier row still imports). All good rows go in one 
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
+from core.errors import DomainError
 from geo import scope
 from geo.lookup import locate
 from geo.models import Village
-from patrol.errors import DomainError
 from patrol.imports import (  # noqa: F401  (errors_workbook: re-exported)
     BadRow,
     UpsertResult,

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from core.errors import DomainError
 from geo.models import level_of
-from patrol.errors import DomainError
 
 from . import services
 from .models import Household, HouseholdStatus

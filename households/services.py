@@ -20,9 +20,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role
+from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from geo import scope
 from geo.models import District, Village
-from patrol.errors import BadInput, Conflict, Forbidden, NotVisible
 
 from .models import (
     BoardPublication,

@@ -9,8 +9,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geo import inputs, scope
-from patrol.errors import BadInput, DomainError, NotVisible
+from core import inputs
+from core.errors import BadInput, DomainError, NotVisible
+from geo import scope
 from patrol.filters import IssueFilter
 from patrol.history import parse_month
 

@@ -290,7 +290,7 @@ def check_size(area, cell_m):
     a smaller cell over a large area is a BadInput naming cell_m."""
     from django.conf import settings
 
-    from geo.errors import BadInput
+    from core.errors import BadInput
 
     limit = settings.PATROL["HOTSPOT_MAX_CELLS"]
     estimate = area.area / (SQRT3 / 2 * cell_m * cell_m)

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from patrol.errors import BadInput
+from core.errors import BadInput
 from patrol.history import parse_month
 from patrol.models import Category, Source, Status
 

@@ -14,10 +14,11 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Func, Value
 from django.utils import timezone
 
-from geo import inputs, scope
+from core import inputs
+from core.errors import BadInput
+from geo import scope
 from geo.models import District, Town, Village
 from patrol import history
-from patrol.errors import BadInput
 from patrol.filters import IssueFilter
 from patrol.history import month_end, parse_month
 from patrol.models import Issue

@@ -18,8 +18,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 from accounts.models import User
+from core.errors import Forbidden
 from geo import scope
-from patrol.errors import Forbidden
 
 SALT = "layers.tile-token"
 

@@ -175,7 +175,7 @@ def unread_count(user):
 
 
 def mark_read(user, notification_id, now=None):
-    from patrol.errors import NotVisible
+    from core.errors import NotVisible
 
     n = Notification.objects.filter(user=user, pk=notification_id).first()
     if n is None:

@@ -6,10 +6,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.errors import DomainError
 from geo.widgets import OfflineMapWidget
 
 from . import services
-from .errors import DomainError
 from .models import (
     Category,
     Issue,

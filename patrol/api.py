@@ -16,8 +16,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import BadInput, Forbidden
+
 from . import imports, services
-from .errors import BadInput, Forbidden
 from .filters import IssueFilter
 from .geojson import feature, feature_rows, features_json
 from .models import Category, Issue, Photo, ReinspectionSample

@@ -2,14 +2,14 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from geo import inputs
+from core import inputs
 from geo.api import parse_bbox
 
 from .models import Issue, Light, Source, Status
 
 
 class CheckedDateTimeFilter(django_filters.DateTimeFilter):
-    """A moment whose year geo.inputs accepts (year 1 or 9999 overflows the time-zone conversion)."""
+    """A moment whose year core.inputs accepts (year 1 or 9999 overflows the time-zone conversion)."""
 
     def filter(self, qs, value):
         if value:

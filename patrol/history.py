@@ -9,9 +9,10 @@ from datetime import datetime, time, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from geo import inputs, scope
+from core import inputs
+from core.errors import BadInput
+from geo import scope
 
-from .errors import BadInput
 from .models import Action
 
 IssueState = namedtuple(
@@ -22,7 +23,7 @@ IssueState = namedtuple(
 
 
 def parse_month(value, field="month"):
-    """'YYYY-MM' → date of the month's first day (geo.inputs.month: years out of range are a BadInput)."""
+    """'YYYY-MM' → date of the month's first day (core.inputs.month: years out of range are a BadInput)."""
     return inputs.month(value, field)
 
 

@@ -10,7 +10,7 @@ Campaigns (campaigns/, issue 12) register two functions here:
 A problem's tag is a plain nullable column (Issue.campaign, no foreign key): patrol stores and filters it, and
 only the campaigns app knows what a campaign is. Without the campaigns app installed, tagging is refused.
 """
-from .errors import BadInput
+from core.errors import BadInput
 
 _hooks = {}
 

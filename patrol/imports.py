@@ -17,9 +17,9 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from geo import inputs
+from core import inputs
+from core.errors import DomainError
 
-from .errors import DomainError
 from .models import Category, Source
 
 NAMESPACE = uuid.UUID("6f0c1c2e-5d0a-4a57-9a3e-3b1f8d0c7a11")

@@ -4,8 +4,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.errors import DomainError, NotVisible
+
 from . import services
-from .errors import DomainError, NotVisible
 from .filters import IssueFilter
 from .models import Action, Category, Issue, Source, Status
 

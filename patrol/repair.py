@@ -1,4 +1,4 @@
-"""Finding and repairing rows that bad input stored before geo.inputs refused it (NaN, ±Infinity, coordinates
+"""Finding and repairing rows that bad input stored before core.inputs refused it (NaN, ±Infinity, coordinates
 off the globe). `manage.py repair_poisoned` is the command; README "Repairing poisoned rows" says what it may do.
 
 - Problems (patrol_issue) hold current state: a non-finite `accuracy_m` or an `extent` with a coordinate off

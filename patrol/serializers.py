@@ -5,9 +5,9 @@ from datetime import UTC
 from django.urls import reverse
 from rest_framework import serializers
 
-from geo import inputs
-from geo.errors import BadInput
-from geo.inputs import FiniteFloatField, LonLatField
+from core import inputs
+from core.errors import BadInput
+from core.inputs import FiniteFloatField, LonLatField
 
 from .models import Category, IssueEvent, Photo, ReinspectionSample, Source
 
@@ -20,7 +20,7 @@ def finite_point(point):
 
 
 def checked(parse, value, field):
-    """A geo.inputs check inside a serializer: its BadInput becomes the field's validation error."""
+    """A core.inputs check inside a serializer: its BadInput becomes the field's validation error."""
     try:
         return parse(value, field)
     except BadInput as exc:
@@ -136,7 +136,7 @@ class EventSerializer(serializers.ModelSerializer):
         return (event.actor.first_name or event.actor.username) if event.actor else "系统"
 
     def get_location(self, event):
-        # A non-finite location stored before geo.inputs refused it reads as none (see patrol.repair).
+        # A non-finite location stored before core.inputs refused it reads as none (see patrol.repair).
         return finite_point(event.location)
 
     def get_photo(self, event):

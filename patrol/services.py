@@ -11,11 +11,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from geo import coords, inputs, scope
+from core import inputs
+from core.errors import BadInput, Conflict, Forbidden, NotVisible
+from geo import coords, scope
 from geo.lookup import locate
 
 from . import hooks, signals
-from .errors import BadInput, Conflict, Forbidden, NotVisible
 from .models import Action, Category, Issue, IssueEvent, Photo, ReinspectionSample, Source, Status
 
 A, S = Action, Status

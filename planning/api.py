@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from geo import inputs
+from core import inputs
+from core.errors import BadInput, Forbidden
 from geo.parsers import StrictJSONParser
-from patrol.errors import BadInput, Forbidden
 
 from . import gpx, tracks
 from . import services as planning

@@ -12,8 +12,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 from django.conf import settings
 
-from geo import inputs
-from patrol.errors import BadInput
+from core import inputs
+from core.errors import BadInput
 
 NS = "http://www.topografix.com/GPX/1/1"
 NS10 = "http://www.topografix.com/GPX/1/0"

@@ -4,8 +4,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.errors import DomainError, NotVisible
 from layers import maps
-from patrol.errors import DomainError, NotVisible
 
 from . import maps as plan_maps
 from . import services as planning

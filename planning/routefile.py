@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from patrol.errors import BadInput
+from core.errors import BadInput
 
 from . import planner
 

@@ -25,10 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessment import monthly as assessment
-from geo import inputs, scope
+from core import inputs
+from core.errors import BadInput, NotVisible
+from geo import scope
 from geo.lookup import locate
 from geo.models import Village
-from patrol.errors import BadInput, NotVisible
 from patrol.models import Issue, ReinspectionSample
 
 from . import planner

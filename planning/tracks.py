@@ -12,9 +12,9 @@ from django.contrib.gis.geos import LineString, MultiLineString
 from django.db import connection, transaction
 from django.utils import timezone
 
-from geo import inputs
+from core import inputs
+from core.errors import BadInput
 from geo.models import BoundaryPiece, Grid, Village
-from patrol.errors import BadInput
 
 from . import gpx
 from .models import PatrolStop, Track

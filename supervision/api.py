@@ -5,7 +5,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patrol.errors import BadInput
+from core.errors import BadInput
 
 from . import services
 from .models import AnswerPhoto, State

@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from geo import scope
 from geo.models import Town, Village, level_of
 from patrol import services as patrol
-from patrol.errors import BadInput, Conflict, Forbidden, NotVisible
 from patrol.models import Issue, Status
 
 from . import signals

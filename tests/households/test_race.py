@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.db import connection
 
+from core.errors import Conflict
 from households import services
 from households.models import Good, Household, PointEntry
-from patrol.errors import Conflict
 from tests.factories import make_geography, make_user
 from tests.households.conftest import ITEMS, V1, make_household
 

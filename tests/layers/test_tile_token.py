@@ -124,7 +124,7 @@ def features(data):
 def test_a_token_checked_once_still_lapses_and_a_new_secret_key_refuses_it(people, settings):
     """The signature of a token is checked once per process (layers.tiletoken._verified): its expiry still counts
     on every use, and a change of the secret key drops what was checked."""
-    from patrol.errors import Forbidden
+    from core.errors import Forbidden
 
     token, expires = tiletoken.issue(people["district"])
     assert tiletoken.bearer(token).area_code == people["district"].area_code

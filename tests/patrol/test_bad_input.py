@@ -1,5 +1,5 @@
 """Bad input never reaches a 500 and never poisons stored data (issue 16): the classes an attacker tried, each
-refused at the door by the one validation layer (geo.inputs, geo.parsers, config.middleware)."""
+refused at the door by the one validation layer (core.inputs, geo.parsers, config.middleware)."""
 import json
 import uuid
 

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.utils import timezone
 
-from patrol.errors import Conflict, Forbidden, NotVisible
+from core.errors import Conflict, Forbidden, NotVisible
 from patrol.models import Issue, IssueEvent, ReinspectionSample
 from patrol.services import add_photo, draw_reinspection, escalate_overdue, record_reinspection, transition_issue
 from tests.factories import V1, V2, V3, close_issue, make_issue, tiny_jpeg

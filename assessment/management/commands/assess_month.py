@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessment import monthly as assessment
 from assessment import services
-from patrol.errors import DomainError
+from core.errors import DomainError
 from patrol.history import parse_month
 
 

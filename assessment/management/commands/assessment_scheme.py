@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from assessment import schemes
-from patrol.errors import DomainError
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
+from core.errors import DomainError
 from households import imports
-from patrol.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from patrol.errors import DomainError
+from core.errors import DomainError
 from patrol.services import draw_reinspection
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
+from core.errors import DomainError
 from patrol import imports
-from patrol.errors import DomainError
 from patrol.services import may
 
 

@@ -1,7 +1,7 @@
 """Plan routes through the stops of a GeoJSON file (no database plan is saved): see patrol.routefile."""
 from django.core.management.base import BaseCommand, CommandError
 
-from patrol.errors import DomainError
+from core.errors import DomainError
 from planning.routefile import plan_file
 
 

@@ -1,7 +1,5 @@
-"""Domain errors carry the HTTP status the API answers with; commands turn them into CommandError.
-
-Defined here, in the lowest app, so geo.inputs (the one input-validation layer) can raise them; patrol.errors
-re-exports them."""
+"""Domain errors carry the HTTP status the API answers with; commands turn them into CommandError, pages show
+them next to the field they name."""
 
 
 class DomainError(Exception):
