@@ -3,7 +3,7 @@
 - knox's TokenAuthentication reads every token of the user on every request to delete expired ones (one more
   query per API call). Here a request checks only its own token's expiry; the user's expired tokens are swept
   when a new token is issued (accounts.views.TokenView), which is when their number grows.
-- The lookup of the token with its user is one statement prepared once per connection (config/postgis/prepared):
+- The lookup of the token with its user is one statement prepared once per connection (core/postgis/prepared):
   every API call runs it, and compiling and planning the ORM query cost several times running it. The rest is
   knox's own check (digest comparison, expiry, renewal, inactive users).
 """
@@ -21,7 +21,7 @@ from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
-from config.postgis.prepared import Statement
+from core.prepared import Statement
 
 from .models import User
 

@@ -1,7 +1,5 @@
 """Assessment API and work ledger: thin views over assessment.monthly and assessment.ledger."""
-from urllib.parse import quote
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -9,15 +7,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import BadInput, Forbidden, NotVisible
+from core.months import current_month, parse_month
+from core.spreadsheets import XLSX, xlsx_response
 from geo import scope
 from geo.models import Town, Village
-from patrol.history import parse_month
 
 from . import ledger, services
 from . import monthly as assessment
 from . import schemes as S
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def user_area(user):
@@ -105,9 +102,7 @@ class LedgerView(APIView):
             checked_town(request.user, town)
         content, name = ledger.build_ledger(request.user, village=village, town=town, month=month,
                                             base_url=request.build_absolute_uri("/"))
-        response = HttpResponse(content, content_type=XLSX)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        return response
+        return xlsx_response(content, name)
 
 
 class TargetRequest(serializers.Serializer):
@@ -205,7 +200,7 @@ class ScorecardList(APIView):
     @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.STR),
                                OpenApiParameter("village", OpenApiTypes.STR)])
     def get(self, request):
-        month = request.query_params.get("month") or f"{S.current_month():%Y-%m}"
+        month = request.query_params.get("month") or f"{current_month():%Y-%m}"
         cards = services.scorecards(request.user, month, request.query_params.get("village"))
         return Response([services.scorecard_json(c) for c in cards])
 
@@ -237,7 +232,7 @@ class EvaluationList(APIView):
     def get(self, request):
         from .models import EvaluatedVillage
 
-        year = services._year(request.query_params.get("year") or S.current_month().year)
+        year = services._year(request.query_params.get("year") or current_month().year)
         codes = (EvaluatedVillage.objects.filter(year=year)
                  .filter(scope.code_q(user_area(request.user), "village__code")).values_list("village_id", flat=True))
         return Response({"year": year, "villages": sorted(codes)})
@@ -259,7 +254,7 @@ class AdjustmentList(APIView):
     def get(self, request):
         from .models import Adjustment
 
-        year = services._year(request.query_params.get("year") or S.current_month().year)
+        year = services._year(request.query_params.get("year") or current_month().year)
         qs = Adjustment.objects.filter(year=year).filter(scope.code_q(user_area(request.user), "village__code"))
         if request.query_params.get("village"):
             qs = qs.filter(village=services.visible_village(request.user, request.query_params["village"]))
@@ -294,7 +289,7 @@ class MonthReopen(APIView):
 
 
 def _year_param(request):
-    return services._year(request.query_params.get("year") or S.current_month().year)
+    return services._year(request.query_params.get("year") or current_month().year)
 
 
 class YearView(APIView):
@@ -315,7 +310,4 @@ class YearXlsx(APIView):
 
         town = checked_town(request.user, request.query_params.get("town"))
         result = services.year_result(_year_param(request), user_area(request.user), town)
-        response = HttpResponse(year_xlsx(result), content_type=XLSX)
-        name = f"年度考核-{result['year']}{('-' + town) if town else ''}.xlsx"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        return response
+        return xlsx_response(year_xlsx(result), f"年度考核-{result['year']}{('-' + town) if town else ''}.xlsx")

@@ -4,21 +4,19 @@ With a month, every problem reported by the month's end is listed as it stood th
 closing rebuilt from the history, photos uploaded by then), so a past month's ledger reads the same later.
 Without one, problems are listed as they are now.
 """
-import io
 import re
 from collections import defaultdict
 
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from core.months import month_end
+from core.spreadsheets import add_sheet, new_workbook, workbook_bytes
 from geo import scope
 from geo.models import Grid, Town, Village
 from patrol.geojson import X, Y
-from patrol.history import month_end, states_at_month_end
+from patrol.history import states_at_month_end
 from patrol.models import Category, Issue, Photo, Source, Status
 
 HEADERS = ["编号", "类别", "经度", "纬度", "街镇", "行政村", "网格", "来源", "上报时间", "整改期限", "状态", "销号时间",
@@ -83,17 +81,16 @@ def _sheet_title(name, code, used):
     return title
 
 
-def _write_sheet(ws, rows):
-    ws.append(HEADERS)
-    bold = Font(bold=True)
+def _write_sheet(wb, title, rows):
+    from openpyxl.styles import Alignment, PatternFill
+
+    ws = add_sheet(wb, title, HEADERS, widths=WIDTHS)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
-        cell.font, cell.fill = bold, fill
+        cell.fill = fill
         cell.alignment = Alignment(horizontal="center")
     for values in rows:
         ws.append(values)
-    for i, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
     n = len(rows) + 1
     for col, fmt in (("I", "yyyy-mm-dd hh:mm"), ("J", "yyyy-mm-dd"), ("L", "yyyy-mm-dd hh:mm")):
         for cell in ws[f"{col}2:{col}{n}"]:
@@ -102,8 +99,7 @@ def _write_sheet(ws, rows):
         if cell[0].value:
             cell[0].alignment = Alignment(wrap_text=True, vertical="top")
             cell[0].hyperlink = cell[0].value.split("\n")[0]
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{n}"
+    ws.auto_filter.ref = f"A1:{ws.cell(1, len(HEADERS)).column_letter}{n}"
 
 
 def build_ledger(user, village=None, town=None, month=None, base_url="/"):
@@ -111,16 +107,13 @@ def build_ledger(user, village=None, town=None, month=None, base_url="/"):
     problems)."""
     by_village = ledger_rows(user, village=village, town=town, month=month, base_url=base_url)
     villages = Village.objects.filter(code=village) if village else Village.objects.filter(town_id=town)
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = new_workbook()
     used = set()
     for v in villages.order_by("code"):
-        _write_sheet(wb.create_sheet(_sheet_title(v.name, v.code, used)), by_village.get(v.code, []))
+        _write_sheet(wb, _sheet_title(v.name, v.code, used), by_village.get(v.code, []))
     if not wb.sheetnames:
-        _write_sheet(wb.create_sheet("台账"), [])
+        _write_sheet(wb, "台账", [])
     label = (Village.objects.filter(code=village).values_list("name", flat=True).first() if village
              else Town.objects.filter(code=town).values_list("name", flat=True).first()) or (village or town)
     name = f"工作台账-{label}{('-' + format(month, '%Y-%m')) if month else ''}.xlsx"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue(), name
+    return workbook_bytes(wb), name

@@ -35,9 +35,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from core.months import month_bounds, month_end, parse_month, previous_month
 from geo import scope
 from geo.models import Village
-from patrol.history import ISSUES_AT_SQL, month_bounds, month_end, parse_month, scope_sql
+from patrol.history import ISSUES_AT_SQL, scope_sql
 
 SOURCES = ("district_patrol", "town_self_check", "third_party", "reinspection", "public_report")
 
@@ -57,11 +58,6 @@ METRIC_DEFINITIONS = [
 
 def conf():
     return settings.PATROL["ASSESSMENT"]
-
-
-def previous_month(month):
-    first = parse_month(month)
-    return (first - timedelta(days=1)).replace(day=1)
 
 
 def last_complete_month(today=None):

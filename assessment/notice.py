@@ -69,24 +69,17 @@ def notice_docx(data):
 
 def notice_pdf(data):
     from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import HRFlowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import HRFlowable, Paragraph, Spacer, Table, TableStyle
 
-    from .report_pdf import cjk_font
+    from core.pdf import RED, a4_pdf, styles
 
-    font = cjk_font()
-    body = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap="CJK")
-    head = ParagraphStyle("head", parent=body, fontSize=22, leading=30, alignment=TA_CENTER,
-                          textColor=colors.HexColor("#c00000"))
-    centre = ParagraphStyle("centre", parent=body, alignment=TA_CENTER)
-    title = ParagraphStyle("title", parent=body, fontSize=16, leading=24, alignment=TA_CENTER)
-    right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT)
+    st = styles(12, leading=20, head=22)
+    body, head, centre, title, right = st["p"], st["head"], st["centre"], st["title"], st["right"]
     cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=12)
     story = [Paragraph(data["office"], head), Paragraph(data["number"], centre),
-             HRFlowable(width="100%", thickness=2, color=colors.HexColor("#c00000")), Spacer(1, 4 * mm),
+             HRFlowable(width="100%", thickness=2, color=colors.HexColor(RED)), Spacer(1, 4 * mm),
              Paragraph(data["title"], title), Spacer(1, 3 * mm), Paragraph("各镇（街道）、各村：", body),
              Paragraph("　　" + _intro(data), body)]
     if data["rows"]:
@@ -101,7 +94,4 @@ def notice_pdf(data):
     story += [Paragraph(f"　　{i}. {line}", body) for i, line in enumerate(data["follow_up"], 1)]
     story += [Spacer(1, 8 * mm), Paragraph(data["office"], right),
               Paragraph(f"{data['date'].year}年{data['date'].month}月{data['date'].day}日", right)]
-    out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=20 * mm,
-                      bottomMargin=18 * mm, title=data["title"]).build(story)
-    return out.getvalue()
+    return a4_pdf(story, data["title"], margins_mm=(18, 18, 20, 18))

@@ -3,15 +3,17 @@ import functools
 from datetime import date
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.downloads import DOCX, download
 from core.errors import BadInput, DomainError, NotVisible
+from core.months import current_month, month_bounds, parse_month
+from core.pdf import pdf_response
 from geo import scope
 from geo.models import Town, Village
 from patrol.geojson import feature, feature_rows
-from patrol.history import month_bounds, parse_month
 from patrol.models import Category, Issue, IssueEvent, Photo, Source, Status
 
 from . import maps as assessment_maps
@@ -60,7 +62,7 @@ def assessment_page(request):
         mt = r["metrics"]
         r["fmt"] = {k: _pct(mt[k]) for k in ("closure_rate", "on_time_rate", "rework_rate", "rebound_rate")}
     return render(request, "assessment/assessment.html", {
-        "month": month, "month_value": f"{month:%Y-%m}", "in_progress": month >= timezone.localdate().replace(day=1),
+        "month": month, "month_value": f"{month:%Y-%m}", "in_progress": month >= current_month(),
         "result": result, "towns": towns, "town": town, "map": score_map,
         "definitions": assessment.METRIC_DEFINITIONS, "formula": assessment.formula_lines(),
         "tie_rules": assessment.tie_rules(), "list_scope": "街镇内" if result.list_scope == "town" else "全区",
@@ -90,7 +92,7 @@ def _scheme_page(request, month, area, town, schemed):
     body = schemed_json(schemed)
     rows = schemed["rows"]
     return render(request, "assessment/assessment_schemes.html", {
-        "month": month, "month_value": f"{month:%Y-%m}", "in_progress": month >= timezone.localdate().replace(day=1),
+        "month": month, "month_value": f"{month:%Y-%m}", "in_progress": month >= current_month(),
         "rows": rows, "schemes": body["schemes"], "warnings": body["warnings"], "town": town,
         "towns": Town.objects.filter(scope.areas_q(area, "town")).order_by("code"),
         "map": assessment_maps.score_map(rows),
@@ -135,9 +137,7 @@ def monthly_report(request, month):
     month = parse_month(month)
     town = checked_town(request.user, request.GET.get("town"))
     content = monthly_report_pdf(month, user_area(request.user) or None, town)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="report-{month:%Y-%m}{("-" + town) if town else ""}.pdf"'
-    return response
+    return pdf_response(content, f"report-{month:%Y-%m}{('-' + town) if town else ''}.pdf")
 
 
 # --- schemes: the scorecard form, the year, the 通报 --------------------------------------------------------
@@ -154,7 +154,7 @@ def scorecards_page(request):
     templates = {name: s.items() for name, s in S.SCHEMES.items() if s.uses_scorecards}
     source = Source.TOWN_SELF_CHECK if request.user.role == "town" else Source.DISTRICT_PATROL
     return render(request, "assessment/scorecards.html", {
-        "month_value": f"{S.current_month():%Y-%m}", "templates": templates,
+        "month_value": f"{current_month():%Y-%m}", "templates": templates,
         "categories": Category.objects.order_by("code"), "source": source, "source_label": Source(source).label,
         "urls": {"villages": reverse("assessment:scorecard-villages"),
                  "scorecards": reverse("assessment:scorecards-api"), "issues": reverse("patrol:issues"),
@@ -236,10 +236,7 @@ def notice_docx(request, month):
     from .notice import notice_docx as build
 
     data = _notice_data(request, month)
-    response = HttpResponse(build(data),
-                            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    response["Content-Disposition"] = f'attachment; filename="notice-{data["month"]:%Y-%m}.docx"'
-    return response
+    return download(build(data), DOCX, f"notice-{data['month']:%Y-%m}.docx")
 
 
 @page_errors
@@ -247,9 +244,7 @@ def notice_pdf(request, month):
     from .notice import notice_pdf as build
 
     data = _notice_data(request, month)
-    response = HttpResponse(build(data), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="notice-{data["month"]:%Y-%m}.pdf"'
-    return response
+    return pdf_response(build(data), f"notice-{data['month']:%Y-%m}.pdf")
 
 
 @page_errors

@@ -1,60 +1,26 @@
 """The printable monthly report (月度考核通报): A4 PDF with a map of village lights, the ranking, the red–black
 list, metrics and the overdue and red-supervised problems, all as things stood at the month's end.
 
-The map is drawn server-side with matplotlib (Agg, no browser) and embedded as a PNG; Chinese text uses an
-embedded TrueType CJK font (Debian fonts-wqy-microhei), or reportlab's built-in STSong CID font if none is found.
+The map is drawn server-side with matplotlib (Agg, no browser) and embedded as a PNG; the font and styles are
+core.pdf's.
 """
 import io
 import math
-import os
-from functools import lru_cache
 
-from django.conf import settings
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from core.months import month_end
+from core.pdf import a4_pdf, cjk_font, font_path
+from core.pdf import styles as pdf_styles
 from geo import scope
 from geo.models import Town, Village
 from layers.maps import LIGHT_COLORS, LIGHT_LABELS
-from patrol.history import month_end, states_at_month_end
+from patrol.history import states_at_month_end
 from patrol.models import Category
 
 from . import monthly as assessment
-
-FONT_CANDIDATES = [
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-]
-
-
-def _font_path():
-    configured = os.environ.get("PDF_FONT") or getattr(settings, "PDF_FONT", "")
-    return next((p for p in [configured, *FONT_CANDIDATES] if p and os.path.exists(p)), None)
-
-
-@lru_cache(maxsize=1)
-def cjk_font():
-    """The name of a registered font that can write Chinese."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    configured = os.environ.get("PDF_FONT") or getattr(settings, "PDF_FONT", "")
-    for path in [configured, *FONT_CANDIDATES]:
-        if path and os.path.exists(path):
-            try:
-                pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
-                return "CJK"
-            except Exception:  # a font reportlab cannot read (e.g. CFF outlines): try the next
-                continue
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
 
 
 def light_map_png(village_lights, villages, width_px=1400, dpi=200):
@@ -83,7 +49,7 @@ def light_map_png(village_lights, villages, width_px=1400, dpi=200):
         ax.autoscale_view()
         mid = (min(ys) + max(ys)) / 2
         ax.set_aspect(1 / math.cos(math.radians(mid)))
-        font = _font_path()
+        font = font_path()
         if font and len(villages) <= 300:
             from matplotlib.font_manager import FontProperties
 
@@ -111,12 +77,7 @@ def monthly_report_pdf(month, area_code=None, town=None):
     codes = [r["code"] for r in result.rows]
     lights = {r["code"]: r["light"] for r in result.rows}
 
-    styles = {
-        "title": ParagraphStyle("t", fontName=font, fontSize=16, leading=22, alignment=TA_CENTER, spaceAfter=4),
-        "h": ParagraphStyle("h", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4),
-        "p": ParagraphStyle("p", fontName=font, fontSize=9, leading=13),
-        "small": ParagraphStyle("s", fontName=font, fontSize=7.5, leading=10),
-    }
+    styles = pdf_styles()
     story = [
         Paragraph(f"农村人居环境整治月度考核通报（{month:%Y年%m月}）", styles["title"]),
         Paragraph(f"范围：{scope_name}（{scope_code or '全部'}）　口径：{month:%Y-%m} 月末时点，据处置记录重建",
@@ -161,16 +122,8 @@ def monthly_report_pdf(month, area_code=None, town=None):
     story += [KeepTogether([Paragraph(line, styles["small"]) for line in
                             assessment.formula_lines() + assessment.tie_rules()])]
 
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-                            bottomMargin=12 * mm, title=f"月度考核通报 {month:%Y-%m}", author="农村人居环境巡查")
-
-    def footer(canvas, doc_):
-        canvas.setFont(font, 8)
-        canvas.drawRightString(A4[0] - 12 * mm, 7 * mm, f"{month:%Y-%m} 月度考核通报 · 第 {doc_.page} 页")
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
+    return a4_pdf(story, f"月度考核通报 {month:%Y-%m}",
+                  footer=lambda page: f"{month:%Y-%m} 月度考核通报 · 第 {page} 页")
 
 
 def _area_name(code):

@@ -18,27 +18,19 @@ admin (ScorecardItem rows replace a scheme's built-in template).
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from core.months import add_months, previous_month
 from geo import scope
 
 from . import monthly
 
 RANK_SCOPES = ("town", "district")
-
-
-def add_months(month, n):
-    y, m = divmod(month.year * 12 + month.month - 1 + n, 12)
-    return date(y, m + 1, 1)
-
-
-def current_month(today=None):
-    return (today or timezone.localdate()).replace(day=1)
 
 
 def _num(value):
@@ -495,7 +487,7 @@ class Data:
         now = self.table(month).get(code)
         if now is None:
             return []
-        prev = self.table(previous(month)).get(code)
+        prev = self.table(previous_month(month)).get(code)
         return now.scheme.flags(code, now, prev, self)
 
     def evaluated(self, year):
@@ -581,12 +573,6 @@ def villages_of(area):
             for code, name, town, town_name in qs.values_list("code", "name", "town_id", "town__name")}
 
 
-def months_of(year, today=None):
-    today = today or timezone.localdate()
-    last = 12 if year < today.year else today.month
-    return [date(year, m, 1) for m in range(1, last + 1)] if year <= today.year else []
-
-
 def as_decimal(value):
     return Decimal(str(value))
 
@@ -613,9 +599,3 @@ def warnings(tables, villages):
     return out
 
 
-def today_month():
-    return current_month()
-
-
-def previous(month):
-    return (month - timedelta(days=1)).replace(day=1)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
+from core.months import current_month, months_of, parse_month, previous_month
 from geo import scope
 from geo.models import District, Village
-from patrol.history import parse_month
 
 from . import schemes as S
 from .models import (
@@ -68,7 +68,7 @@ def close_month(month, area="", user=None, note=""):
     """Close a month in the districts of an area: scorecards of it are frozen and the schemes in force are kept
     (the first close's record stays: reopening and closing again never changes the scheme a month had)."""
     month = parse_month(month)
-    if month >= S.current_month():
+    if month >= current_month():
         raise BadInput(f"{month:%Y-%m} 尚未结束，不能关账", field="month")
     districts = District.objects.order_by("code")
     if area:
@@ -171,7 +171,7 @@ def submit_scorecard(user, village, month, items, note=""):
     if not month:
         raise BadInput("请指定月份 month（YYYY-MM）", field="month")
     month = parse_month(month)
-    if month > S.current_month():
+    if month > current_month():
         raise BadInput(f"不能为将来的月份打分：{month:%Y-%m}", field="month")
     if is_closed(month, village.code):
         raise Conflict(f"{month:%Y-%m} 已关账，不能再修改评分表（需区级管理员重新打开）", field="month")
@@ -303,7 +303,7 @@ def record_interview(user, village, month, held_on, held_by, note=""):
     if not str(held_by or "").strip():
         raise BadInput("请填写约谈人 held_by", field="held_by")
     district = scope.district_of(village.code)
-    data = S.Data(district, [month, S.previous(month)], S.villages_of(district))
+    data = S.Data(district, [month, previous_month(month)], S.villages_of(district))
     flags = [f for f in data.flags(month, village.code) if f["code"] in ("bottom", "bottom_twice")]
     if not flags:
         raise BadInput(f"{village.name}在 {month:%Y-%m} 没有需要约谈的标记", field="village")
@@ -329,7 +329,7 @@ def month_result(month, area, town=None):
     villages = S.villages_of(rank_area)
     shown = [c for c, v in villages.items()
              if scope.touches(area or scope.EVERYWHERE, c) and (not town or v["town"] == town)]
-    data = S.Data(rank_area, [month, S.previous(month)], villages)
+    data = S.Data(rank_area, [month, previous_month(month)], villages)
     tables = data.table(month)
     used = {tables[c].scheme.name for c in shown if c in tables}
     if used <= {"standard"}:
@@ -350,18 +350,18 @@ def month_result(month, area, town=None):
     shown_tables = list({id(tables[c]): tables[c] for c in shown}.values())
     return {"month": month, "rows": rows, "tables": shown_tables,
             "warnings": S.warnings(shown_tables, villages),
-            "schemes": sorted(used), "provisional": month >= S.current_month()}
+            "schemes": sorted(used), "provisional": month >= current_month()}
 
 
 def year_result(year, area, town=None):
     """Per village: the month scores, every adjustment with its reason and month, the total, rank and marks."""
     year = _year(year)
-    months = S.months_of(year)
+    months = months_of(year)
     rank_area = ranking_area(area)
     villages = S.villages_of(rank_area)
-    data = S.Data(rank_area, [S.previous(months[0]), *months], villages)
+    data = S.Data(rank_area, [previous_month(months[0]), *months], villages)
     towns = {v["town"] for v in villages.values()}
-    year_schemes = S.schemes_at(date(year, 12, 1), towns) if year < S.current_month().year else \
+    year_schemes = S.schemes_at(date(year, 12, 1), towns) if year < current_month().year else \
         {t: S.effective(t) for t in towns}
     entered = defaultdict(list)
     for a in Adjustment.objects.filter(year=year).filter(scope.code_q(rank_area, "village__code")).order_by("id"):
@@ -371,7 +371,7 @@ def year_result(year, area, town=None):
         scope.code_q(rank_area, "village__code"))}
 
     rows = {}
-    tables = {m: data.table(m) for m in [S.previous(months[0]), *months]}
+    tables = {m: data.table(m) for m in [previous_month(months[0]), *months]}
     labels = {m: f"{m:%Y-%m}" for m in months}
     for code, info in villages.items():
         month_scores, adjustments = {}, []
@@ -382,7 +382,7 @@ def year_result(year, area, town=None):
             month_scores[labels[m]] = t.scores[code]
             if code not in t.bottom and t.scheme.name != "minhang":  # flags need the cut (minhang: city checks)
                 continue
-            for f in t.scheme.flags(code, t, tables[S.previous(m)].get(code), data):
+            for f in t.scheme.flags(code, t, tables[previous_month(m)].get(code), data):
                 if f["points"] or f["code"] == "notice":
                     adjustments.append({"kind": f["code"], "points": f["points"], "reason": f["label"],
                                         "month": labels[m]})
@@ -422,6 +422,6 @@ def year_result(year, area, town=None):
     shown = [r for c, r in rows.items()
              if scope.touches(area or scope.EVERYWHERE, c) and (not town or r["town"] == town)]
     shown.sort(key=lambda r: (r["total"] is None, -(r["total"] or 0), r["code"]))
-    cur = S.current_month()
+    cur = current_month()
     return {"year": year, "months": [f"{m:%Y-%m}" for m in months],
             "provisional_month": f"{cur:%Y-%m}" if cur in months else None, "villages": shown}

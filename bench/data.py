@@ -123,7 +123,7 @@ def _analyze():
     transaction, where the connection stays and a non-owner ANALYZE is only skipped with a warning)."""
     from contextlib import nullcontext
 
-    from config import dbroles
+    from ops import dbroles
 
     with nullcontext() if connection.in_atomic_block else dbroles.as_owner(), connection.cursor() as cur:
         cur.execute("ANALYZE patrol_issue")
@@ -139,7 +139,7 @@ def real_users():
 
 def owner_bulk_load(n, log=print):
     """The faster, owner-only path: indexes dropped and rebuilt once. Refuses a database that has real users."""
-    from config import dbroles
+    from ops import dbroles
 
     users = real_users()
     if users:

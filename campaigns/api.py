@@ -1,7 +1,5 @@
 """Campaigns and tasks API: thin views over campaigns.services (which validates and answers 4xx itself)."""
-from urllib.parse import quote
 
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,11 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import BadInput
+from core.spreadsheets import xlsx_response
 from geo import scope
 
 from . import exports, services
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _body(request):
@@ -34,11 +31,6 @@ def campaign_json(c):
                     "valid_until": q.valid_until and q.valid_until.isoformat()} for q in c.quotas.all()],
     }
 
-
-def _xlsx(content, name):
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 class CampaignList(APIView):
@@ -71,7 +63,7 @@ class CampaignProgress(APIView):
         monday = services.parse_week(week) if week else services.default_week(campaign)
         data = services.week_progress(campaign, monday, scope.of(request.user))
         if request.query_params.get("export") == "xlsx":
-            return _xlsx(exports.progress_workbook(campaign, data), f"{campaign.name}-{data['week']}-进度.xlsx")
+            return xlsx_response(exports.progress_workbook(campaign, data), f"{campaign.name}-{data['week']}-进度.xlsx")
         return Response(data)
 
 
@@ -145,6 +137,6 @@ class TaskLights(APIView):
         level = request.query_params.get("level") or "town"
         rows = services.task_lights(request.user, month, level)
         if request.query_params.get("export") == "xlsx":
-            return _xlsx(exports.task_workbook(request.user, month, level, rows), f"年度任务亮灯-{month}.xlsx")
+            return xlsx_response(exports.task_workbook(request.user, month, level, rows), f"年度任务亮灯-{month}.xlsx")
         return Response([{"task": r.task, "area": r.area, "planned": r.planned, "done": r.done, "light": r.light}
                          for r in rows])

@@ -1,12 +1,13 @@
 """Pages (Chinese): campaigns (map of villages by quota progress, table), the task lights map (挂图作战)."""
 import json
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import BadInput, DomainError
+from core.months import parse_month
+from core.pdf import pdf_response
 from geo import scope
 from geo.models import Town, Village
 from layers import maps, queries
@@ -69,9 +70,7 @@ def campaign_page(request, pk):
 def campaign_report(request, pk):
     campaign = services.visible_campaign(request.user, pk)
     pdf = report.campaign_report_pdf(campaign, scope.of(request.user))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="campaign-{campaign.pk}.pdf"'
-    return response
+    return pdf_response(pdf, f"campaign-{campaign.pk}.pdf")
 
 
 def task_map(request):
@@ -86,7 +85,7 @@ def task_map(request):
     except DomainError as exc:
         error, month, level = exc.detail, f"{today:%Y-%m}", "town"
         rows = services.task_lights(user, month, level)
-    first = services.parse_month(month)
+    first = parse_month(month)
     town_rows = rows if level == "town" else services.task_lights(user, month, "town")
     worst = {}
     for r in town_rows:

@@ -1,28 +1,18 @@
 """The campaign report (PDF): period, phases, quotas and every village's acceptance (考核验收) result."""
 import io
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Paragraph, Spacer, Table
 
-from assessment.report_pdf import cjk_font, light_map_png
+from assessment.report_pdf import light_map_png
+from core.pdf import a4_pdf, grid_style, styles
 
 from . import services
 
 
 def campaign_report_pdf(campaign, area):
-    font = cjk_font()
-    st = {
-        "title": ParagraphStyle("t", fontName=font, fontSize=16, leading=22, alignment=TA_CENTER, spaceAfter=4),
-        "h": ParagraphStyle("h", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4),
-        "p": ParagraphStyle("p", fontName=font, fontSize=9, leading=13),
-    }
-    grid = TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-                       ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5"))])
+    st = styles()
+    grid = grid_style()
     villages = list(services.campaign_villages(campaign, area).order_by("code"))
     results = services.acceptance_results(campaign, area)
     passed = sum(1 for r in results.values() if r.result == "pass")
@@ -56,7 +46,4 @@ def campaign_report_pdf(campaign, area):
                      r.recorded_at.strftime("%Y-%m-%d") if r else ""])
     story.append(Table(rows, colWidths=[28 * mm, 28 * mm, 16 * mm, 60 * mm, 20 * mm, 22 * mm], style=grid,
                        repeatRows=1))
-    buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
-                      bottomMargin=14 * mm, title=f"{campaign.name} 专项行动报告").build(story)
-    return buf.getvalue()
+    return a4_pdf(story, f"{campaign.name} 专项行动报告", margin_mm=14)

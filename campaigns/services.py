@@ -7,7 +7,7 @@ are append-only) or verify events up to the month's end, so a past month's light
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
+from core.months import local_start, next_month, parse_month
 from geo import scope
 from geo.models import District, Town, Village
 from patrol.models import Category, Issue, IssueEvent, Status
@@ -49,11 +50,6 @@ def _date(value, field):
         return date.fromisoformat(str(value))
     except (TypeError, ValueError):
         raise BadInput(f"日期应为 YYYY-MM-DD：{value!r}", field=field) from None
-
-
-def local_start(day):
-    """The first moment of a local calendar day, as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _known_categories(codes, field):
@@ -500,18 +496,6 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
             photo.image.save(f"{row.pk}-{p.sha256[:16]}.{p.extension}", ContentFile(p.content), save=False)
             photo.save()
     return row, True
-
-
-def parse_month(value):
-    try:
-        y, m = str(value).split("-")
-        return date(int(y), int(m), 1)
-    except ValueError:
-        raise BadInput(f"月份应为 YYYY-MM：{value!r}", field="month") from None
-
-
-def next_month(first):
-    return (first + timedelta(days=32)).replace(day=1)
 
 
 def task_light(done, planned, share=None):

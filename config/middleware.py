@@ -6,7 +6,7 @@ InputGuardMiddleware: request guards every view gets, so one class of bad input 
 - a value the database refuses (too long for its column, out of range) → 400, the transaction rolled back.
 
 ReadAgainMiddleware: a read (GET, HEAD) whose query was running when the database server went away (a restart,
-crash recovery) is served again once on a new connection, which waits for the server (config.postgis.base):
+crash recovery) is served again once on a new connection, which waits for the server (core.postgis.base):
 reading twice is harmless, and the person sees the page instead of a 500. Writes are not repeated (the field app
 retries them from its outbox with the same client_uuid).
 

@@ -124,16 +124,16 @@ def _database():
         socket_file = BASE_DIR / ".pg" / "socket_dir"
         host = socket_file.read_text().strip() if socket_file.exists() else str(BASE_DIR / ".pg" / "run")
         # Two roles (scripts/pg.sh): the web process, workers and commands connect as the application role;
-        # `migrate` switches to the owner (config/dbroles.py).
+        # `migrate` switches to the owner (ops/dbroles.py).
         db = {"NAME": env("PGDATABASE_NAME", "patrol"), "USER": "patrol_app", "PASSWORD": "", "HOST": host, "PORT": ""}
-    db["ENGINE"] = "config.postgis"  # Django's PostGIS backend, waiting for a restarting database (config/postgis)
+    db["ENGINE"] = "core.postgis"  # Django's PostGIS backend, waiting for a restarting database (core/postgis)
     db["CONNECT_RETRY_SECONDS"] = env_float("DB_CONNECT_RETRY_SECONDS", 10)
     db["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
     # A kept connection is checked before a request reuses it: after a database restart each worker thread's
     # first request would otherwise fail with a 500 on the dead connection (bench load section, tests/ops).
     db["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
     db["TEST"] = {"NAME": env("TEST_DB_NAME", f"test_{db['NAME']}")}
-    # The statements we prepare (config/postgis/prepared) keep one generic plan: with the default (auto) setting
+    # The statements we prepare (core/postgis/prepared) keep one generic plan: with the default (auto) setting
     # PostgreSQL kept re-planning the spatial ones on every run, which is the cost preparing them is there to save.
     options = ["-c plan_cache_mode=force_generic_plan"]
     if TESTING:
@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE", "10/min")},
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["geo.parsers.StrictJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
 }

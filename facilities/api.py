@@ -1,5 +1,4 @@
 """Facilities API: thin views over facilities.services, scores, labels, ledger and tiles."""
-from urllib.parse import quote
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
@@ -13,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import BadInput, Forbidden
+from core.pdf import pdf_response
+from core.spreadsheets import XLSX, xlsx_response
 
 from . import ledger, scores, services, tiles
 from .labels import labels_pdf
@@ -20,7 +21,6 @@ from .models import Facility, FacilityStatus, Kind, OrderPhoto, OrderState, Work
 from .serializers import FACILITY_VALUES, DoneRequest, PhotoUpload, RatingRequest, facility_feature, order_json
 
 STR = OpenApiTypes.STR
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_FEATURES = 5000
 
 
@@ -56,11 +56,6 @@ def filtered_facilities(user, query):
     return qs
 
 
-def _attachment(data, content_type, filename):
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
 
 FILTERS = [OpenApiParameter(n, STR) for n in ("village", "town", "kind", "status", "operator", "bbox")]
 
@@ -89,10 +84,7 @@ class LabelsPdf(APIView):
         qs = filtered_facilities(request.user, request.query_params).select_related("kind", "village")
         if qs.count() > 2000:
             raise BadInput("一次最多打印 2000 张标签，请按行政村（village=）筛选", field="village")
-        response = HttpResponse(labels_pdf(qs.order_by("village_id", "code"), request),
-                                content_type="application/pdf")
-        response["Content-Disposition"] = "inline; filename=facility-labels.pdf"
-        return response
+        return pdf_response(labels_pdf(qs.order_by("village_id", "code"), request), "facility-labels.pdf")
 
 
 class ProblemToiletLedger(APIView):
@@ -101,7 +93,7 @@ class ProblemToiletLedger(APIView):
     @extend_schema(parameters=[OpenApiParameter("village", STR)], responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request):
         village = request.query_params.get("village") or None
-        return _attachment(ledger.ledger_workbook(request.user, village), XLSX,
+        return xlsx_response(ledger.ledger_workbook(request.user, village),
                            f"问题厕所整改台账{village or ''}.xlsx")
 
 
@@ -211,5 +203,5 @@ class Scores(APIView):
             raise Forbidden("您的角色不能查看服务公司考核")
         data = scores.scores(request.user, request.query_params.get("month"))
         if request.query_params.get("export") == "xlsx":
-            return _attachment(scores.scores_workbook(data), XLSX, f"服务公司考核{data['month']}.xlsx")
+            return xlsx_response(scores.scores_workbook(data), f"服务公司考核{data['month']}.xlsx")
         return Response(data["results"], headers={"X-Month": data["month"]})

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.spreadsheets import BadRow, UpsertResult, cell_text, match_columns, read_table
 from geo import scope
 from geo.lookup import locate_many
-from patrol.imports import BadRow, UpsertResult, match_columns, read_table, text
 
 from .models import Facility, FacilityStatus, Kind, Operator
 
@@ -95,32 +95,32 @@ def _parse(values, cols, kinds, operators):
         i = cols.get(key)
         return values[i] if i is not None and i < len(values) else None
 
-    code = text(get("code"))
+    code = cell_text(get("code"))
     if not code or len(code) > 40 or not all(c.isalnum() and c.isascii() or c in "_.-" for c in code):
         raise BadRow(f"编码无效：{code!r}（字母、数字、_ . -，最多 40 位）")
-    kind_text = text(get("kind"))
+    kind_text = cell_text(get("kind"))
     kind = kinds.get(kind_text) or kinds.get(kind_text.lower())
     if kind is None:
         raise BadRow(f"未知的设施类型：{kind_text!r}（可选：{'、'.join(sorted({k for k in kinds if k.isascii()}))}）")
     try:
-        lon, lat = float(text(get("lon"))), float(text(get("lat")))
+        lon, lat = float(cell_text(get("lon"))), float(cell_text(get("lat")))
     except ValueError:
-        raise BadRow(f"经纬度应为数字：{text(get('lon'))!r}, {text(get('lat'))!r}") from None
+        raise BadRow(f"经纬度应为数字：{cell_text(get('lon'))!r}, {cell_text(get('lat'))!r}") from None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise BadRow(f"经纬度超出范围：{lon}, {lat}")
-    operator_text = text(get("operator"))
+    operator_text = cell_text(get("operator"))
     operator = operators.get(operator_text) if operator_text else None
     if operator_text and operator is None:
         raise BadRow(f"未知的服务运营公司：{operator_text!r}（先用 add_operator 添加）")
-    status = STATUS_NAMES.get(text(get("status")))
+    status = STATUS_NAMES.get(cell_text(get("status")))
     if status is None:
-        raise BadRow(f"未知的状态：{text(get('status'))!r}（可选：{'、'.join(FacilityStatus.labels)}）")
-    upkeep = text(get("upkeep_days"))
+        raise BadRow(f"未知的状态：{cell_text(get('status'))!r}（可选：{'、'.join(FacilityStatus.labels)}）")
+    upkeep = cell_text(get("upkeep_days"))
     if upkeep and not upkeep.isdigit():
         raise BadRow(f"管护周期应为天数：{upkeep!r}")
-    name = text(get("name"))[:100]
+    name = cell_text(get("name"))[:100]
     return {"code": code, "kind_id": kind, "name": name, "lon": lon, "lat": lat, "operator_id": operator,
-            "household": text(get("household"))[:60], "status": status,
+            "household": cell_text(get("household"))[:60], "status": status,
             "upkeep_days": int(upkeep) if upkeep else None}
 
 
@@ -197,8 +197,3 @@ def import_file(user, source, filename, encoding=None, srs=None):
     headers, body = read_any(source, filename, encoding, srs)
     return import_rows(user, headers, body)
 
-
-def errors_workbook(result):
-    from patrol.imports import errors_workbook as workbook
-
-    return workbook(result)

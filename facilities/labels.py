@@ -8,7 +8,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from assessment.report_pdf import cjk_font
+from core.pdf import cjk_font
 
 COLUMNS, ROWS = 3, 5
 MARGIN = 8 * mm

@@ -1,9 +1,7 @@
 """问题厕所整改台账: every toilet in `problem` status per village — why, since when, what was done — as xlsx."""
-import io
-
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+
+from core.spreadsheets import add_sheet, new_workbook, workbook_bytes
 
 from .models import Facility, FacilityStatus, Need, OrderState, WorkOrder
 
@@ -26,12 +24,10 @@ def ledger_workbook(user, village=None):
               .order_by("reported_at", "id").only("facility_id", "need", "state", "reported_at", "deadline",
                                                    "done_at", "done_note", "issue_id")):
         orders.setdefault(o.facility_id, []).append(o)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "问题厕所整改台账"
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    from openpyxl.styles import Alignment
+
+    wb = new_workbook()
+    ws = add_sheet(wb, "问题厕所整改台账", HEADERS, widths=(6, 12, 12, 16, 10, 16, 18, 30, 14, 40, 30, 12, 12))
     local = timezone.localtime
     for n, f in enumerate(facilities, 1):
         mine = [o for o in orders.get(f.pk, []) if not f.status_since or o.reported_at >= f.status_since
@@ -46,12 +42,7 @@ def ledger_workbook(user, village=None):
                    f.operator.name if f.operator else "", f.status_reason,
                    local(f.status_since).strftime("%Y-%m-%d") if f.status_since else "", listed, done, issues,
                    status])
-    for col, width in zip("ABCDEFGHIJKLM", (6, 12, 12, 16, 10, 16, 18, 30, 14, 40, 30, 12, 12), strict=True):
-        ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)

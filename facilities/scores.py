@@ -4,7 +4,6 @@ score = W_TOWN × town_score + W_VILLAGE × (mean of the villages' ratings), wei
 town_score is the mean of the township ratings in the viewer's area (one town rates a company once a month).
 A company without a township rating or without any village rating for the month has no score yet (None).
 """
-from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -13,8 +12,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.errors import BadInput, Forbidden, NotVisible
+from core.months import current_month, month_bounds, parse_month
+from core.spreadsheets import add_sheet, new_workbook, workbook_bytes
 from geo import scope
-from patrol.services import month_start
 
 from .models import Facility, Operator, OrderState, Rating, WorkOrder
 from .querysets import is_operator
@@ -22,16 +22,7 @@ from .services import conf
 
 
 def _month(value):
-    if not value:
-        return timezone.localdate().replace(day=1)
-    return month_start(value)
-
-
-def _bounds(first):
-    nxt = (first + timedelta(days=32)).replace(day=1)
-    tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(first, time.min), tz),
-            timezone.make_aware(datetime.combine(nxt, time.min), tz))
+    return parse_month(value) if value else current_month()
 
 
 def _q2(value):
@@ -71,7 +62,7 @@ def rate(user, operator_code, month, score):
 def scores(user, month):
     """One row per company the viewer deals with: orders, on-time and reopen rates, ratings, weighted score."""
     first = _month(month)
-    start, end = _bounds(first)
+    start, end = month_bounds(first)
     now = timezone.now()
     if is_operator(user):
         operators = Operator.objects.filter(code=user.operator_code)
@@ -115,23 +106,12 @@ def scores(user, month):
 
 
 def scores_workbook(data):
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{data['month']}服务公司考核"
+    wb = new_workbook()
     w = data["weights"]
-    ws.append(["公司代码", "公司名称", "工单数", "按时办结率", "返工率", f"乡（街镇）评分×{w['town']:g}",
-               f"村评分（平均）×{w['village']:g}", "综合得分"])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    ws = add_sheet(wb, f"{data['month']}服务公司考核", ["公司代码", "公司名称", "工单数", "按时办结率", "返工率",
+                   f"乡（街镇）评分×{w['town']:g}", f"村评分（平均）×{w['village']:g}", "综合得分"], freeze=None)
     for r in data["results"]:
         ws.append([r["operator"], r["name"], r["orders"], r["on_time_rate"], r["reopen_rate"], r["town_score"],
                    r["village_score"], r["score"]])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 

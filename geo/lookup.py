@@ -5,7 +5,7 @@ point-in-polygon test only ever looks at a small polygon whose bounding box the 
 """
 from django.db import connection
 
-from config.postgis.prepared import Statement
+from core.prepared import Statement
 
 from . import scope
 from .models import AREA_MODELS, BoundaryPiece, Grid, Town, Village
@@ -34,7 +34,7 @@ def rebuild_pieces(level, codes=None):
 
 
 # Raw SQL: one round trip for the three levels with their names (the ORM would need three queries), prepared
-# once per connection because every report runs it and planning it cost twice its run (config/postgis/prepared).
+# once per connection because every report runs it and planning it cost twice its run (core/postgis/prepared).
 LOCATE = Statement("geo_locate", """
     WITH hit AS (
         SELECT level, min(code) AS code FROM geo_boundarypiece

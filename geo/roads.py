@@ -188,7 +188,7 @@ def _node(lines, kinds, names, oneway):
 
 def _owner_db():
     """The connection settings as the owner role: osm2pgrouting needs a schema of its own, which the application
-    role may not create (config/dbroles.py)."""
+    role may not create (ops/dbroles.py)."""
     from django.conf import settings
 
     db = dict(connection.settings_dict)

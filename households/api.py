@@ -1,19 +1,18 @@
 """Household points API: thin views over households.services."""
 from datetime import date
-from urllib.parse import quote
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import inputs
 from core.errors import BadInput, Forbidden
+from core.spreadsheets import add_sheet, new_workbook, xlsx_response
 
 from . import services
 from .models import ExportLog, Good, PointEntry
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _int(value, field):
@@ -46,29 +45,19 @@ class HouseholdExport(APIView):
     """GET ?village=CODE: the households as xlsx, names and phones included for those allowed; logged."""
 
     def get(self, request):
-        from openpyxl import Workbook
-
         code = request.query_params.get("village") or ""
         village = services.village_for(request.user, code)
         personal = services.sees_personal(request.user, village.code)
         rows = [services.household_row(request.user, h, personal)
                 for h in services.visible_households(request.user).filter(village=village).order_by("group", "code")]
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "农户"
+        wb = new_workbook()
         columns = ["code", "village", "group", "address", "head", "phone", "members", "resident", "status", "balance"]
-        ws.append(columns)
+        ws = add_sheet(wb, "农户", columns)
         for r in rows:
             ws.append([r[c] if c != "resident" else ("是" if r[c] else "否") for c in columns])
-        import io
-
-        buf = io.BytesIO()
-        wb.save(buf)
         ExportLog.objects.create(user=request.user, what="households.xlsx",
                                  params={"village": village.code, "personal": personal}, rows=len(rows))
-        response = HttpResponse(buf.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'农户-{village.code}.xlsx')}"
-        return response
+        return xlsx_response(wb, f"农户-{village.code}.xlsx")
 
 
 class Rules(APIView):
@@ -89,7 +78,7 @@ class Rules(APIView):
                                              district_id=scope.district_of(area) if area else None).first()
         if ruleset is None:
             raise Http404("没有该年度的积分细则")
-        day = services.parse_date(request.query_params["on"], "on") if request.query_params.get("on") else (
+        day = inputs.day(request.query_params["on"], "on") if request.query_params.get("on") else (
             today if today.year == year else date(year, 1, 1) if year > today.year else
             date(year, 12, 31))
         return Response(services.rules_json(ruleset, day))
@@ -102,7 +91,7 @@ class Rules(APIView):
         today = timezone.localdate()
         day = today if ruleset.year == today.year else date(ruleset.year, 1, 1)
         if data.get("valid_from"):
-            day = services.parse_date(data["valid_from"], "valid_from")
+            day = inputs.day(data["valid_from"], "valid_from")
         return Response(services.rules_json(ruleset, day), status=201 if created else 200)
 
 

@@ -11,17 +11,10 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from core.errors import DomainError
+from core.spreadsheets import BadRow, UpsertResult, cell_text, match_columns, read_table
 from geo import scope
 from geo.lookup import locate
 from geo.models import Village
-from patrol.imports import (  # noqa: F401  (errors_workbook: re-exported)
-    BadRow,
-    UpsertResult,
-    errors_workbook,
-    match_columns,
-    read_table,
-    text,
-)
 
 from .models import Household, HouseholdStatus
 from .services import is_manager
@@ -58,7 +51,7 @@ def column_map(headers):
 def parse_row(values, cols, villages):
     def get(key):
         i = cols.get(key)
-        return text(values[i]) if i is not None and i < len(values) else ""
+        return cell_text(values[i]) if i is not None and i < len(values) else ""
 
     code = get("code")
     if not code or len(code) > 40 or "/" in code:

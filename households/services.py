@@ -10,7 +10,6 @@
 """
 import logging
 import uuid
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,7 +19,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role
+from core import inputs
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
+from core.months import current_month, last_day, parse_month
 from geo import scope
 from geo.models import District, Village
 
@@ -101,27 +102,6 @@ def household_row(user, h, personal=None):
 
 
 # --- dates --------------------------------------------------------------------------------------------------
-
-
-def parse_month(value, field="month"):
-    try:
-        y, m = str(value).split("-")
-        return date(int(y), int(m), 1)
-    except (ValueError, TypeError):
-        raise BadInput(f"月份应为 YYYY-MM：{value!r}", field=field) from None
-
-
-def month_end(first):
-    return first.replace(day=monthrange(first.year, first.month)[1])
-
-
-def parse_date(value, field="date"):
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise BadInput(f"日期应为 YYYY-MM-DD：{value!r}", field=field) from None
 
 
 def parse_quarter(value):
@@ -232,7 +212,7 @@ def save_rules(user, *, village=None, year, board_n=None, items=None, valid_from
             start = date(year, 1, 1)
             RuleItem.objects.bulk_create([RuleItem(ruleset=ruleset, valid_from=start, **vars(w)) for w in wanted])
             return ruleset, True
-        start = parse_date(valid_from, "valid_from") if valid_from else max(today, date(year, 1, 1))
+        start = inputs.day(valid_from, "valid_from") if valid_from else max(today, date(year, 1, 1))
         if start < today or start.year != year:
             raise BadInput("变更的生效日期应在该年度内且不早于今天（已记的积分不改）", field="valid_from")
         current = {i.key: i for i in _in_force(ruleset, start)}
@@ -324,11 +304,11 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
     first = None
     if month:
         first = parse_month(month)
-        day = parse_date(day) if day else min(today, month_end(first))
-        if not first <= day <= month_end(first):
+        day = inputs.day(day) if day else min(today, last_day(first))
+        if not first <= day <= last_day(first):
             raise BadInput(f"日期 {day} 不在评比月份 {first:%Y-%m} 内", field="date")
     else:
-        day = parse_date(day) if day else today
+        day = inputs.day(day) if day else today
     if day > today:
         raise BadInput("日期不能晚于今天", field="date")
     rule = item_in_force(household.village_id, key, day)
@@ -557,7 +537,7 @@ def supervision(user, month=None, today=None):
     """Per village in the user's area: households, how many were scored in the month, whether the quarter's board
     was published, redemptions in the quarter. A village that missed any is `behind`."""
     today = today or timezone.localdate()
-    first = parse_month(month) if month else today.replace(day=1)
+    first = parse_month(month) if month else current_month(today)
     q_start, q_end = parse_quarter(quarter_of(first))
     area = scope.of(user)
 

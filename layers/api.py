@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from core import inputs
 from core.errors import BadInput, DomainError, NotVisible
+from core.months import current_month, parse_month
 from geo import scope
 from patrol.filters import IssueFilter
-from patrol.history import parse_month
 
 from . import emerging, hotspots, queries, tiles, tiletoken
 
@@ -150,7 +150,7 @@ class EmergingHotspots(APIView):
         q = request.query_params
         cell_m = _int(q, "cell_m", 500, 100, 20_000)
         months = _int(q, "months", 12, 2, settings.PATROL["EMERGING_MAX_MONTHS"])
-        last = parse_month(q["to"], "to") if q.get("to") else timezone.localdate().replace(day=1)
+        last = parse_month(q["to"], "to") if q.get("to") else current_month()
         params = queries.kind_params({"kind": q.get("kind", "rebound"), "category": q.get("category"),
                                       "town": q.get("town")})
         qs = queries.filtered_issues(request.user, params)

@@ -3,7 +3,7 @@
 Pages only assemble layers from layers.maps; the map never embeds individual problems (pins come from the
 bbox-filtered list API for the visible area), so its weight does not grow with their number.
 """
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import numpy as np
@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import BadInput
-from patrol.history import parse_month
+from core.months import last_months, parse_month
 from patrol.models import Category, Source, Status
 
 from . import emerging, hotspots, maps, queries, registry, tiletoken
@@ -31,15 +31,6 @@ def _filter_query(get):
             if value:
                 q.appendlist(key, value)
     return q
-
-
-def _months(last, n=12):
-    first = parse_month(last)
-    out = []
-    for _ in range(n):
-        out.append(f"{first:%Y-%m}")
-        first = (first - timedelta(days=1)).replace(day=1)
-    return out[::-1]
 
 
 def _icons():
@@ -139,7 +130,7 @@ def heatmap(request):
     except (BadInput, ValueError) as exc:
         error = getattr(exc, "detail", str(exc))
         kind, month, cell_m, category = "rebound", this_month, 500, ""
-    months = _months(month)
+    months = [f"{m:%Y-%m}" for m in last_months(month)]
     base = {"kind": kind, **({"category": category} if category else {})}
     window = queries.kind_params({**base, "from": months[0], "to": months[-1]})
     qs = queries.filtered_issues(user, window)

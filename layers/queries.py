@@ -4,7 +4,7 @@ Every problem query starts from `Issue.objects.for_user(user)` and goes through 
 the list API's filters, so a map, a tile and the list always agree on which problems a person sees.
 """
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 from django.contrib.gis.db.models import GeometryField
@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from core import inputs
 from core.errors import BadInput
+from core.months import local_start, month_end, next_month, parse_month
 from geo import scope
 from geo.models import District, Town, Village
 from patrol import history
 from patrol.filters import IssueFilter
-from patrol.history import month_end, parse_month
 from patrol.models import Issue
 from patrol.querysets import light_case
 
@@ -71,13 +71,12 @@ def parse_day_or_month(value, field, end=False):
     the next one (an exclusive upper bound, so `to=2026-03` takes all of March)."""
     if not value:
         return None
-    tz = timezone.get_current_timezone()
     if len(value) == 7:
         first = inputs.month(value, field)
-        day = (first + timedelta(days=32)).replace(day=1) if end else first
+        day = next_month(first) if end else first
     else:
         day = inputs.day(value, field) + (timedelta(days=1) if end else timedelta(0))
-    return timezone.make_aware(datetime.combine(day, time.min), tz)
+    return local_start(day)
 
 
 def kind_params(query, allowed=("category", "town")):

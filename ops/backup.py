@@ -20,7 +20,7 @@ import psycopg2
 from django.conf import settings
 from django.db import connections
 
-from config import dbroles
+from ops import dbroles
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 MANIFEST = "manifest.json"

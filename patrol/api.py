@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import BadInput, Forbidden
+from core.months import parse_month
+from core.spreadsheets import errors_workbook, xlsx_response
 
 from . import imports, services
 from .filters import IssueFilter
@@ -52,7 +54,6 @@ FeatureSchema = inline_serializer(
 ErrorSchema = inline_serializer("Error", {"detail": serializers.CharField(),
                                            "field": serializers.CharField(required=False)})
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FeaturePagination(PageNumberPagination):
@@ -239,7 +240,7 @@ class ReinspectionList(generics.ListAPIView):
                 raise BadInput(f"专项行动编号应为整数：{campaign!r}", field="campaign")
             rows = ReinspectionSample.objects.filter(campaign=int(campaign))
         else:
-            month = services.month_start(self.request.query_params.get("month") or timezone.localdate())
+            month = parse_month(self.request.query_params.get("month") or timezone.localdate())
             rows = ReinspectionSample.objects.filter(month=month, campaign__isnull=True)
         return rows.filter(issue__in=visible).select_related("issue").order_by("village_id", "issue_id")
 
@@ -273,9 +274,7 @@ class ImportView(APIView):
             return _streamed_import(request.user, content, upload.name)
         result = imports.import_file(request.user, content, upload.name)
         if request.query_params.get("errors") == "xlsx":
-            response = HttpResponse(imports.errors_workbook(result), content_type=XLSX)
-            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('导入错误行.xlsx')}"
-            return response
+            return xlsx_response(errors_workbook(result), "导入错误行.xlsx")
         return Response(result.as_json(), status=201 if result.created else 200)
 
 

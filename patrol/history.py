@@ -4,13 +4,12 @@ A past month's map or assessment must not change when a problem changes today: a
 moment is rebuilt from its events up to the moment; one untouched since reads the same from its row.
 """
 from collections import namedtuple
-from datetime import datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
 
-from core import inputs
 from core.errors import BadInput
+from core.months import month_end
 from geo import scope
 
 from .models import Action
@@ -20,26 +19,6 @@ IssueState = namedtuple(
     "id town_id village_id grid_id category_id source rebound_of_id reported_at status deadline red_supervision "
     "closed_at light",
 )
-
-
-def parse_month(value, field="month"):
-    """'YYYY-MM' → date of the month's first day (core.inputs.month: years out of range are a BadInput)."""
-    return inputs.month(value, field)
-
-
-def month_bounds(month):
-    """(first instant, first instant of the next month) of a month, in the local time zone."""
-    first = parse_month(month)
-    nxt = (first + timedelta(days=32)).replace(day=1)
-    tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(first, time.min), tz),
-            timezone.make_aware(datetime.combine(nxt, time.min), tz))
-
-
-def month_end(month):
-    """The moment a month's lights are read: the last microsecond of its last day, and that day."""
-    _, nxt = month_bounds(month)
-    return nxt - timedelta(microseconds=1), (nxt - timedelta(days=1)).date()
 
 
 def scope_sql(area_code):

@@ -6,19 +6,15 @@ normalised content (its id column included). Uploading the same rows again there
 Bad rows are collected with their spreadsheet row number and the reason, and can be returned as a workbook
 to fix and upload again.
 """
-import csv
-import io
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 
 from core import inputs
 from core.errors import DomainError
+from core.spreadsheets import BadRow, cell_text, match_columns, read_table
 
 from .models import Category, Source
 
@@ -57,80 +53,12 @@ class ImportResult:
                 "errors": [{"row": e["row"], "reason": e["reason"]} for e in self.errors]}
 
 
-class BadRow(Exception):
-    pass
-
-
-def read_table(content, filename):
-    """(headers, [(row_number, [values])]) from xlsx or csv bytes (CSV in UTF-8, with or without BOM, or GBK)."""
-    name = (filename or "").lower()
-    if name.endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        headers = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-        body = [(i, list(r)) for i, r in enumerate(rows, 2) if any(v not in (None, "") for v in r)]
-        wb.close()
-        return headers, body
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DomainError("无法识别文件编码（应为 UTF-8 或 GBK）", field="file")
-    reader = csv.reader(io.StringIO(text))
-    headers = [h.strip() for h in next(reader, [])]
-    body = [(i, r) for i, r in enumerate(reader, 2) if any(v.strip() for v in r)]
-    return headers, body
-
-
-@dataclass
-class UpsertResult:
-    """The outcome of an import that creates or updates rows by their code (households, facilities …)."""
-
-    headers: list
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list = field(default_factory=list)  # {"row", "reason", "values"}
-
-    def as_json(self):
-        return {"total": self.total, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": len(self.errors), "errors": [{"row": e["row"], "reason": e["reason"]} for e in self.errors]}
-
-
-def match_columns(headers, columns, required):
-    """{key: column index} for the headers that name a column ({key: [accepted names]}), and the first
-    names of the required ones that are missing. Shared by the spreadsheet imports of every app."""
-    lowered = [str(h).strip().lower() for h in headers]
-    found = {}
-    for key, names in columns.items():
-        for i, h in enumerate(lowered):
-            if h in names:
-                found[key] = i
-                break
-    return found, [columns[k][0] for k in required if k not in found]
-
-
 def column_map(headers):
     found, missing = match_columns(headers, COLUMNS, REQUIRED)
     if missing:
         names = "经度、纬度、坐标系、类别、描述、日期、来源、编号"
         raise DomainError(f"缺少必需的列：{'、'.join(missing)}（可用列名：{names}）", field="file")
     return found
-
-
-def text(value):
-    """A cell as stripped text: empty for None or NaN (empty cells of GeoPackage/Shapefile rows), a whole float
-    such as 12.0 as 12."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _date(value, today):
@@ -162,28 +90,28 @@ def parse_row(values, cols, categories, sources, today, area=""):
         return values[i] if i is not None and i < len(values) else None
 
     try:
-        lon, lat = inputs.lonlat(text(get("lon")), text(get("lat")), "geometry")
+        lon, lat = inputs.lonlat(cell_text(get("lon")), cell_text(get("lat")), "geometry")
     except DomainError as exc:
-        raise BadRow(f"经纬度无效：{text(get('lon'))!r}, {text(get('lat'))!r}（{exc.detail}）") from None
-    crs_text = text(get("crs")).lower()
+        raise BadRow(f"经纬度无效：{cell_text(get('lon'))!r}, {cell_text(get('lat'))!r}（{exc.detail}）") from None
+    crs_text = cell_text(get("crs")).lower()
     crs = CRS_NAMES.get(crs_text)
     if crs is None:
-        raise BadRow(f"未知的坐标系：{text(get('crs'))!r}（可选 wgs84、gcj02、bd09）")
-    category_text = text(get("category"))
+        raise BadRow(f"未知的坐标系：{cell_text(get('crs'))!r}（可选 wgs84、gcj02、bd09）")
+    category_text = cell_text(get("category"))
     category = categories.get(category_text) or categories.get(category_text.lower())
     if category is None:
         raise BadRow(f"未知的问题类别：{category_text!r}")
-    source_text = text(get("source"))
+    source_text = cell_text(get("source"))
     source = sources.get(source_text) or sources.get(source_text.lower()) if source_text else Source.DISTRICT_PATROL
     if source is None:
         raise BadRow(f"未知的来源：{source_text!r}（可选：{'、'.join(Source.labels)}）")
     reported_at = _date(get("date"), today)
-    description = text(get("description"))
-    campaign_text = text(get("campaign"))
+    description = cell_text(get("description"))
+    campaign_text = cell_text(get("campaign"))
     if campaign_text and not campaign_text.isdigit():
         raise BadRow(f"专项行动编号应为整数：{campaign_text!r}")
     campaign = int(campaign_text) if campaign_text else None
-    row_id = text(get("row_id"))
+    row_id = cell_text(get("row_id"))
     # The importer's area and the row's whole content (its id column included): the same sheet uploaded again
     # creates nothing, while two towns' sheets numbered 1…N, or two sheets of one town, never collide.
     key = "|".join([area or "*", row_id, f"{lon:.7f}", f"{lat:.7f}", crs, category, description, source,
@@ -242,22 +170,3 @@ def import_rows(user, headers, body, progress=None):
 def import_file(user, content, filename, progress=None):
     headers, body = read_table(content, filename)
     return import_rows(user, headers, body, progress)
-
-
-def errors_workbook(result):
-    """The bad rows as an xlsx: the original columns plus 原行号 and 错误原因, to fix and upload again."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "错误行"
-    ws.append([*result.headers, "原行号", "错误原因"])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for e in result.errors:
-        values = [v if not isinstance(v, datetime) or v.tzinfo is None else v.replace(tzinfo=None)
-                  for v in e["values"]]
-        values += [None] * (len(result.headers) - len(values))
-        ws.append([*values[:len(result.headers)], e["row"], e["reason"]])
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

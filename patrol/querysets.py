@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Func, Q, Value, When
 from django.utils import timezone
 
-from config.postgis.prepared import Statement
+from core.prepared import Statement
 from geo import scope
 
 OPEN = ("reported", "assigned", "submitted")

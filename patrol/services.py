@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Role
 from core import inputs
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
+from core.months import parse_month
 from geo import coords, scope
 from geo.lookup import locate
 
@@ -449,10 +450,6 @@ def set_order_shadow(issue_ids, on, *, actor=None, note="", data=None, now=None)
 # --- re-inspection (回头看) -----------------------------------------------------------------------
 
 
-def month_start(value):
-    return inputs.month(value)
-
-
 def draw_reinspection(month, share=None, campaign=None):
     """Draw the month's re-inspection sample per village: `share` of its issues closed before the month
     (at least one where a village has any). Reproducible (seeded by month and village) and stored once.
@@ -461,12 +458,12 @@ def draw_reinspection(month, share=None, campaign=None):
     says which, through patrol.hooks), is stored once per campaign and dated the month it was drawn."""
     share = conf("REINSPECTION_SHARE") if share is None else share
     if campaign is not None:
-        first = month_start(month or timezone.localdate())
+        first = parse_month(month or timezone.localdate())
         stored = ReinspectionSample.objects.filter(campaign=campaign)
         closed = hooks.call("campaign_closed_issues", campaign)
         seed = f"campaign{campaign}"
     else:
-        first = month_start(month)
+        first = parse_month(month)
         stored = ReinspectionSample.objects.filter(month=first, campaign__isnull=True)
         start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
         closed = Issue.objects.filter(status=S.CLOSED, closed_at__lt=start)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from core import inputs
+from core.downloads import download
 from core.errors import BadInput, Forbidden
 from geo.parsers import StrictJSONParser
 
@@ -103,9 +104,8 @@ class PlanGpx(APIView):
     @extend_schema(responses={(200, "application/gpx+xml"): OpenApiTypes.BINARY})
     def get(self, request, pk):
         plan = planning.visible_plan(request.user, pk)
-        response = HttpResponse(gpx.write_plan(plan), content_type="application/gpx+xml; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="patrol-{plan.pk}-{plan.date}.gpx"'
-        return response
+        return download(gpx.write_plan(plan), "application/gpx+xml; charset=utf-8",
+                        f"patrol-{plan.pk}-{plan.date}.gpx")
 
 
 class PlanGeoJSON(APIView):

@@ -3,7 +3,6 @@
 A village (grid) counts as visited on a day when an uploaded track of that day passes within it; a planned stop
 counts as visited when the track passes within TRACK_VISIT_RADIUS_M of it.
 """
-from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from core import inputs
 from core.errors import BadInput
+from core.months import last_day
 from geo.models import BoundaryPiece, Grid, Village
 
 from . import gpx
@@ -88,16 +88,10 @@ def upload_track(user, data, plan_id=None):
     return track, summary
 
 
-def month_range(month):
-    first = month.replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return first, last
-
-
 def coverage(user, month):
     """Villages of the user's area for a month: [{code, name, visits, last_day, geometry}] (visits = tracks)."""
     month = inputs.month(month)
-    first, last = month_range(month)
+    first, last = month, last_day(month)
     through = Track.villages.through.objects.filter(track__day__range=(first, last))
     visits = {}
     for village_id, day in through.values_list("village_id", "track__day"):

@@ -57,7 +57,7 @@ CONF
   # Extensions in template1 so that every new database (also pytest's test databases) has them.
   "${psql[@]}" -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pgrouting;"
   # Two roles: patrol_owner owns the tables and runs migrations; patrol_app (web, workers, commands) may only
-  # INSERT into the history, owns nothing, cannot disable triggers. Grants: config/dbroles.py, applied by migrate.
+  # INSERT into the history, owns nothing, cannot disable triggers. Grants: ops/dbroles.py, applied by migrate.
   "${psql[@]}" -d postgres -c "DO \$\$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'patrol_owner') THEN CREATE ROLE patrol_owner LOGIN CREATEDB; END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'patrol_app') THEN

@@ -1,11 +1,12 @@
 """Orders API: thin views over supervision.services."""
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import BadInput
+from core.pdf import pdf_response
 
 from . import services
 from .models import AnswerPhoto, State
@@ -100,9 +101,7 @@ class OrderPdf(APIView):
         order = services.visible_order(request.user, pk)
         if not order.number:
             raise BadInput("草稿尚未签发，没有编号，不能打印", field="id")
-        response = HttpResponse(order_pdf(order), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="order-{order.pk}.pdf"'
-        return response
+        return pdf_response(order_pdf(order), f"order-{order.pk}.pdf")
 
 
 class AnswerPhotoImage(APIView):

@@ -5,13 +5,10 @@ import io
 from django.utils import timezone
 from reportlab.graphics.shapes import Circle, Drawing, Polygon, String
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import HRFlowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import HRFlowable, Image, Paragraph, Spacer, Table, TableStyle
 
-from assessment.report_pdf import cjk_font
+from core.pdf import a4_pdf, cjk_font, styles
 from geo.models import area_by_code
 from patrol.models import Photo
 
@@ -61,10 +58,8 @@ def _thumb(issue):
 
 def order_pdf(order):
     font = cjk_font()
-    style = ParagraphStyle("body", fontName=font, fontSize=11, leading=17)
-    small = ParagraphStyle("small", parent=style, fontSize=9, leading=12)
-    head = ParagraphStyle("head", parent=style, fontSize=26, leading=34, textColor=RED, alignment=TA_CENTER)
-    centre = ParagraphStyle("centre", parent=style, alignment=TA_CENTER)
+    st = styles(11, leading=17, head=26)
+    style, small, head, centre = st["p"], st["small"], st["head"], st["centre"]
     issues = list(order.problems.select_related("category", "village").order_by("pk"))
     today = timezone.localdate()
 
@@ -106,10 +101,5 @@ def order_pdf(order):
     story += [table, Spacer(1, 4 * mm), Paragraph("问题位置示意图", small), _map(order, issues),
               Spacer(1, 8 * mm)]
     issued = timezone.localtime(order.issued_at) if order.issued_at else None
-    story += [Paragraph(f"{order.issuing_office or ''}　{issued:%Y年%m月%d日}" if issued else "", ParagraphStyle(
-        "sign", parent=style, alignment=2))]
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-                            bottomMargin=18 * mm, title=order.number, author=order.issuing_office)
-    doc.build(story)
-    return buf.getvalue()
+    story += [Paragraph(f"{order.issuing_office or ''}　{issued:%Y年%m月%d日}" if issued else "", st["right"])]
+    return a4_pdf(story, order.number, margins_mm=(20, 20, 18, 18), author=order.issuing_office)

@@ -30,12 +30,12 @@ def _block_network():
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
     """pytest-django's set-up with the production split of roles: the test database is created and migrated by
-    the owner role (config/dbroles.py), and the tests then connect as the application role, like the web
+    the owner role (ops/dbroles.py), and the tests then connect as the application role, like the web
     process. Dropped by the owner at the end."""
     from django.test.utils import setup_databases, teardown_databases
     from pytest_django.fixtures import _get_databases_for_setup
 
-    from config.dbroles import as_owner
+    from ops.dbroles import as_owner
 
     aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
     with django_db_blocker.unblock(), as_owner():
@@ -52,7 +52,7 @@ def migrator(transactional_db):
     application role's grants are put back after the reset."""
     from django_test_migrations.migrator import Migrator
 
-    from config.dbroles import apply_grants, as_owner
+    from ops.dbroles import apply_grants, as_owner
 
     with as_owner():
         m = Migrator("default")

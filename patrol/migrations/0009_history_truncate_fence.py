@@ -1,7 +1,7 @@
 from django.db import migrations, models
 
 # A second fence around the append-only history: row triggers do not fire on TRUNCATE, a statement trigger does.
-# (The application role has no TRUNCATE privilege on the table either; see config/dbroles.py.)
+# (The application role has no TRUNCATE privilege on the table either; see ops/dbroles.py.)
 FENCE = """
 CREATE TRIGGER patrol_issueevent_no_truncate
   BEFORE TRUNCATE ON patrol_issueevent

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from patrol.history import area_lights, month_bounds, states_at, states_at_month_end
+from core.months import month_bounds
+from patrol.history import area_lights, states_at, states_at_month_end
 from patrol.services import add_photo, transition_issue
 from tests.factories import V1, V2, at, make_issue, make_user, tiny_jpeg
 

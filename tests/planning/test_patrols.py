@@ -1,7 +1,7 @@
 """Patrol plans through the API, GPX out and in, coverage, the page, plan_route and import_roads."""
 import json
 import xml.etree.ElementTree as ET
-from datetime import date, timedelta
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -395,12 +395,6 @@ def test_villages_at_the_bottom_of_last_months_ranking_become_stops(people, logi
     found = login(people["district"]).get("/api/patrols/candidates/", {"date": today.isoformat()}).json()
     bottom = {c["key"] for c in found["results"] if "上期考核排名靠后" in c["reasons"]}
     assert bottom == {f"village:{V3}", f"village:{V1}"}
-
-
-def test_month_range():
-    from planning.tracks import month_range
-
-    assert month_range(date(2026, 2, 14)) == (date(2026, 2, 1), date(2026, 2, 28))
 
 
 def test_import_roads_from_geopackage_and_shapefile(tmp_path, geography):

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from assessment import monthly as assessment
 from assessment import services
 from core.errors import DomainError
-from patrol.history import parse_month
+from core.months import parse_month
 
 
 class Command(BaseCommand):

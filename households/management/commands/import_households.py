@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from core.errors import DomainError
+from core.spreadsheets import errors_workbook
 from households import imports
 
 
@@ -32,5 +33,5 @@ class Command(BaseCommand):
         for e in result.errors:
             self.stdout.write(f"  第 {e['row']} 行：{e['reason']}")
         if errors and result.errors:
-            Path(errors).write_bytes(imports.errors_workbook(result))
+            Path(errors).write_bytes(errors_workbook(result))
             self.stdout.write(f"错误行已写入 {errors}")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.commands import flush
 from django.db import connections, transaction
 
-from config import dbroles
+from ops import dbroles
 
 
 class Command(flush.Command):

@@ -1,11 +1,11 @@
-"""`migrate` as the owner role, then the application role's grants (config/dbroles.py).
+"""`migrate` as the owner role, then the application role's grants (ops/dbroles.py).
 
 Every other command, the web process and the workers stay on the application role.
 """
 from django.core.management.commands import migrate
 from django.db import connections
 
-from config import dbroles
+from ops import dbroles
 
 
 class Command(migrate.Command):

@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from config import dbroles
+from ops import dbroles
 
 
 class Command(BaseCommand):

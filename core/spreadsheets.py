@@ -1,0 +1,141 @@
+"""Spreadsheets in and out, for every app: reading an uploaded table, matching its columns, the bad rows as a
+workbook to fix, writing a workbook and handing it to the browser.
+
+openpyxl is imported where a workbook is read or written, not when a URLconf imports this module.
+"""
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .downloads import download
+from .errors import DomainError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def read_table(content, filename):
+    """(headers, [(row_number, [values])]) from xlsx or csv bytes (CSV in UTF-8, with or without BOM, or GBK)."""
+    name = (filename or "").lower()
+    if name.endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        headers = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+        body = [(i, list(r)) for i, r in enumerate(rows, 2) if any(v not in (None, "") for v in r)]
+        wb.close()
+        return headers, body
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError("无法识别文件编码（应为 UTF-8 或 GBK）", field="file")
+    reader = csv.reader(io.StringIO(text))
+    headers = [h.strip() for h in next(reader, [])]
+    body = [(i, r) for i, r in enumerate(reader, 2) if any(v.strip() for v in r)]
+    return headers, body
+
+
+class BadRow(Exception):
+    """A row of an import that cannot be taken; its message is the reason shown next to the row number."""
+
+
+def match_columns(headers, columns, required):
+    """{key: column index} for the headers that name a column ({key: [accepted names]}), and the first
+    names of the required ones that are missing."""
+    lowered = [str(h).strip().lower() for h in headers]
+    found = {}
+    for key, names in columns.items():
+        for i, h in enumerate(lowered):
+            if h in names:
+                found[key] = i
+                break
+    return found, [columns[k][0] for k in required if k not in found]
+
+
+def cell_text(value):
+    """A cell as stripped text: empty for None or NaN (empty cells of GeoPackage/Shapefile rows), a whole float
+    such as 12.0 as 12."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+@dataclass
+class UpsertResult:
+    """The outcome of an import that creates or updates rows by their code (households, facilities …)."""
+
+    headers: list
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # {"row", "reason", "values"}
+
+    def as_json(self):
+        return {"total": self.total, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "failed": len(self.errors), "errors": [{"row": e["row"], "reason": e["reason"]} for e in self.errors]}
+
+
+def new_workbook():
+    """An empty workbook (no sheet yet: add them with add_sheet)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def add_sheet(wb, title, headers, widths=None, freeze="A2", wrap=False):
+    """A sheet with a bold header row, frozen below it; `widths` are column widths from A on, `wrap` wraps the
+    header cells."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        if wrap:
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for i, width in enumerate(widths or (), 1):
+        if width:
+            ws.column_dimensions[get_column_letter(i)].width = width
+    if freeze:
+        ws.freeze_panes = freeze
+    return ws
+
+
+def workbook_bytes(wb):
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def errors_workbook(result):
+    """The bad rows of an import (`result.headers`, `result.errors`: [{"row", "reason", "values"}]) as an xlsx:
+    the original columns plus 原行号 and 错误原因, to fix and upload again."""
+    headers, errors = result.headers, result.errors
+    wb = new_workbook()
+    ws = add_sheet(wb, "错误行", [*headers, "原行号", "错误原因"])
+    for e in errors:
+        values = [v if not isinstance(v, datetime) or v.tzinfo is None else v.replace(tzinfo=None)
+                  for v in e["values"]]
+        values += [None] * (len(headers) - len(values))
+        ws.append([*values[:len(headers)], e["row"], e["reason"]])
+    return workbook_bytes(wb)
+
+
+def xlsx_response(content, filename):
+    """An xlsx download (content: bytes, or a workbook)."""
+    if not isinstance(content, bytes | bytearray):
+        content = workbook_bytes(content)
+    return download(content, XLSX, filename)
