@@ -1,11 +1,22 @@
-"""The app layout: imports run one way (geo ← accounts ← patrol ← layers ← assessment ← planning ← demo), apps
-outside that line sit above what they use, nothing imports demo, and area scope is computed in geo/scope.py only."""
+"""The layout: a ground floor `core/` that imports no app; apps importing one way along the line (geo ← accounts ←
+patrol ← layers ← assessment ← planning), the other apps above what they use; nothing of the product imports demo/
+or bench/; config/ (settings, URLs, WSGI, middleware) imported by nothing but Django's entry points; no reaching up
+by apps.get_model, no private name of another app; one xlsx MIME constant; no app more than 15 % of the code; and
+area scope computed in geo/scope.py only.
+
+Each rule is a function over {path: source} so that the tests of the tests below can show it fails on a violation.
+"""
 import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
-CORE = ["geo", "accounts", "patrol", "layers", "assessment", "planning"]
+LINE = ["geo", "accounts", "patrol", "layers", "assessment", "planning"]
+TOOLS = {"demo", "bench"}  # the demo district and the benchmarks: they use the product, the product never them
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_APP_SHARE = 0.15
 
 
 def first_party_apps():
@@ -27,24 +38,208 @@ def app_sources(app):
             yield path
 
 
-def test_imports_run_one_way():
+def project_sources():
+    """{path relative to the root: source} of every first-party module (apps, core, config, bench), migrations
+    and tests left out."""
+    packages = [*first_party_apps(), "core", "config", "bench"]
+    return {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+            for package in packages for path in app_sources(package)}
+
+
+def _imports(source):
+    """(module, names) per import statement; names are those of `from module import names`."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, [alias.name for alias in node.names]
+
+
+def may_import(owner, other, apps):
+    """Whether code of package `owner` may import package `other` (both first-party)."""
+    if other == owner or other == "core":
+        return True
+    if owner == "core" or other == "config" or other in TOOLS and owner not in TOOLS:
+        return False  # core is the floor; config is an entry point; demo and bench are tools on top
+    if owner in LINE:
+        return other in LINE[:LINE.index(owner)]
+    return other in apps  # apps above the line, config, demo and bench use any app
+
+
+def upward_imports(sources, apps):
+    ours = set(apps) | {"core", "config", "bench"}
+    wrong = []
+    for path, source in sources.items():
+        owner = path.split("/")[0]
+        for module, _ in _imports(source):
+            top = module.split(".")[0]
+            if top in ours and not may_import(owner, top, apps):
+                wrong.append(f"{path} imports {module}")
+    return wrong
+
+
+def models_got_upward(sources, apps):
+    """apps.get_model("label", …) or get_model("label.Model") of an app the caller may not import."""
+    wrong = []
+    for path, source in sources.items():
+        owner = path.split("/")[0]
+        for node in ast.walk(ast.parse(source)):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
+                    == "get_model" and node.args and isinstance(node.args[0], ast.Constant)):
+                continue
+            label = str(node.args[0].value).split(".")[0]
+            if label != owner and (label not in apps or not may_import(owner, label, apps)):
+                wrong.append(f"{path}:{node.lineno} get_model({node.args[0].value!r})")
+    return wrong
+
+
+def _private(name):
+    return name.startswith("_") and not name.startswith("__") and name != "_meta"  # Model._meta is Django's API
+
+
+def private_names_of_other_packages(sources, apps):
+    """`from other_app.x import _name`, or `module._name` where `module` is bound (in that scope) to a module of
+    another package."""
+    ours = set(apps) | {"core", "config", "bench"}
+    wrong = []
+
+    def bindings(body, owner):
+        """{local name: True if it names a module of another package} for the imports directly in `body`."""
+        bound = {}
+        for node in body:
+            for sub in ([node] if not isinstance(node, ast.If | ast.Try | ast.With) else ast.walk(node)):
+                if isinstance(sub, ast.ImportFrom):
+                    top = (sub.module or "").split(".")[0] if sub.level == 0 else owner
+                    bound.update({a.asname or a.name: top in ours and top != owner for a in sub.names})
+                elif isinstance(sub, ast.Import):
+                    for a in sub.names:
+                        top = a.name.split(".")[0]
+                        bound[a.asname or top] = top in ours and top != owner
+        return bound
+
+    def visit(node, scopes, path, owner):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            scopes = [*scopes, bindings(node.body, owner)]
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            top = node.module.split(".")[0]
+            if top in ours and top != owner:
+                wrong.extend(f"{path} imports {node.module}.{a.name}" for a in node.names if _private(a.name))
+        if isinstance(node, ast.Attribute) and _private(node.attr) and isinstance(node.value, ast.Name):
+            foreign = next((scope[node.value.id] for scope in reversed(scopes) if node.value.id in scope), False)
+            if foreign:
+                wrong.append(f"{path}:{node.lineno} uses {node.value.id}.{node.attr}")
+        for child in ast.iter_child_nodes(node):
+            visit(child, scopes, path, owner)
+
+    for path, source in sources.items():
+        owner = path.split("/")[0]
+        tree = ast.parse(source)
+        visit(tree, [bindings(tree.body, owner)], path, owner)
+    return wrong
+
+
+def xlsx_mime_constants(sources):
+    return sorted(path for path, source in sources.items() if XLSX_MIME in source)
+
+
+def largest_shares(sources, apps):
+    """{app: share of all first-party lines} for apps above MAX_APP_SHARE."""
+    lines = {}
+    for path, source in sources.items():
+        top = path.split("/")[0]
+        lines[top] = lines.get(top, 0) + len(source.splitlines())
+    total = sum(lines.values())
+    return {app: round(n / total, 3) for app, n in lines.items() if app in apps and n / total > MAX_APP_SHARE}
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return project_sources()
+
+
+def test_imports_run_one_way(sources):
     apps = first_party_apps()
-    assert set(CORE) <= set(apps) and "demo" in apps
-    wrong = [f"{p.relative_to(ROOT)} imports {m}" for p in app_sources("core") for m in imported_modules(p)
-             if m.split(".")[0] in set(apps) | {"config", "bench"}]
-    for app in apps:
-        if app in CORE:
-            allowed = set(CORE[: CORE.index(app)])
-        elif app == "demo":
-            allowed = set(apps) - {"demo"}
-        else:  # an app above the line (mobile, campaigns, households, …) may use the line, never demo
-            allowed = set(apps) - {"demo", app}
-        for path in app_sources(app):
-            for module in imported_modules(path):
-                top = module.split(".")[0]
-                if top in apps and top != app and top not in allowed:
-                    wrong.append(f"{path.relative_to(ROOT)} imports {module}")
-    assert wrong == []
+    assert set(LINE) <= set(apps) and "demo" in apps
+    assert (ROOT / "core").is_dir() and not (ROOT / "core" / "apps.py").exists()  # a floor, not an app
+    assert upward_imports(sources, apps) == []
+
+
+def test_core_imports_no_app_and_config_is_imported_by_entry_points_only(sources):
+    apps = first_party_apps()
+    core = [f"{p} imports {m}" for p, s in sources.items() if p.startswith("core/")
+            for m, _ in _imports(s) if m.split(".")[0] in {*apps, "config", "bench"}]
+    config = [f"{p} imports {m}" for p, s in sources.items() if not p.startswith("config/")
+              for m, _ in _imports(s) if m.split(".")[0] == "config"]
+    assert core == [] and config == []
+
+
+def test_no_model_is_got_across_the_order(sources):
+    assert models_got_upward(sources, first_party_apps()) == []
+
+
+def test_no_private_name_of_another_app_is_used(sources):
+    assert private_names_of_other_packages(sources, first_party_apps()) == []
+
+
+def test_one_xlsx_mime_constant(sources):
+    assert xlsx_mime_constants(sources) == ["core/spreadsheets.py"]
+
+
+def test_no_app_holds_more_than_fifteen_percent_of_the_code(sources):
+    assert largest_shares(sources, first_party_apps()) == {}
+
+
+# --- the rules fail on a violation -------------------------------------------------------------------------------
+
+APPS = ["accounts", "assessment", "campaigns", "demo", "geo", "layers", "patrol", "planning"]
+
+
+@pytest.mark.parametrize("path, source", [
+    ("core/photos.py", "from patrol.models import Photo\n"),
+    ("core/months.py", "import config.settings\n"),
+    ("geo/lookup.py", "from accounts.models import User\n"),
+    ("patrol/services.py", "from layers import queries\n"),
+    ("assessment/api.py", "import planning.services\n"),
+    ("campaigns/api.py", "from demo.problems import make\n"),
+    ("patrol/api.py", "from bench.base import gunicorn\n"),
+    ("layers/tiles.py", "from config.middleware import CSPMiddleware\n"),
+])
+def test_an_import_against_the_order_is_found(path, source):
+    assert upward_imports({path: source}, APPS) == [f"{path} imports {source.split()[1]}"]
+
+
+def test_imports_along_the_order_pass():
+    fine = {"assessment/api.py": "from patrol.models import Issue\nfrom core.errors import BadInput\n",
+            "campaigns/api.py": "from planning import services\n", "demo/setup.py": "from campaigns import models\n",
+            "bench/base.py": "from demo import geography\n", "config/urls.py": "from campaigns import urls\n"}
+    assert upward_imports(fine, APPS) == []
+
+
+def test_get_model_reaching_up_is_found():
+    found = models_got_upward({"accounts/services.py": "from django.apps import apps\n"
+                                                       "apps.get_model('campaigns', 'Campaign')\n"
+                                                       "apps.get_model('geo.Village')\n"}, APPS)
+    assert found == ["accounts/services.py:2 get_model('campaigns')"]
+
+
+def test_a_private_name_of_another_app_is_found():
+    source = ("from patrol.services import _category\nfrom layers import maps\nfrom . import monthly, services\n"
+              "maps._Live()\nmonthly._villages()\nmaps.LIGHTS\nservices._year()\n"
+              "def create():\n    from patrol import services\n    return services._category('x')\n")
+    found = private_names_of_other_packages({"assessment/api.py": source}, APPS)
+    assert found == ["assessment/api.py imports patrol.services._category", "assessment/api.py:4 uses maps._Live",
+                     "assessment/api.py:10 uses services._category"]
+
+
+def test_a_second_xlsx_mime_constant_is_found():
+    assert xlsx_mime_constants({"core/spreadsheets.py": f"X = '{XLSX_MIME}'", "patrol/api.py": f"X = '{XLSX_MIME}'"}) \
+        == ["core/spreadsheets.py", "patrol/api.py"]
+
+
+def test_an_app_above_fifteen_percent_is_found():
+    assert largest_shares({"patrol/a.py": "x\n" * 16, "core/b.py": "x\n" * 84}, APPS) == {"patrol": 0.16}
+    assert largest_shares({"patrol/a.py": "x\n" * 15, "core/b.py": "x\n" * 85}, APPS) == {}
 
 
 def test_no_module_computes_area_scope_but_geo_scope():
