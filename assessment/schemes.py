@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from core.months import add_months, previous_month
+from core.months import add_months, month_bounds, previous_month
 from geo import scope
 
 from . import monthly
@@ -540,7 +540,7 @@ def third_party_problems(year, area):
     rejected at verification or still open at the end of the month after they were found (by month found)."""
     from django.db import connection
 
-    from patrol.history import month_bounds, scope_sql
+    from patrol.history import scope_sql
 
     start, _ = month_bounds(date(year, 1, 1))
     end, _ = month_bounds(date(year + 1, 1, 1))

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from core.errors import BadInput, Forbidden
 from core.months import parse_month
-from core.spreadsheets import errors_workbook, xlsx_response
+from core.spreadsheets import errors_workbook, read_table, xlsx_response
 
 from . import imports, services
 from .filters import IssueFilter
@@ -284,7 +284,7 @@ def _streamed_import(user, content, name):
 
     from django.http import StreamingHttpResponse
 
-    headers, body = imports.read_table(content, name)
+    headers, body = read_table(content, name)
     imports.column_map(headers)  # a bad sheet is a plain 400, before anything is streamed
     step = max(1, len(body) // 100)
 
