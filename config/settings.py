@@ -273,7 +273,7 @@ PATROL = {
     "TRACK_VISIT_RADIUS_M": env_float("TRACK_VISIT_RADIUS_M", 100),
     "GPX_MAX_BYTES": int(env("GPX_MAX_BYTES", str(10 * 1024 * 1024))),
     "GPX_MAX_POINTS": int(env("GPX_MAX_POINTS", "200000")),
-    # Monthly assessment (考核): the score formula and the seeds' flags. See patrol/assessment.py.
+    # Monthly assessment (考核): the score formula and the seeds' flags. See assessment/monthly.py.
     "ASSESSMENT": {
         "BASE": env_float("ASSESS_BASE", 100),
         # points off per problem found in the month, by source (self-checks weigh less: finding is good)
