@@ -1,4 +1,7 @@
 """docs/api.md is what `manage.py api_docs` makes of the OpenAPI schema and docs/api-notes.md: it cannot drift."""
+import pytest
+from django.core.management import CommandError, call_command
+
 from ops import apidocs
 
 
@@ -31,3 +34,15 @@ def test_notes_sections_place_their_text_above_the_apps_operations():
     assert "**GET** — One. Two lines joined." in text and "- answers: 200 `A`" in text
     assert "- body (JSON) `A`: `x` string (required), `k` `p` \\| `q`\n" in text  # read-only `id` left out
     assert "- **A**: `x` string, `k` `p` \\| `q`, `id` integer" in text
+
+
+def test_the_command_writes_the_file_and_check_refuses_a_stale_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(apidocs, "DOC", tmp_path / "docs" / "api.md")
+    monkeypatch.setattr(apidocs, "build", lambda: "# API reference\n")
+    with pytest.raises(CommandError, match="stale"):
+        call_command("api_docs", "--check")
+    assert not apidocs.DOC.exists()  # --check writes nothing
+    call_command("api_docs")
+    assert apidocs.DOC.read_text(encoding="utf-8") == "# API reference\n"
+    call_command("api_docs", "--check")
+    assert "up to date" in capsys.readouterr().out
