@@ -3,7 +3,7 @@
 - knox's TokenAuthentication reads every token of the user on every request to delete expired ones (one more
   query per API call). Here a request checks only its own token's expiry; the user's expired tokens are swept
   when a new token is issued (accounts.views.TokenView), which is when their number grows.
-- The lookup of the token with its user is one statement prepared once per connection (core/postgis/prepared):
+- The lookup of the token with its user is one statement prepared once per connection (core/prepared.py):
   every API call runs it, and compiling and planning the ORM query cost several times running it. The rest is
   knox's own check (digest comparison, expiry, renewal, inactive users).
 """

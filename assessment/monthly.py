@@ -111,8 +111,8 @@ def badly_rectified_third_party(month, area_code=None):
 # rewound: every event records the state it started from, so the first event after the month tells the state at
 # its end; deadline, supervision and closing time are read back from the history only where events after the
 # month changed them (the picks of patrol.history: the last such event up to the moment). The result equals
-# village_metrics(states_at_month_end(...)) (tests/test_assessment.py checks both on hand-made histories) while
-# reading a million problems in seconds instead of streaming them all to Python.
+# village_metrics(states_at_month_end(...)) (tests/assessment/test_assessment.py checks both on hand-made
+# histories) while reading a million problems in seconds instead of streaming them all to Python.
 
 MONTH_SQL = """
 WITH after AS (

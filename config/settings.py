@@ -133,7 +133,7 @@ def _database():
     # first request would otherwise fail with a 500 on the dead connection (bench load section, tests/ops).
     db["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
     db["TEST"] = {"NAME": env("TEST_DB_NAME", f"test_{db['NAME']}")}
-    # The statements we prepare (core/postgis/prepared) keep one generic plan: with the default (auto) setting
+    # The statements we prepare (core/prepared.py) keep one generic plan: with the default (auto) setting
     # PostgreSQL kept re-planning the spatial ones on every run, which is the cost preparing them is there to save.
     options = ["-c plan_cache_mode=force_generic_plan"]
     if TESTING:
@@ -273,7 +273,7 @@ PATROL = {
     "TRACK_VISIT_RADIUS_M": env_float("TRACK_VISIT_RADIUS_M", 100),
     "GPX_MAX_BYTES": int(env("GPX_MAX_BYTES", str(10 * 1024 * 1024))),
     "GPX_MAX_POINTS": int(env("GPX_MAX_POINTS", "200000")),
-    # Monthly assessment (考核): the score formula and the seeds' flags. See patrol/assessment.py.
+    # Monthly assessment (考核): the score formula and the seeds' flags. See assessment/monthly.py.
     "ASSESSMENT": {
         "BASE": env_float("ASSESS_BASE", 100),
         # points off per problem found in the month, by source (self-checks weigh less: finding is good)

@@ -9,7 +9,8 @@ planned once and later runs only execute: the application's connections set plan
 prepared here must therefore have a good plan without knowing its values (see patrol.querysets.NEIGHBOURS).
 
 The names live as long as the server session: `PREPARE` is not undone by a rollback, and a new connection starts
-with none. A pooler in transaction mode (PgBouncer) would break this (README: connect directly).
+with none. A pooler in transaction mode (PgBouncer) would break this (deploy/DEPLOY.md, "Prepared statements and
+poolers": connect directly).
 """
 
 

@@ -195,7 +195,7 @@ class Ratings(APIView):
 
 
 class Scores(APIView):
-    """GET /api/operators/scores/?month=YYYY-MM[&format=xlsx]: one row per company."""
+    """GET /api/operators/scores/?month=YYYY-MM[&export=xlsx]: one row per company."""
 
     @extend_schema(parameters=[OpenApiParameter("month", STR)])
     def get(self, request):

@@ -34,7 +34,7 @@ def rebuild_pieces(level, codes=None):
 
 
 # Raw SQL: one round trip for the three levels with their names (the ORM would need three queries), prepared
-# once per connection because every report runs it and planning it cost twice its run (core/postgis/prepared).
+# once per connection because every report runs it and planning it cost twice its run (core/prepared.py).
 LOCATE = Statement("geo_locate", """
     WITH hit AS (
         SELECT level, min(code) AS code FROM geo_boundarypiece

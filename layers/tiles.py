@@ -145,7 +145,7 @@ _area_statements = {}
 
 def _area_statement(where):
     """AREA_SQL for one shape of area condition (a handful: everywhere, district, town, village, grid), prepared
-    once per connection (core/postgis/prepared): a map asks for dozens of tiles a second and planning one cost
+    once per connection (core/prepared.py): a map asks for dozens of tiles a second and planning one cost
     a good part of running it."""
     statement = _area_statements.get(where)
     if statement is None:

@@ -1,5 +1,6 @@
 """Finding and repairing rows that bad input stored before core.inputs refused it (NaN, ±Infinity, coordinates
-off the globe). `manage.py repair_poisoned` is the command; README "Repairing poisoned rows" says what it may do.
+off the globe). `manage.py repair_poisoned` is the command; deploy/DEPLOY.md "Repairing poisoned rows" says what it
+may do.
 
 - Problems (patrol_issue) hold current state: a non-finite `accuracy_m` or an `extent` with a coordinate off
   the globe is set to NULL (the value was never a measurement), one transaction, idempotent.

@@ -1,4 +1,4 @@
-"""Patrol planning API (巡查路线): thin views over patrol.planning and patrol.tracks."""
+"""Patrol planning API (巡查路线): thin views over planning.services and planning.tracks."""
 import json
 
 from django.http import HttpResponse

@@ -1,4 +1,4 @@
-"""Patrol plans: candidate stops with priorities, then routes for several teams (patrol.solver), saved.
+"""Patrol plans: candidate stops with priorities, then routes for several teams (planning.planner), saved.
 
 Candidate stops for a day in the planner's area, each reason adding its weight (settings.PATROL["PRIORITY_*"]):
 - problems overdue or under red supervision (PRIORITY_RED);

@@ -150,7 +150,15 @@ def test_third_party_year_to_date(people):
     assert r["metrics"]["third_party_year"] == 1 and r["metrics"]["third_party_unrectified"] == 1
     assert r["third_party_adjustment"] == 0.2  # 0.1 × 7 − 0.5
     _same_as_reference("2026-02")
-    assert issue.pk
+    # Rectified in February, the problem no longer counts against the village (0.1 × 7 − 0), while January,
+    # rebuilt from the history, still shows it unrectified.
+    transition_issue(p["town_b"], issue.pk, "assign", now=at(2026, 2, 2), deadline="2026-02-20")
+    submit(make_user("village", V4), issue, at(2026, 2, 5), 60)
+    transition_issue(p["town_b"], issue.pk, "verify", now=at(2026, 2, 6))
+    february = row(assess("2026-02", "310112"), V4)
+    assert february["metrics"]["third_party_unrectified"] == 0 and february["third_party_adjustment"] == 0.7
+    january = row(assess("2026-01", "310112"), V4)
+    assert january["metrics"]["third_party_unrectified"] == 1 and january["third_party_adjustment"] == 0.2
 
 
 def test_weekly_target_progress(people):

@@ -1,4 +1,4 @@
-"""Regenerate the boundary files that tests/test_import_boundaries.py imports.
+"""Regenerate the boundary files that tests/geo/test_import_boundaries.py imports.
 
 Run once from the project root and commit the output:  .venv/bin/python tests/data/make_boundaries.py
 

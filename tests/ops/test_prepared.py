@@ -1,4 +1,4 @@
-"""Statements prepared per connection (core/postgis/prepared): same answers as the ORM, after a rollback and
+"""Statements prepared per connection (core/prepared.py): same answers as the ORM, after a rollback and
 on a new connection, with one generic plan."""
 from django.db import connection, transaction
 

@@ -1,7 +1,7 @@
 """python manage.py demo_setup (used by `make run`): migrations and static files, demo geography when there is
 none, demo accounts, loaders.
 
-- no District at all → the default synthetic district (geo.demo.generate with its defaults);
+- no District at all → the default synthetic district (demo.geography.generate with its defaults);
 - one account per role, created when missing (existing accounts are left as they are);
 - the password: settings.DEMO_PASSWORD (env DEMO_PASSWORD) or, when empty, one generated once and kept in
   .pg/demo_password (git-ignored), so every later run prints the same one;
@@ -39,17 +39,11 @@ ACCOUNTS = [
 
 
 def load_demo_problems(district, stdout):
-    """Demo problems, when the patrol app provides them: patrol.demo.load(district)."""
-    try:
-        from demo import problems as patrol_demo
-    except ModuleNotFoundError as e:
-        if e.name not in ("patrol", "patrol.demo"):
-            raise
-        return
-    load = getattr(patrol_demo, "load", None)
-    if callable(load):
-        load(district)
-        stdout.write("示例问题已加载 / demo problems loaded (patrol.demo)")
+    """Demo problems: demo.problems.load(district)."""
+    from demo import problems
+
+    problems.load(district)
+    stdout.write("示例问题已加载 / demo problems loaded (demo.problems)")
 
 
 def load_demo_assessment(district, stdout):
@@ -66,7 +60,7 @@ def load_demo_campaigns(district, stdout):
 
 
 LOADERS = [
-    load_demo_problems,  # problems: see patrol.demo
+    load_demo_problems,  # problems: see demo.problems
     load_demo_campaigns,  # a campaign and the year's task list: see demo.campaigns
     load_demo_assessment,  # assessment scheme and scorecards: see demo.assessment
 ]

@@ -1,4 +1,4 @@
-"""python manage.py generate_demo [--villages N] [--seed S] [--replace]: see geo.demo."""
+"""python manage.py generate_demo [--villages N] [--seed S] [--replace]: see demo.geography."""
 from django.core.management.base import BaseCommand, CommandError
 
 from demo import geography as demo

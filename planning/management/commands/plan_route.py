@@ -1,4 +1,4 @@
-"""Plan routes through the stops of a GeoJSON file (no database plan is saved): see patrol.routefile."""
+"""Plan routes through the stops of a GeoJSON file (no database plan is saved): see planning.routefile."""
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
