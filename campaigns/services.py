@@ -309,7 +309,7 @@ def phase_on(campaign, day):
 def record_acceptance(user, campaign_id, village_code, result, note="", photos=(), now=None):
     """考核验收 of a village, in an acceptance phase, by district or town staff. The same result and note again
     (a retry) returns the stored record; a different one is a new record that supersedes it."""
-    from patrol.photos import PhotoRejected, process_photo
+    from core.photos import PhotoRejected, process_photo
 
     now = now or timezone.now()
     _planner(user, "记录考核验收")
@@ -441,7 +441,7 @@ def _progress_total(task, area, until=None):
 def add_progress(user, task_id, area_code, value, day, note="", confirm=False, client_uuid=None, photos=(),
                  now=None):
     """A manual progress report by town (or district) staff. Idempotent by client_uuid."""
-    from patrol.photos import PhotoRejected, process_photo
+    from core.photos import PhotoRejected, process_photo
 
     now = now or timezone.now()
     if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):

@@ -219,7 +219,7 @@ def escalate_overdue(now=None):
 
 
 def _photo(fileobj):
-    from patrol.photos import PhotoRejected, process_photo
+    from core.photos import PhotoRejected, process_photo
 
     try:
         return process_photo(fileobj)

@@ -369,7 +369,7 @@ def _store_photo(household, fileobj, today):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from patrol.photos import PhotoRejected, process_photo
+    from core.photos import PhotoRejected, process_photo
 
     try:
         processed = process_photo(fileobj)

@@ -532,7 +532,7 @@ def add_photo(user, issue_id, fileobj, kind):
     """Check, clean (EXIF stripped) and store a photo of an issue; the same picture again returns the first."""
     from django.core.files.base import ContentFile
 
-    from .photos import PhotoRejected, distance_m, process_photo
+    from core.photos import PhotoRejected, distance_m, process_photo
 
     issue = visible_issue(user, issue_id)
     if not may(user, A.SUBMIT if kind == Photo.Kind.AFTER else A.REPORT):
