@@ -136,8 +136,8 @@ class OrderAnswer(models.Model):
 
 
 class AnswerPhoto(LocatedPhoto):
-    """A photo of an answer, checked and cleaned like every other (before 2026-12: stored as uploaded, without a
-    digest or EXIF position; those rows have an empty sha256)."""
+    """A photo of an answer, checked and cleaned like every other. Rows from before migration 0002 were stored as
+    uploaded: their sha256 is empty and they have no EXIF position."""
 
     answer = models.ForeignKey(OrderAnswer, models.PROTECT, related_name="photos")
     image = models.FileField(upload_to="orders/%Y/%m/")

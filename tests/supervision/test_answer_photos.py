@@ -12,7 +12,7 @@ from PIL import Image
 from supervision.models import AnswerPhoto, Order, OrderAnswer
 from tests.core.test_photos import LAT, LON, _assert_no_metadata, _exif, _jpeg
 from tests.factories import tiny_jpeg
-from tests.supervision.test_orders import _issue, _order, people  # noqa: F401 (the fixture)
+from tests.supervision.test_orders import _issue, _order
 
 SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
        b'<script>alert(1)</script><rect width="10" height="10"/></svg>')
@@ -25,7 +25,7 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def order_id(people, login):  # noqa: F811
+def order_id(people, login):
     return _order(login(people["district"]), [_issue(people).pk]).json()["id"]
 
 
@@ -43,7 +43,7 @@ def _stored_files(root):
     SimpleUploadedFile("fix.png", b"not a picture at all", content_type="image/png"),  # a declared type is no proof
 ], ids=["svg", "text-declared-png"])
 def test_a_file_that_is_no_photo_is_refused_naming_the_field_and_nothing_is_kept(people, login, media, order_id,
-                                                                                  upload):  # noqa: F811
+                                                                                  upload):
     town = login(people["town_a"])
     r = _answer(town, order_id, tiny_jpeg(), upload)  # the good photo before it is not kept either
     assert r.status_code == 400
@@ -56,7 +56,7 @@ def test_a_file_that_is_no_photo_is_refused_naming_the_field_and_nothing_is_kept
     assert r.status_code == 200 and r.json()["state"] == "answered" and len(r.json()["answers"][0]["photos"]) == 1
 
 
-def test_a_phone_photo_is_served_without_its_position_which_is_kept(people, login, media, order_id):  # noqa: F811
+def test_a_phone_photo_is_served_without_its_position_which_is_kept(people, login, media, order_id):
     original = _jpeg(_exif(LON, LAT, "2026:11:30 09:15:00", "+08:00"))
     assert b"WGS-84" in original
     r = _answer(login(people["town_a"]), order_id, SimpleUploadedFile("site.jpg", original, content_type="image/jpeg"))
