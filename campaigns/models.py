@@ -4,6 +4,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from core.stored_photos import StoredPhoto
+
 
 class PhaseKind(models.TextChoices):
     MOBILISE = "mobilise", "宣传动员"
@@ -105,11 +107,9 @@ class Acceptance(models.Model):
         return f"{self.village_id} {self.get_result_display()}"
 
 
-class AcceptancePhoto(models.Model):
+class AcceptancePhoto(StoredPhoto):
     acceptance = models.ForeignKey(Acceptance, models.PROTECT, related_name="photos")
     image = models.FileField(upload_to="acceptance/%Y/%m/")
-    content_type = models.CharField(max_length=30)
-    sha256 = models.CharField(max_length=64)
 
     def __str__(self):
         return f"{self.acceptance_id} {self.sha256[:8]}"
@@ -182,11 +182,9 @@ class TaskProgress(models.Model):
         return f"{self.task_id} {self.area} +{self.value:g}"
 
 
-class TaskProgressPhoto(models.Model):
+class TaskProgressPhoto(StoredPhoto):
     progress = models.ForeignKey(TaskProgress, models.PROTECT, related_name="photos")
     image = models.FileField(upload_to="task-progress/%Y/%m/")
-    content_type = models.CharField(max_length=30)
-    sha256 = models.CharField(max_length=64)
 
     def __str__(self):
         return f"{self.progress_id} {self.sha256[:8]}"

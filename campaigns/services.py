@@ -305,7 +305,8 @@ def phase_on(campaign, day):
 def record_acceptance(user, campaign_id, village_code, result, note="", photos=(), now=None):
     """考核验收 of a village, in an acceptance phase, by district or town staff. The same result and note again
     (a retry) returns the stored record; a different one is a new record that supersedes it."""
-    from patrol.photos import PhotoRejected, process_photo
+    from core.photos import clean_photo
+    from core.stored_photos import attach_photo
 
     now = now or timezone.now()
     _planner(user, "记录考核验收")
@@ -320,12 +321,7 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
     phase = phase_on(campaign, timezone.localdate(now))
     if phase is None or phase.kind != PhaseKind.ACCEPTANCE:
         raise Conflict("当前不在该专项行动的考核验收阶段", field="result")
-    processed = []
-    for f in photos:
-        try:
-            processed.append(process_photo(f))
-        except PhotoRejected as exc:
-            raise BadInput(str(exc), field="photos") from exc
+    processed = [clean_photo(f, field="photos") for f in photos]
     with transaction.atomic():
         last = (Acceptance.objects.select_for_update().filter(campaign=campaign, village=village)
                 .order_by("-recorded_at", "-id").first())
@@ -333,14 +329,10 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
             return last, False
         row = Acceptance.objects.create(campaign=campaign, village=village, result=result, note=note,
                                         recorded_by=user, recorded_at=now)
-        from django.core.files.base import ContentFile
-
         from .models import AcceptancePhoto
 
         for p in processed:
-            photo = AcceptancePhoto(acceptance=row, content_type=p.content_type, sha256=p.sha256)
-            photo.image.save(f"{row.pk}-{p.sha256[:16]}.{p.extension}", ContentFile(p.content), save=False)
-            photo.save()
+            attach_photo(AcceptancePhoto(acceptance=row), p, name=row.pk)
     return row, True
 
 
@@ -437,7 +429,8 @@ def _progress_total(task, area, until=None):
 def add_progress(user, task_id, area_code, value, day, note="", confirm=False, client_uuid=None, photos=(),
                  now=None):
     """A manual progress report by town (or district) staff. Idempotent by client_uuid."""
-    from patrol.photos import PhotoRejected, process_photo
+    from core.photos import clean_photo
+    from core.stored_photos import attach_photo
 
     now = now or timezone.now()
     if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):
@@ -469,12 +462,7 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
     day = _date(day, "date") if day else timezone.localdate(now)
     if day > timezone.localdate(now):
         raise BadInput("完成日期不能晚于今天", field="date")
-    processed = []
-    for f in photos:
-        try:
-            processed.append(process_photo(f))
-        except PhotoRejected as exc:
-            raise BadInput(str(exc), field="photos") from exc
+    processed = [clean_photo(f, field="photos") for f in photos]
     with transaction.atomic():
         Task.objects.select_for_update().filter(pk=task.pk).first()  # one report at a time per task
         total = _progress_total(task, target.area) + value
@@ -487,14 +475,10 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
                                                   entered_by=user, entered_at=now, client_uuid=client_uuid)
         except IntegrityError:
             return TaskProgress.objects.get(client_uuid=client_uuid), False
-        from django.core.files.base import ContentFile
-
         from .models import TaskProgressPhoto
 
         for p in processed:
-            photo = TaskProgressPhoto(progress=row, content_type=p.content_type, sha256=p.sha256)
-            photo.image.save(f"{row.pk}-{p.sha256[:16]}.{p.extension}", ContentFile(p.content), save=False)
-            photo.save()
+            attach_photo(TaskProgressPhoto(progress=row), p, name=row.pk)
     return row, True
 
 

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 
+from core.stored_photos import StoredPhoto
+
 from .querysets import FacilityQuerySet, WorkOrderQuerySet
 
 
@@ -160,7 +162,7 @@ class OrderEvent(models.Model):
         indexes = [models.Index(fields=["order", "at"])]
 
 
-class OrderPhoto(models.Model):
+class OrderPhoto(StoredPhoto):
     class Kind(models.TextChoices):
         REPORT = "report", "群众上传"
         AFTER = "after", "处理后"
@@ -168,8 +170,6 @@ class OrderPhoto(models.Model):
     order = models.ForeignKey(WorkOrder, models.PROTECT, related_name="photos")
     kind = models.CharField(max_length=6, choices=Kind.choices)
     image = models.FileField(upload_to="orders/%Y/%m/")
-    content_type = models.CharField(max_length=30)
-    sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -83,7 +83,9 @@ def report(code, need, note="", phone="", photo=None, now=None):
         raise BadInput("留言不能超过 500 字", field="note")
     if phone and not (7 <= len(phone) <= 20 and all(c.isdigit() or c in "+- " for c in phone)):
         raise BadInput("电话号码格式不正确", field="phone")
-    processed = _photo(photo) if photo is not None else None
+    from core.photos import clean_photo
+
+    processed = clean_photo(photo) if photo is not None else None
     with transaction.atomic():
         # One report at a time per facility: two scans racing cannot both open an order for the same need.
         facility = public_facility(code, lock=True)
@@ -171,7 +173,9 @@ def add_after_photo(user, order_id, fileobj):
     order = visible_order(user, order_id)
     if order.state == OrderState.DONE:
         raise Conflict("工单已完成，不能再上传照片", field="state", state=order.state)
-    processed = _photo(fileobj)
+    from core.photos import clean_photo
+
+    processed = clean_photo(fileobj)
     with transaction.atomic():
         photo, created = _store_photo(order, OrderPhoto.Kind.AFTER, processed, user)
         if created:
@@ -218,24 +222,9 @@ def escalate_overdue(now=None):
     return ids
 
 
-def _photo(fileobj):
-    from patrol.photos import PhotoRejected, process_photo
-
-    try:
-        return process_photo(fileobj)
-    except PhotoRejected as exc:
-        raise BadInput(str(exc), field="image") from exc
-
-
 def _store_photo(order, kind, processed, user):
-    from django.core.files.base import ContentFile
+    """(photo, created): the same picture again for the same order and kind returns the first."""
+    from core.stored_photos import attach_photo
 
-    existing = OrderPhoto.objects.filter(order=order, kind=kind, sha256=processed.sha256).first()
-    if existing:
-        return existing, False
-    photo = OrderPhoto(order=order, kind=kind, content_type=processed.content_type, sha256=processed.sha256,
-                       uploaded_by=user)
-    photo.image.save(f"{order.pk}-{kind}-{processed.sha256[:16]}.{processed.extension}",
-                     ContentFile(processed.content), save=False)
-    photo.save()
-    return photo, True
+    return attach_photo(OrderPhoto(order=order, kind=kind, uploaded_by=user), processed, name=f"{order.pk}-{kind}",
+                        same=("order", "kind"))

@@ -316,7 +316,7 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
         raise BadInput(f"项目 {key} 是月度评比项目，需要 month（YYYY-MM）", field="month")
     if rule.kind == ItemKind.OCCASIONAL:
         first = None
-    photo_name = _store_photo(household, photo, today) if photo is not None else ""
+    photo_name = _store_photo(household, photo) if photo is not None else ""
     try:
         with transaction.atomic():
             locked = household_for(user, code, lock=True)
@@ -343,20 +343,14 @@ def _same_retry(existing, code, item, month):
     return existing
 
 
-def _store_photo(household, fileobj, today):
+def _store_photo(household, fileobj):
     """Check and clean (EXIF stripped, as for problems) a photo and store it; its name goes into the entry's
-    INSERT (the ledger row is never updated)."""
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+    INSERT (the ledger row is never updated), written by the caller under the household's lock."""
+    from core.stored_photos import attach_photo
 
-    from patrol.photos import PhotoRejected, process_photo
-
-    try:
-        processed = process_photo(fileobj)
-    except PhotoRejected as exc:
-        raise BadInput(str(exc), field="photo") from exc
-    name = f"household-photos/{today:%Y/%m}/{household.pk}-{processed.sha256[:16]}.{processed.extension}"
-    return default_storage.save(name, ContentFile(processed.content))
+    entry, _ = attach_photo(PointEntry(household=household), fileobj, name=household.pk, field="photo",
+                            file_field="photo", save=False)
+    return entry.photo.name
 
 
 def entry_json(entry, request=None):

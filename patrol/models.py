@@ -6,6 +6,8 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import F, Q
 
+from core.stored_photos import LocatedPhoto
+
 from .querysets import IssueQuerySet
 
 
@@ -129,7 +131,7 @@ class Issue(models.Model):
         return f"#{self.pk} {self.category_id} {self.get_status_display()}"
 
 
-class Photo(models.Model):
+class Photo(LocatedPhoto):
     class Kind(models.TextChoices):
         BEFORE = "before", "整改前"
         AFTER = "after", "整改后"
@@ -137,12 +139,8 @@ class Photo(models.Model):
     issue = models.ForeignKey(Issue, models.PROTECT, related_name="photos")
     kind = models.CharField(max_length=6, choices=Kind.choices)
     image = models.FileField(upload_to="photos/%Y/%m/")
-    content_type = models.CharField(max_length=30)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    exif_location = models.PointField(srid=4326, null=True, blank=True)
-    exif_time = models.DateTimeField(null=True, blank=True)
     gps_mismatch_m = models.FloatField(null=True, blank=True, help_text="EXIF 位置与上报位置的距离（米）")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
@@ -154,6 +152,17 @@ class Photo(models.Model):
         verbose_name = verbose_name_plural = "照片"
         ordering = ["uploaded_at", "id"]
         constraints = [models.UniqueConstraint(fields=["issue", "kind", "sha256"], name="photo_once_per_issue_kind")]
+
+    def take(self, processed):
+        """LocatedPhoto's fields, the served size, and how far the EXIF position lies from the problem."""
+        from core.photos import distance_m
+
+        super().take(processed)
+        self.width, self.height = processed.width, processed.height
+        self.gps_mismatch_m = None
+        if self.exif_location is not None:
+            self.gps_mismatch_m = distance_m(self.issue.location.x, self.issue.location.y,
+                                             self.exif_location.x, self.exif_location.y)
 
     @property
     def gps_flag(self):

@@ -527,37 +527,10 @@ def record_reinspection(user, sample_id, result, note="", location=None, now=Non
 
 def add_photo(user, issue_id, fileobj, kind):
     """Check, clean (EXIF stripped) and store a photo of an issue; the same picture again returns the first."""
-    from django.core.files.base import ContentFile
-
-    from .photos import PhotoRejected, distance_m, process_photo
+    from core.stored_photos import attach_photo
 
     issue = visible_issue(user, issue_id)
     if not may(user, A.SUBMIT if kind == Photo.Kind.AFTER else A.REPORT):
         raise Forbidden("您的角色不能上传此类照片")
-    try:
-        processed = process_photo(fileobj)
-    except PhotoRejected as exc:
-        raise BadInput(str(exc), field="image") from exc
-    existing = Photo.objects.filter(issue=issue, kind=kind, sha256=processed.sha256).first()
-    if existing:
-        return existing, False
-    exif_point = mismatch = None
-    if processed.exif_lon is not None and processed.exif_lat is not None:
-        exif_point = _point(processed.exif_lon, processed.exif_lat)
-        mismatch = distance_m(issue.location.x, issue.location.y, processed.exif_lon, processed.exif_lat)
-    exif_time = processed.exif_time
-    if exif_time is not None and timezone.is_naive(exif_time):
-        exif_time = timezone.make_aware(exif_time)  # cameras record local time without a zone
-    photo = Photo(
-        issue=issue, kind=kind, content_type=processed.content_type, width=processed.width,
-        height=processed.height, sha256=processed.sha256, exif_location=exif_point, exif_time=exif_time,
-        gps_mismatch_m=mismatch, uploaded_by=user,
-    )
-    name = f"{issue.pk}-{kind}-{processed.sha256[:16]}.{processed.extension}"
-    try:
-        with transaction.atomic():
-            photo.image.save(name, ContentFile(processed.content), save=False)
-            photo.save()
-    except IntegrityError:
-        return Photo.objects.get(issue=issue, kind=kind, sha256=processed.sha256), False
-    return photo, True
+    return attach_photo(Photo(issue=issue, kind=kind, uploaded_by=user), fileobj, name=f"{issue.pk}-{kind}",
+                        same=("issue", "kind"))

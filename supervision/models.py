@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.stored_photos import LocatedPhoto
+
 
 class State(models.TextChoices):
     DRAFT = "draft", "待签发"
@@ -133,10 +135,12 @@ class OrderAnswer(models.Model):
         return f"{self.order_id} 反馈 {self.at:%Y-%m-%d}"
 
 
-class AnswerPhoto(models.Model):
+class AnswerPhoto(LocatedPhoto):
+    """A photo of an answer, checked and cleaned like every other. Rows from before migration 0002 were stored as
+    uploaded: their sha256 is empty and they have no EXIF position."""
+
     answer = models.ForeignKey(OrderAnswer, models.PROTECT, related_name="photos")
     image = models.FileField(upload_to="orders/%Y/%m/")
-    content_type = models.CharField(max_length=30)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

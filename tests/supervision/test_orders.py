@@ -6,26 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
 from patrol.models import Issue
 from patrol.services import escalate_overdue, transition_issue
 from supervision.models import Order
-from tests.factories import DISTRICT, TOWN_A, TOWN_B, make_issue, make_user
+from tests.factories import TOWN_A, TOWN_B, make_issue
 
 V1, V3 = "310112102201", "310112103201"
-
-
-@pytest.fixture
-def people(geography):
-    return {
-        "district": make_user(Role.DISTRICT, DISTRICT),
-        "supervisor": make_user(Role.SUPERVISOR, DISTRICT),
-        "town_a": make_user(Role.TOWN, TOWN_A),
-        "town_b": make_user(Role.TOWN, TOWN_B),
-        "village": make_user(Role.VILLAGE, V1),
-        "leader": make_user(Role.LEADER, DISTRICT),
-        "inspector": make_user(Role.INSPECTOR, DISTRICT),
-    }
 
 
 def _issue(people, village=V1):

@@ -1,6 +1,7 @@
 """Check and clean an uploaded inspection photo.
 
-Pure module: no models, no storage. ``process_photo`` takes the upload (a file object or bytes), decides what it is
+Pure module: no models, no storage (the abstract photo model and ``attach_photo``, which stores a checked photo with
+its row, are in ``core.stored_photos``). ``process_photo`` takes the upload (a file object or bytes), decides what it is
 from its CONTENT (never the file name or the declared content type), refuses anything that is not a sound JPEG, PNG,
 WebP or HEIC/HEIF picture within the byte and pixel caps, reads the EXIF GPS position and capture time from the
 original, and returns a cleaned copy to serve: upright (EXIF orientation applied) and without EXIF/XMP metadata.
@@ -19,6 +20,8 @@ from datetime import datetime, timedelta, timezone
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
+
+from .errors import BadInput
 
 register_heif_opener()
 
@@ -72,6 +75,10 @@ class ProcessedPhoto:
     exif_lat: float | None
     exif_time: datetime | None  # DateTimeOriginal (else DateTime); aware when an EXIF offset is given, else naive
     original_format: str  # "JPEG" | "PNG" | "WEBP" | "HEIC"
+
+    def file_name(self, stem) -> str:
+        """The stored file's name: "<stem>-<first 16 hex digits of the digest>.<extension>"."""
+        return f"{stem}-{self.sha256[:16]}.{self.extension}"
 
 
 def default_limits() -> tuple[int, int]:
@@ -154,6 +161,14 @@ def process_photo(fileobj, max_bytes: int | None = None, max_pixels: int | None 
         exif_time=taken,
         original_format=fmt,
     )
+
+
+def clean_photo(fileobj, field: str = "image") -> ProcessedPhoto:
+    """process_photo for a request: a picture it refuses is BadInput (400) naming the form field it came in."""
+    try:
+        return process_photo(fileobj)
+    except PhotoRejected as exc:
+        raise BadInput(exc.message, field=field) from exc
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

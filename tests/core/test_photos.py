@@ -1,4 +1,4 @@
-"""patrol.photos: content-based format check, caps, EXIF GPS/time read-back and stripping. No database."""
+"""core.photos: content-based format check, caps, EXIF GPS/time read-back and stripping. No database."""
 
 import hashlib
 import io
@@ -11,8 +11,8 @@ import pytest
 from PIL import Image, ImageFile
 from PIL.TiffImagePlugin import IFDRational
 
-from patrol import photos
-from patrol.photos import PhotoRejected, ProcessedPhoto, distance_m, process_photo
+from core import photos
+from core.photos import PhotoRejected, ProcessedPhoto, distance_m, process_photo
 
 LON, LAT = 121.4325678, 31.1123456  # Minhang, Shanghai
 
