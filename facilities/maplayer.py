@@ -1,4 +1,4 @@
-"""The facilities layer of the battle map (/map/), registered with layers.registry in FacilitiesConfig.ready().
+"""The facilities layer of the battle map (/map/), drawn on layers.signals.battle_map_drawn (FacilitiesConfig.ready()).
 
 Facilities of the visible area come from the bbox-filtered list API and are drawn as circle markers in a
 marker cluster (clustered at low zoom), coloured by status and open orders; nothing is embedded in the page.
