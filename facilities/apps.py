@@ -6,10 +6,12 @@ class FacilitiesConfig(AppConfig):
     verbose_name = "设施一码（一厕一码）"
 
     def ready(self):
-        # layers sits below this app and never imports it: it answers its signals.
+        # accounts and layers sit below this app and never import it: it answers their signals.
+        from accounts import signals as account_signals
         from layers import signals as layer_signals
 
         layer_signals.battle_map_drawn.connect(add_facility_layer, dispatch_uid="facilities-map-layer")
+        account_signals.operator_account.connect(check_operator, dispatch_uid="facilities-operator-account")
 
 
 def add_facility_layer(sender, m, request, **kwargs):
@@ -20,3 +22,12 @@ def add_facility_layer(sender, m, request, **kwargs):
 
     return add(m, request)
 
+
+def check_operator(sender, code, **kwargs):
+    """Receiver of accounts.signals.operator_account: the company must exist."""
+    from django.core.exceptions import ValidationError
+
+    from .models import Operator
+
+    if not Operator.objects.filter(code=code).exists():
+        raise ValidationError(f"服务运营公司 {code!r} 不存在（先用 add_operator 添加）")
