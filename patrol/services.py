@@ -98,7 +98,7 @@ class ReportResult:
 _categories = {"at": 0.0, "by_key": {}}
 
 
-def _category(value):
+def find_category(value):
     """A category by code or Chinese name. Categories change rarely (admin edits): kept a minute per process."""
     if time.monotonic() - _categories["at"] > 60 or value not in _categories["by_key"]:
         by_key = {}
@@ -122,7 +122,7 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         raise Forbidden("您的角色不能上报问题")
     if source not in Source.values:
         raise BadInput(f"未知的来源：{source!r}，可选：{', '.join(Source.values)}", field="source")
-    category = _category(inputs.text(category, "category", 30))
+    category = find_category(inputs.text(category, "category", 30))
     description = inputs.text(description, "description", 2000)
     if accuracy_m is not None:
         accuracy_m = inputs.number(accuracy_m, "accuracy_m", 0, 100_000)
@@ -378,7 +378,7 @@ def correct_issue(user, issue_id, *, reason, now=None, **changes):
         issue = visible_issue(user, issue_id, lock=True)
         before = _snapshot(issue)
         if "category" in changes:
-            issue.category = _category(changes["category"])
+            issue.category = find_category(changes["category"])
         if "source" in changes:
             if changes["source"] not in Source.values:
                 raise BadInput(f"未知的来源：{changes['source']!r}", field="source")
