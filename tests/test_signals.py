@@ -17,7 +17,7 @@ from accounts import signals as account_signals
 from accounts.services import add_user
 from layers import signals as layer_signals
 from patrol import signals as patrol_signals
-from patrol.models import Issue
+from patrol.models import Issue, ReinspectionSample
 from patrol.services import transition_issue
 from tests.factories import DISTRICT, TOWN_A, make_issue, make_user, village_point
 
@@ -50,7 +50,7 @@ def test_each_higher_app_listens_to_what_it_answers():
     from accounts.models import User
 
     assert patrol_signals.campaign_tagging.has_listeners(Issue)  # campaigns
-    assert patrol_signals.campaign_sampling.has_listeners(Issue)  # campaigns
+    assert patrol_signals.campaign_sampling.has_listeners(ReinspectionSample)  # campaigns
     assert patrol_signals.supervision_releasing.has_listeners(Issue)  # supervision
     assert layer_signals.battle_map_drawn.has_listeners()  # facilities
     assert layer_signals.battle_map_switch.has_listeners()  # campaigns
