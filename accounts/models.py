@@ -23,7 +23,7 @@ class User(AbstractUser):
         help_text="区（6位）、街镇（9位）、行政村（12位）或网格（15位）代码",
     )
     # The service company (facilities.Operator code) an `operator` account works for. A plain code, not a
-    # foreign key: accounts sits below facilities; add_user checks the code against facilities' Operator.
+    # foreign key: accounts sits below facilities; add_user asks facilities (accounts.signals.operator_account).
     operator_code = models.CharField("服务运营公司代码", max_length=30, blank=True, db_index=True)
 
     class Meta:

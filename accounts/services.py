@@ -2,6 +2,7 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from . import signals
 from .models import Role, User
 
 
@@ -35,12 +36,10 @@ def add_user(username, role, area_code, password, name="", operator="", password
 
 
 def _check_operator(code):
-    """The company must exist (facilities.Operator, looked up by name: accounts cannot import facilities)."""
-    from django.apps import apps
-
+    """The company must exist: asked through signals.operator_account (facilities keeps the companies and sits
+    above accounts)."""
     if not code:
         raise ValidationError("服务运营公司账号需要 --operator 公司代码")
-    if not apps.is_installed("facilities"):
+    if not signals.operator_account.has_listeners(User):
         raise ValidationError("未安装 facilities 应用，不能创建服务运营公司账号")
-    if not apps.get_model("facilities", "Operator").objects.filter(code=code).exists():
-        raise ValidationError(f"服务运营公司 {code!r} 不存在（先用 add_operator 添加）")
+    signals.operator_account.send(User, code=code)

@@ -132,18 +132,18 @@ class TargetList(APIView):
     def post(self, request):
         from django.utils import timezone
 
-        from patrol import services
+        from patrol import services as patrol_services
         from patrol.models import Category
 
         from .models import WeeklyTarget
 
-        if not services.may(request.user, "assign"):
+        if not patrol_services.may(request.user, "assign"):
             raise Forbidden("只有街镇或区级人员可以设置每周目标")
         body = TargetRequest(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         village = checked_village(request.user, data["village"])
-        category = services._category(data["category"])
+        category = patrol_services.find_category(data["category"])
         starts_on = data.get("starts_on") or timezone.localdate()
         if data.get("ends_on") and data["ends_on"] < starts_on:
             raise BadInput("结束日期不能早于开始日期", field="ends_on")

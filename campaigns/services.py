@@ -282,17 +282,18 @@ def campaign_issues(campaign):
     return Issue.objects.filter(own | Q(campaign=campaign.pk))
 
 
-def campaign_closed_issues(campaign_id):
-    """patrol.hooks: the campaign's closed problems, for its 回头看 sample."""
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
-    if campaign is None:
-        raise BadInput(f"专项行动不存在：{campaign_id}", field="campaign")
-    return campaign_issues(campaign).filter(status=Status.CLOSED)
+def campaign_closed_issues(sender, campaign, **kwargs):
+    """Receiver of patrol.signals.campaign_sampling: the campaign's closed problems, for its 回头看 sample."""
+    found = Campaign.objects.filter(pk=campaign).first()
+    if found is None:
+        raise BadInput(f"专项行动不存在：{campaign}", field="campaign")
+    return campaign_issues(found).filter(status=Status.CLOSED)
 
 
-def check_campaign_tag(user, campaign_id, town_id, village_id):
-    """patrol.hooks: a report tagged to a campaign must lie in its area (and the campaign be visible)."""
-    campaign = visible_campaign(user, campaign_id)
+def check_campaign_tag(sender, user, campaign, town_id, village_id, **kwargs):
+    """Receiver of patrol.signals.campaign_tagging: a report tagged to a campaign must lie in its area (and the
+    campaign be visible)."""
+    campaign = visible_campaign(user, campaign)
     if not any(scope.covers(code, village_id) for code in campaign.areas):
         raise BadInput(f"该位置不在专项行动“{campaign.name}”的范围内", field="campaign")
 

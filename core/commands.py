@@ -1,5 +1,8 @@
-"""What every import command shares: FILE, --user whose area the rows must lie in, --errors for the bad rows as a
-workbook, and the report of what was done. The command itself is a thin wrapper over its app's import module."""
+"""The shapes of the management commands: an import (ImportCommand: FILE, --user whose area the rows must lie in,
+--errors for the bad rows as a workbook, the report of what was done) and a timer's job for a day (DatedCommand:
+notify_deadlines, send_digest, escalate_overdue: `--today YYYY-MM-DD`, the job, one line of summary). Each command
+itself is a thin wrapper over its app's module."""
+from datetime import date
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -47,3 +50,21 @@ class ImportCommand(BaseCommand):
         if errors and result.errors:
             Path(errors).write_bytes(errors_workbook(result))
             self.stdout.write(f"错误行已写入 {errors}")
+
+
+class DatedCommand(BaseCommand):
+    """A subclass gives `help` and run(today, **options) → the summary line; `today` is a date, or None for
+    today (the job decides what today is, in the site's time zone)."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("--today", default=None, help="YYYY-MM-DD (default: today)")
+
+    def handle(self, *args, today=None, **options):
+        try:
+            day = date.fromisoformat(today) if today else None
+        except ValueError as exc:
+            raise CommandError(f"--today must be YYYY-MM-DD: {today!r}") from exc
+        self.stdout.write(self.run(day, **options))
+
+    def run(self, today, **options):
+        raise NotImplementedError

@@ -44,11 +44,11 @@ ImportResult = UpsertResult
 
 def read_geo(path, encoding=None, srs=None):
     """(headers, [(row number, values)]) from a GeoPackage or Shapefile, coordinates in WGS-84."""
-    from geo.importers import BoundaryImportError, _read, _to_wgs84
+    from geo.importers import BoundaryImportError, frame_to_wgs84, read_frame
 
     try:
-        frame, _ = _read(Path(path), encoding)
-        frame, _ = _to_wgs84(frame, srs)
+        frame, _ = read_frame(Path(path), encoding)
+        frame, _ = frame_to_wgs84(frame, srs)
     except BoundaryImportError as exc:
         raise ImportRefused(str(exc), field="file") from exc
     geometry = frame.geometry.name

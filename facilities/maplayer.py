@@ -1,4 +1,4 @@
-"""The facilities layer of the battle map (/map/), registered with layers.registry in FacilitiesConfig.ready().
+"""The facilities layer of the battle map (/map/), drawn on layers.signals.battle_map_drawn (FacilitiesConfig.ready()).
 
 Facilities of the visible area come from the bbox-filtered list API and are drawn as circle markers in a
 marker cluster (clustered at low zoom), coloured by status and open orders; nothing is embedded in the page.
@@ -7,13 +7,13 @@ from branca.element import Template
 from django.urls import reverse
 from folium.plugins import MarkerCluster
 
-from layers.maps import _Live
+from layers.maps import LiveLayer
 
 COLORS = {"in_use": "#1a9641", "orders": "#f5b800", "problem": "#d7191c", "out_of_service": "#777777"}
 LABELS = {"in_use": "正常使用", "orders": "有未完成工单", "problem": "存在问题", "out_of_service": "停用"}
 
 
-class LiveFacilities(_Live):
+class LiveFacilities(LiveLayer):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
@@ -49,7 +49,7 @@ class LiveFacilities(_Live):
     """)
 
 
-class _MaxZoom(_Live):
+class _MaxZoom(LiveLayer):
     """Leaflet.markercluster needs the map's maxZoom; a map without a basemap has none (set before the cluster)."""
 
     _template = Template("""

@@ -79,7 +79,7 @@ def import_boundaries(
     if path.suffix.lower() not in SUFFIXES:
         raise BoundaryImportError(f"不支持的文件类型 / unsupported file type {path.suffix!r}; 可用 / use {SUFFIXES}")
 
-    frame, used_encoding = _read(path, encoding)
+    frame, used_encoding = read_frame(path, encoding)
     if frame.empty:
         raise BoundaryImportError(f"{path.name}: 文件中没有要素 / the file holds no features")
     code_col = _pick_field(frame, code_field, CODE_FIELDS, "代码 / code", "--code-field")
@@ -91,7 +91,7 @@ def import_boundaries(
                 f"第 {i} 行（代码 {_code(code)}）没有几何图形（文件可能已损坏）/ "
                 f"row {i} (code {_code(code)}) has an empty or missing geometry (damaged file?)"
             )
-    frame, source_crs = _to_wgs84(frame, srs)
+    frame, source_crs = frame_to_wgs84(frame, srs)
 
     n = CODE_LENGTH[level]
     report = ImportReport(level, total=len(frame), source_crs=source_crs, encoding=used_encoding, dry_run=dry_run)
@@ -148,7 +148,7 @@ def import_boundaries(
     return report
 
 
-def _read(path, encoding):
+def read_frame(path, encoding):
     """(GeoDataFrame, encoding used) with text decoded; shapefiles are decoded here, other formats are UTF-8."""
     wanted = _codec(encoding, "--encoding") if encoding else None
     shapefile = path.suffix.lower() == ".shp"
@@ -246,7 +246,9 @@ def _lonlat(bounds):
     return -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
 
 
-def _to_wgs84(frame, srs):
+def frame_to_wgs84(frame, srs):
+    """(the frame in WGS-84, its source CRS as text): `srs` overrides the file's own; a file without one must
+    already be longitude/latitude. Raises BoundaryImportError."""
     if srs:
         try:
             frame = frame.set_crs(CRS.from_user_input(srs), allow_override=True)

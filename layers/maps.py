@@ -339,7 +339,7 @@ def _shift_js(m):
     return "function toMap(lat, lon) { return [lat, lon]; } function fromMap(lat, lon) { return [lat, lon]; }"
 
 
-class _Live(MacroElement):
+class LiveLayer(MacroElement):
     """Base of the layers that fetch data for the visible area: `this.setup` gives toMap/fromMap and viewBbox."""
 
     def __init__(self, m, **kwargs):
@@ -349,7 +349,7 @@ class _Live(MacroElement):
             setattr(self, k, v)
 
 
-class LivePins(_Live):
+class LivePins(LiveLayer):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
@@ -410,7 +410,7 @@ def add_live_pins(m, url, params="", icons=None, names=None, min_zoom=14, page_s
     return group
 
 
-class LiveCounts(_Live):
+class LiveCounts(LiveLayer):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
@@ -445,7 +445,7 @@ def add_live_counts(m, url, params=""):
     LiveCounts(m, url=url, params=params).add_to(m)
 
 
-class HeatSlider(_Live):
+class HeatSlider(LiveLayer):
     _template = Template("""
         {% macro html(this, kwargs) %}
         <div class="heat-slider" data-testid="heat-slider" style="position:absolute;z-index:9999;top:10px;

@@ -16,7 +16,7 @@ from core.errors import BadInput
 from core.months import last_months, parse_month
 from patrol.models import Category, Source, Status
 
-from . import emerging, hotspots, maps, queries, registry, tiletoken
+from . import emerging, hotspots, maps, queries, signals, tiletoken
 
 FILTER_KEYS = ("town", "category", "source", "status")
 # Above this many villages the overview shows towns (a superuser over many districts).
@@ -80,14 +80,13 @@ def battle_map(request):
     maps.add_live_pins(m, reverse("patrol:issues"), params, icons=_icons(), names=_names())
     maps.light_legend(m, counts, title="视图内问题亮灯")
     maps.add_live_counts(m, reverse("layers:issue-counts"), params)
-    for add_layer in registry.MAP_LAYERS:  # layers of higher apps (facilities …)
-        add_layer(m, request)
+    signals.battle_map_drawn.send(battle_map, m=m, request=request)  # layers of higher apps (facilities …)
     return render(request, "layers/battle_map.html", {
         "map": maps.map_parts(m), "month": month, "level_name": level_name, "month_totals": month_totals,
         "counts": counts, "error": error, "params": query, "towns": queries.scope_areas(user, queries.Town),
         "categories": Category.objects.all(), "sources": Source.choices, "statuses": Status.choices,
         "selected_sources": query.getlist("source"), "selected_statuses": query.getlist("status"),
-        "layer_switch": _layer_switch(month), "vector_tiles": _vector_tiles(request, query),
+        "layer_switch": _layer_switch(request, month), "vector_tiles": _vector_tiles(request, query),
     })
 
 
@@ -100,10 +99,10 @@ def _vector_tiles(request, query):
             "expires": timezone.localtime(datetime.fromtimestamp(expires, tz=UTC))}
 
 
-def _layer_switch(month):
-    """Other apps' battle-map layers (task lights …), registered in layers.registry: (label, url) pairs."""
-    return [(label, f"{reverse(url_name)}?{urlencode({'month': month})}")
-            for label, url_name in registry.layers().values()]
+def _layer_switch(request, month):
+    """Other apps' light pages (task lights …), answered to signals.battle_map_switch: (label, url) pairs."""
+    answers = (answer for _, answer in signals.battle_map_switch.send(battle_map, request=request) if answer)
+    return [(label, f"{reverse(url_name)}?{urlencode({'month': month})}") for label, url_name in answers]
 
 
 def _fc(rows):

@@ -94,7 +94,7 @@ class Issue(models.Model):
     accuracy_m = models.FloatField("定位精度（米）", null=True, blank=True)
     crs = models.CharField("原始坐标系", max_length=6, default="wgs84")
     # The campaign (专项行动) a problem was explicitly tagged to. A plain id, no foreign key: campaigns sit above
-    # patrol (see patrol/hooks.py), so patrol only stores and filters it.
+    # patrol (it asks them through patrol.signals.campaign_tagging), so patrol only stores and filters it.
     campaign = models.PositiveIntegerField("专项行动", null=True, blank=True)
 
     objects = IssueQuerySet.as_manager()

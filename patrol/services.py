@@ -17,7 +17,7 @@ from core.months import parse_month
 from geo import coords, scope
 from geo.lookup import locate
 
-from . import hooks, signals
+from . import signals
 from .models import Action, Category, Issue, IssueEvent, Photo, ReinspectionSample, Source, Status
 
 A, S = Action, Status
@@ -99,7 +99,7 @@ class ReportResult:
 _categories = {"at": 0.0, "by_key": {}}
 
 
-def _category(value):
+def find_category(value):
     """A category by code or Chinese name. Categories change rarely (admin edits): kept a minute per process."""
     if time.monotonic() - _categories["at"] > 60 or value not in _categories["by_key"]:
         by_key = {}
@@ -123,7 +123,7 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
         raise Forbidden("您的角色不能上报问题")
     if source not in Source.values:
         raise BadInput(f"未知的来源：{source!r}，可选：{', '.join(Source.values)}", field="source")
-    category = _category(inputs.text(category, "category", 30))
+    category = find_category(inputs.text(category, "category", 30))
     description = inputs.text(description, "description", 2000)
     if accuracy_m is not None:
         accuracy_m = inputs.number(accuracy_m, "accuracy_m", 0, 100_000)
@@ -144,7 +144,8 @@ def report_issue(user, *, lon, lat, category, client_uuid, source=Source.DISTRIC
     if extent is not None:
         extent = inputs.geometry(extent, "extent", near=(lon, lat))
     if campaign is not None:
-        hooks.call("check_campaign", user, campaign, village.town_id, village.code)
+        _ask_campaigns(signals.campaign_tagging, Issue, user=user, campaign=campaign, town_id=village.town_id,
+                       village_id=village.code)
 
     # One query for both rules: closed ones near enough to be rebounded, open ones near enough to be duplicates.
     neighbours = _neighbours(category.code, lon, lat)
@@ -270,7 +271,7 @@ def transition_issue(user, issue_id, action, *, note="", deadline=None, assignee
             photo = photos[0]
             data["photos"] = [p.pk for p in photos]
         if action == A.RELEASE:
-            reason = next((r for r in (guard(issue) for guard in signals.release_guards) if r), None)
+            reason = next((r for _, r in signals.supervision_releasing.send(Issue, issue=issue) if r), None)
             if reason:
                 raise Conflict(reason, status=issue.status, red_supervision=issue.red_supervision)
         if action in (A.VERIFY, A.REJECT) and _last_submitter(issue) == user.pk:
@@ -378,7 +379,7 @@ def correct_issue(user, issue_id, *, reason, now=None, **changes):
         issue = visible_issue(user, issue_id, lock=True)
         before = _snapshot(issue)
         if "category" in changes:
-            issue.category = _category(changes["category"])
+            issue.category = find_category(changes["category"])
         if "source" in changes:
             if changes["source"] not in Source.values:
                 raise BadInput(f"未知的来源：{changes['source']!r}", field="source")
@@ -450,17 +451,25 @@ def set_order_shadow(issue_ids, on, *, actor=None, note="", data=None, now=None)
 # --- re-inspection (回头看) -----------------------------------------------------------------------
 
 
+def _ask_campaigns(signal, sender, **kwargs):
+    """The campaigns app's answers to one of patrol's campaign questions (signals.campaign_tagging,
+    campaign_sampling): Nones dropped. Without a receiver (campaigns not installed), a campaign is refused."""
+    if not signal.has_listeners(sender):
+        raise BadInput("专项行动功能未启用", field="campaign")
+    return [answer for _, answer in signal.send(sender, **kwargs) if answer is not None]
+
+
 def draw_reinspection(month, share=None, campaign=None):
     """Draw the month's re-inspection sample per village: `share` of its issues closed before the month
     (at least one where a village has any). Reproducible (seeded by month and village) and stored once.
 
     With `campaign` (an id), the sample comes from that campaign's closed problems instead (the campaigns app
-    says which, through patrol.hooks), is stored once per campaign and dated the month it was drawn."""
+    says which, through signals.campaign_sampling), is stored once per campaign and dated the month it was drawn."""
     share = conf("REINSPECTION_SHARE") if share is None else share
     if campaign is not None:
         first = parse_month(month or timezone.localdate())
         stored = ReinspectionSample.objects.filter(campaign=campaign)
-        closed = hooks.call("campaign_closed_issues", campaign)
+        closed = _ask_campaigns(signals.campaign_sampling, ReinspectionSample, campaign=campaign)[0]
         seed = f"campaign{campaign}"
     else:
         first = parse_month(month)

@@ -11,5 +11,4 @@ class SupervisionConfig(AppConfig):
         from . import services
 
         patrol_signals.issue_escalated.connect(services.draft_for_escalated, dispatch_uid="supervision-draft")
-        if services.release_guard not in patrol_signals.release_guards:
-            patrol_signals.release_guards.append(services.release_guard)
+        patrol_signals.supervision_releasing.connect(services.release_guard, dispatch_uid="supervision-release")

@@ -297,8 +297,9 @@ def open_order_problem_ids(issue_ids):
                .values_list("issue_id", flat=True))
 
 
-def release_guard(issue):
-    """patrol asks before district staff release red supervision by hand: an open order keeps it."""
+def release_guard(sender, issue, **kwargs):
+    """Receiver of patrol.signals.supervision_releasing (district staff are about to release red supervision by
+    hand): an open order keeps it."""
     held = (OrderProblem.objects.filter(issue_id=issue.pk, order__state__in=OPEN_STATES)
             .values_list("order__number", flat=True).first())
     return f"问题在红色督办单 {held} 中，督办单办结后自动解除" if held else None

@@ -4,6 +4,8 @@ Refuses to run against a database that has real users (any account with a usable
 """
 from django.core.management.base import BaseCommand, CommandError
 
+from ops.bulkload import owner_bulk_load
+
 
 class Command(BaseCommand):
     help = "（仅限基准测试库）以所有者角色批量生成问题及处置记录；库中有可登录的真实用户时拒绝运行。"
@@ -12,8 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("issues", type=int, nargs="?", default=1_000_000)
 
     def handle(self, *args, issues, **opts):
-        from bench.data import owner_bulk_load
-
         try:
             added = owner_bulk_load(issues, log=self.stdout.write)
         except RuntimeError as exc:
