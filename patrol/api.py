@@ -156,9 +156,11 @@ class IssueTransition(APIView):
         body = TransitionRequest(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        cited = data.get("cite_flags") if data["action"] == "reject" else None
         event = services.transition_issue(
             request.user, pk, data["action"], note=data["note"], deadline=data.get("deadline"),
             assignee=data["assignee"], location=data.get("location"),
+            data=services.cited_flags(cited) if cited else None,
         )
         return Response(issue_feature(request.user, event.issue, {"event": EventSerializer(event).data}))
 

@@ -95,6 +95,10 @@ class TransitionRequest(serializers.Serializer):
     deadline = serializers.DateField(required=False, allow_null=True)
     assignee = serializers.CharField(allow_blank=True, default="", max_length=100)
     location = LonLatField(required=False, help_text="操作人所在位置 [经度, 纬度]（WGS-84，中国境内）")
+    cite_flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=["same_photo", "same_as_before", "taken_before_assignment",
+                                               "far_from_problem", "no_camera_data", "unchecked"]),
+        required=False, max_length=6, help_text="reject: the photo checks' flags the rejection cites")
 
     def validate_deadline(self, value):
         return value and checked(inputs.day, value, "deadline")
