@@ -72,4 +72,5 @@ def test_rejection_cites_the_flag_from_the_page_and_the_api(people, login):
     assert r.status_code == 400 and "cite_flags" in r.json()["field"]
     r = api.post(url, {"action": "reject", "note": "x", "cite_flags": ["same_as_before"]}, format="json")
     assert r.status_code == 200
-    assert IssueEvent.objects.filter(issue=issue, action="reject").latest("at").data["cited_flags"] == ["same_as_before"]
+    latest = IssueEvent.objects.filter(issue=issue, action="reject").latest("at")
+    assert latest.data["cited_flags"] == ["same_as_before"]
