@@ -48,3 +48,22 @@ def test_after_photo_that_is_the_villagers_report_photo(facilities, clean_user, 
     assert [f["code"] for f in after["flags"]] == ["same_as_before"]
     seen = login(town_a).get(url("workorder", order.pk)).json()["photos"]
     assert [f["code"] for p in seen if p["kind"] == "after" for f in p["flags"]] == ["same_as_before"]
+
+
+def test_workorder_page_shows_flags_to_the_reviewer_not_to_the_company(facilities, clean_user, login, village_1):
+    from django.test import Client
+
+    order = services.report("F1", "repair", photo=jpeg(photo("chelsea"))).order
+    services.accept(clean_user, order.pk)
+    after, _ = services.add_after_photo(clean_user, order.pk, jpeg(photo("chelsea"), 60))
+    services.done(clean_user, order.pk, note="修好了")
+    staff = Client()
+    staff.force_login(village_1)
+    html = staff.get(url("workorder-list") + "?state=done").content.decode()
+    assert "处理后照片与群众上传的照片相同" in html
+    report_photo = order.photos.get(kind="report")
+    assert url("order-photo", after.pk) in html and url("order-photo", report_photo.pk) in html
+    company = Client()
+    company.force_login(clean_user)
+    html = company.get(url("workorder-list") + "?state=done").content.decode()
+    assert f'data-id="{order.pk}"' in html and "处理后照片与群众上传的照片相同" not in html
