@@ -27,22 +27,30 @@ if TYPE_CHECKING:  # core.photos (Pillow, pillow-heif) is loaded when a photo co
 class StoredPhoto(models.Model):
     content_type = models.CharField(max_length=30)  # of the served (cleaned) file
     sha256 = models.CharField(max_length=64)  # hex digest of the ORIGINAL upload: the same picture sent again
+    # (indexed below: the byte-identical half of the reused-photo check)
     # Perceptual hashes of the upright picture (core.photos.perceptual_hashes), 16 hex digits; null until computed
     # (rows from before they existed: `manage.py photo_hashes`) or when the picture could not be hashed.
     phash = models.CharField(max_length=16, null=True, blank=True)
     dhash = models.CharField(max_length=16, null=True, blank=True)
-    # The pHash's four 16-bit quarters (0–65535), each with a btree index: the near-duplicate lookup
-    # (near_matches) is multi-index hashing over them, never a scan of the table.
-    phash_q0 = models.IntegerField(null=True, blank=True, db_index=True)
-    phash_q1 = models.IntegerField(null=True, blank=True, db_index=True)
-    phash_q2 = models.IntegerField(null=True, blank=True, db_index=True)
-    phash_q3 = models.IntegerField(null=True, blank=True, db_index=True)
+    # The pHash's four 16-bit quarters (0–65535), each with a btree index that carries the hash and the id: the
+    # near-duplicate lookup (near_matches) is multi-index hashing over them, read from the indexes alone.
+    phash_q0 = models.IntegerField(null=True, blank=True)
+    phash_q1 = models.IntegerField(null=True, blank=True)
+    phash_q2 = models.IntegerField(null=True, blank=True)
+    phash_q3 = models.IntegerField(null=True, blank=True)
     # What the checks found when the photo came in (core.photo_flags): a list of {"code", "detail", "match"}.
     # Written with the row (or once by `photo_hashes` for older rows), never changed after.
     flags = models.JSONField(default=list, blank=True)
 
     class Meta:
         abstract = True
+        # A concrete model with a Meta of its own lists these too (indexes=[*StoredPhoto.Meta.indexes, ...]).
+        indexes = [
+            *(models.Index(fields=[f"phash_q{i}"], include=["phash", "id"], name=f"%(app_label)s_%(class)s_q{i}",
+                           condition=models.Q(**{f"phash_q{i}__isnull": False}))
+              for i in range(4)),
+            models.Index(fields=["sha256"], name="%(app_label)s_%(class)s_s"),
+        ]
 
     def take(self, processed: ProcessedPhoto):
         """Copy onto the row what checking the upload found."""
@@ -63,7 +71,7 @@ class LocatedPhoto(StoredPhoto):
     exif_location = models.PointField(srid=4326, null=True, blank=True)
     exif_time = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(StoredPhoto.Meta):
         abstract = True
 
     def take(self, processed: ProcessedPhoto):
@@ -108,28 +116,43 @@ def near_matches(queryset, phash: str, sha256: str = "", max_distance: int | Non
     only those candidates get the exact Hamming distance. A BK-tree would have to live in every worker's memory
     and be rebuilt as photos arrive; this needs four ordinary indexes, is exact, and stays in the database."""
     from django.conf import settings
-    from django.db.models import Q
+    from django.db import connection
     from django.db.models.expressions import RawSQL
 
     if max_distance is None:
         max_distance = int(settings.PATROL.get("PHOTO_SAME_MAX_BITS", DEFAULT_SAME_MAX_BITS))
-    near = Q(sha256=sha256) if sha256 else Q(pk__in=[])
-    if phash:
-        for i, (q, radius) in enumerate(zip(hash_quarters(phash), quarter_radii(max_distance), strict=True)):
-            near |= Q(**{f"phash_q{i}__in": _within(q, radius)})
+    t = connection.ops.quote_name(queryset.model._meta.db_table)
     value = int(phash, 16) if phash else 0
     signed = value - (1 << 64) if value >= 1 << 63 else value
-    # The exact distance: PostgreSQL's bit_count over the XOR of the two hashes as bit(64); the ORM has no XOR.
-    t = queryset.model._meta.db_table
+    # Raw SQL: one index-only scan per quarter (UNION ALL, which a BitmapOr of the ORM's OR could not be: that
+    # reads every candidate's table row), the exact distance on the candidates, plus the same bytes by sha256.
+    parts, params = [], []
+    if phash:
+        for i, (q, radius) in enumerate(zip(hash_quarters(phash), quarter_radii(max_distance), strict=True)):
+            parts.append(f"SELECT id, phash FROM {t} WHERE phash_q{i} = ANY(%s) AND phash_q{i} IS NOT NULL")
+            params.append(_within(q, radius))
+    sql = ""
+    if parts:
+        sql = (f"SELECT c.id FROM ({' UNION ALL '.join(parts)}) c "
+               "WHERE bit_count(('x' || c.phash)::bit(64) # (%s)::bigint::bit(64)) <= %s")
+        params += [signed, max_distance]
+    if sha256:
+        sql = f"{sql} UNION " if sql else ""
+        sql += f"SELECT id FROM {t} WHERE sha256 = %s"
+        params.append(sha256)
+    if not sql:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        ids = [r[0] for r in cur.fetchall()]
+    if not ids:
+        return []
     distance = RawSQL(
-        f'CASE WHEN "{t}".sha256 = %s THEN 0 WHEN "{t}".phash IS NULL THEN 99 '
-        f"""ELSE bit_count(('x' || "{t}".phash)::bit(64) # (%s)::bigint::bit(64)) END""",
+        f"CASE WHEN {t}.sha256 = %s THEN 0 WHEN {t}.phash IS NULL THEN 99 "
+        f"ELSE bit_count(('x' || {t}.phash)::bit(64) # (%s)::bigint::bit(64)) END",
         (sha256 or "", signed),
     )
-    return list(
-        queryset.filter(near).annotate(distance=distance).filter(distance__lte=max_distance)
-        .order_by("distance", "pk")[:limit]
-    )
+    return list(queryset.filter(pk__in=ids).annotate(distance=distance).order_by("distance", "pk")[:limit])
 
 
 DEFAULT_SAME_MAX_BITS = 12
