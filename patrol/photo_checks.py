@@ -85,3 +85,28 @@ def flagged_photos(user, town=None, month=None):
         start, end = month_bounds(month)
         qs = qs.filter(uploaded_at__gte=start, uploaded_at__lt=end)
     return qs
+
+
+def village_month_counts(village_code, months):
+    """[(month, flagged evidence, evidence rejected citing a flag)] for a village's problems, per month of upload
+    (of the rejection): what the dossier shows."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    if not months:
+        return []
+    from core.months import month_bounds
+
+    start, _ = month_bounds(months[0])
+    _, end = month_bounds(months[-1])
+    flagged = dict(
+        Photo.objects.filter(issue__village_id=village_code, uploaded_at__gte=start, uploaded_at__lt=end)
+        .exclude(flags=[]).annotate(m=TruncMonth("uploaded_at")).values("m").annotate(n=Count("id"))
+        .values_list("m", "n"))
+    rejected = dict(
+        IssueEvent.objects.filter(issue__village_id=village_code, action=Action.REJECT, at__gte=start, at__lt=end,
+                                  data__has_key="cited_flags")
+        .annotate(m=TruncMonth("at")).values("m").annotate(n=Count("id")).values_list("m", "n"))
+    flagged = {timezone.localtime(k).date(): v for k, v in flagged.items()}
+    rejected = {timezone.localtime(k).date(): v for k, v in rejected.items()}
+    return [(m, flagged.get(m, 0), rejected.get(m, 0)) for m in months]

@@ -74,3 +74,18 @@ def test_rejection_cites_the_flag_from_the_page_and_the_api(people, login):
     assert r.status_code == 200
     latest = IssueEvent.objects.filter(issue=issue, action="reject").latest("at")
     assert latest.data["cited_flags"] == ["same_as_before"]
+
+
+def test_dossier_counts_flagged_evidence_and_rejections_citing_it(people):
+    from django.utils import timezone
+
+    _, _, issue, _ = submitted_with_reused_photo(people)
+    transition_issue(people["town"], issue.pk, "reject", note="照片重复", data={"cited_flags": ["same_photo"]})
+    client = Client()
+    client.force_login(people["district"])
+    html = client.get(reverse("assessment:village-dossier", args=[V1])).content.decode()
+    table = html[html.index('data-testid="photo-trust"'):]
+    table = table[:table.index("</table>")]
+    month = timezone.localdate().strftime("%Y-%m")
+    row = table[table.index(f"<td>{month}</td>"):]
+    assert row.startswith(f'<td>{month}</td><td class="num">1</td><td class="num">1</td>')
