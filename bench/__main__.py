@@ -16,7 +16,7 @@ os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 SECTIONS = ["geo", "issues", "maps", "routes", "assessment", "assessment_year", "households", "notifications",
-            "campaigns", "facilities", "load"]
+            "campaigns", "facilities", "photos", "load"]
 
 
 def main(argv=None):
