@@ -26,7 +26,7 @@ WARM = (
     "shapely",  # layers.hotspots, planning.routing
     "pyproj",  # layers.hotspots
     "folium",  # layers.maps: every map page (with pandas)
-    "folium.plugins",  # layers.maps, facilities.maplayer
+    "folium.plugins",  # layers.maps, facilities.maplayer (imported when a map is drawn)
     "pyvrp",  # planning.solver: route plans
     "pyvrp.IteratedLocalSearch",
     "pyvrp.PenaltyManager",

@@ -5,6 +5,7 @@ marker cluster (clustered at low zoom), coloured by status and open orders; noth
 """
 from branca.element import Template
 from django.urls import reverse
+from folium.plugins import MarkerCluster
 
 from layers.maps import _Live
 
@@ -59,8 +60,6 @@ class _MaxZoom(_Live):
 
 
 def add_facility_layer(m, request):
-    from folium.plugins import MarkerCluster  # folium imports pandas: not at start (see layers/maps.py)
-
     _MaxZoom(m).add_to(m)
     cluster = MarkerCluster(name="设施（一厕一码）", options={"disableClusteringAtZoom": 17})
     cluster.add_to(m)
