@@ -22,11 +22,12 @@ CHECKS = 300
 FILL_SQL = """
 WITH ids AS (SELECT array_agg(id ORDER BY id) AS a, count(*) AS n FROM patrol_issue),
 h AS (SELECT g, substr(md5('bench-photo-' || g), 1, 16) AS ph FROM generate_series(%(from)s, %(to)s) g)
-INSERT INTO patrol_photo (content_type, sha256, phash, dhash, phash_q0, phash_q1, phash_q2, phash_q3, flags,
+INSERT INTO patrol_photo (content_type, sha256, phash, dhash, phash_q0, phash_q1, phash_q2, phash_q3, phash_bits, flags,
                           issue_id, kind, image, width, height, uploaded_by_id, uploaded_at)
 SELECT 'image/jpeg', md5('bench-sha-' || h.g) || md5('bench-sha2-' || h.g), h.ph, substr(md5('d' || h.g), 1, 16),
        ('x' || substr(h.ph, 1, 4))::bit(16)::int, ('x' || substr(h.ph, 5, 4))::bit(16)::int,
-       ('x' || substr(h.ph, 9, 4))::bit(16)::int, ('x' || substr(h.ph, 13, 4))::bit(16)::int, '[]'::jsonb,
+       ('x' || substr(h.ph, 9, 4))::bit(16)::int, ('x' || substr(h.ph, 13, 4))::bit(16)::int,
+       ('x' || h.ph)::bit(64)::bigint, '[]'::jsonb,
        ids.a[1 + (hashint4(h.g)::bigint & 2147483647) %% ids.n], CASE WHEN h.g %% 2 = 0 THEN 'after' ELSE 'before' END,
        'bench/photo-' || h.g || '.jpg', 4000, 3000, %(user)s, now() - (h.g || ' seconds')::interval
 FROM h, ids

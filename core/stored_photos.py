@@ -38,6 +38,7 @@ class StoredPhoto(models.Model):
     phash_q1 = models.IntegerField(null=True, blank=True)
     phash_q2 = models.IntegerField(null=True, blank=True)
     phash_q3 = models.IntegerField(null=True, blank=True)
+    phash_bits = models.BigIntegerField(null=True, blank=True)  # the pHash as a signed 64-bit integer (for XOR)
     # What the checks found when the photo came in (core.photo_flags): a list of {"code", "detail", "match"}.
     # Written with the row (or once by `photo_hashes` for older rows), never changed after.
     flags = models.JSONField(default=list, blank=True)
@@ -46,7 +47,7 @@ class StoredPhoto(models.Model):
         abstract = True
         # A concrete model with a Meta of its own lists these too (indexes=[*StoredPhoto.Meta.indexes, ...]).
         indexes = [
-            *(models.Index(fields=[f"phash_q{i}"], include=["phash", "id"], name=f"%(app_label)s_%(class)s_q{i}",
+            *(models.Index(fields=[f"phash_q{i}"], include=["phash_bits", "id"], name=f"%(app_label)s_%(class)s_q{i}",
                            condition=models.Q(**{f"phash_q{i}__isnull": False}))
               for i in range(4)),
             models.Index(fields=["sha256"], name="%(app_label)s_%(class)s_s"),
@@ -61,6 +62,7 @@ class StoredPhoto(models.Model):
         self.phash, self.dhash = phash, dhash
         quarters = hash_quarters(phash) if phash else (None,) * 4
         self.phash_q0, self.phash_q1, self.phash_q2, self.phash_q3 = quarters
+        self.phash_bits = signed64(phash) if phash else None
 
     @property
     def flag_codes(self):
@@ -83,6 +85,12 @@ class LocatedPhoto(StoredPhoto):
         if exif_time is not None and timezone.is_naive(exif_time):
             exif_time = timezone.make_aware(exif_time)  # cameras record local time without a zone
         self.exif_time = exif_time
+
+
+def signed64(phash: str) -> int:
+    """A 16-hex-digit hash as PostgreSQL's bigint holds it (two's complement)."""
+    value = int(phash, 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 def hash_quarters(phash: str) -> tuple[int, int, int, int]:
@@ -122,19 +130,18 @@ def near_matches(queryset, phash: str, sha256: str = "", max_distance: int | Non
     if max_distance is None:
         max_distance = int(settings.PATROL.get("PHOTO_SAME_MAX_BITS", DEFAULT_SAME_MAX_BITS))
     t = connection.ops.quote_name(queryset.model._meta.db_table)
-    value = int(phash, 16) if phash else 0
-    signed = value - (1 << 64) if value >= 1 << 63 else value
+    signed = signed64(phash) if phash else 0
     # Raw SQL: one index-only scan per quarter (UNION ALL, which a BitmapOr of the ORM's OR could not be: that
     # reads every candidate's table row), the exact distance on the candidates, plus the same bytes by sha256.
     parts, params = [], []
     if phash:
         for i, (q, radius) in enumerate(zip(hash_quarters(phash), quarter_radii(max_distance), strict=True)):
-            parts.append(f"SELECT id, phash FROM {t} WHERE phash_q{i} = ANY(%s) AND phash_q{i} IS NOT NULL")
+            parts.append(f"SELECT id, phash_bits FROM {t} WHERE phash_q{i} = ANY(%s) AND phash_q{i} IS NOT NULL")
             params.append(_within(q, radius))
     sql = ""
     if parts:
         sql = (f"SELECT c.id FROM ({' UNION ALL '.join(parts)}) c "
-               "WHERE bit_count(('x' || c.phash)::bit(64) # (%s)::bigint::bit(64)) <= %s")
+               "WHERE bit_count((c.phash_bits # (%s)::bigint)::bit(64)) <= %s")
         params += [signed, max_distance]
     if sha256:
         sql = f"{sql} UNION " if sql else ""
@@ -142,14 +149,16 @@ def near_matches(queryset, phash: str, sha256: str = "", max_distance: int | Non
         params.append(sha256)
     if not sql:
         return []
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        # A few thousand index entries: parallel workers would cost more to start than the scan itself.
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute(sql, params)
         ids = [r[0] for r in cur.fetchall()]
     if not ids:
         return []
     distance = RawSQL(
-        f"CASE WHEN {t}.sha256 = %s THEN 0 WHEN {t}.phash IS NULL THEN 99 "
-        f"ELSE bit_count(('x' || {t}.phash)::bit(64) # (%s)::bigint::bit(64)) END",
+        f"CASE WHEN {t}.sha256 = %s THEN 0 WHEN {t}.phash_bits IS NULL THEN 99 "
+        f"ELSE bit_count(({t}.phash_bits # (%s)::bigint)::bit(64)) END",
         (sha256 or "", signed),
     )
     return list(queryset.filter(pk__in=ids).annotate(distance=distance).order_by("distance", "pk")[:limit])

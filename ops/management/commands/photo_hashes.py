@@ -59,7 +59,8 @@ def fill(model, check, batch=200, progress=None):
                 row.flags = run_checks(row, None, check)
                 model.objects.filter(pk=row.pk, phash__isnull=True, flags=[]).update(
                     phash=row.phash, dhash=row.dhash, phash_q0=row.phash_q0, phash_q1=row.phash_q1,
-                    phash_q2=row.phash_q2, phash_q3=row.phash_q3, flags=row.flags)
+                    phash_q2=row.phash_q2, phash_q3=row.phash_q3, phash_bits=row.phash_bits,
+                    flags=row.flags)
             done += 1
             last = row.pk
             if progress:
