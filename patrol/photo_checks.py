@@ -28,6 +28,18 @@ def describe(match):
                     grid=issue.grid_id, photo=match.pk, kind=match.kind)
 
 
+def same_picture(photo, candidates):
+    """The first of a few ``candidates`` that is the same picture as ``photo`` (same bytes or pHash within the
+    threshold), or None."""
+    from core.photos import hamming
+
+    limit = int(settings.PATROL.get("PHOTO_SAME_MAX_BITS", 12))
+    for c in candidates:
+        if c.sha256 == photo.sha256 or (c.phash and photo.phash and hamming(c.phash, photo.phash) <= limit):
+            return c
+    return None
+
+
 def assigned_at(issue):
     """When the problem was last handed to someone to fix (交办, or reopened after a re-inspection)."""
     return (IssueEvent.objects.filter(issue=issue, action__in=(Action.ASSIGN, Action.REOPEN))
@@ -45,10 +57,11 @@ def check_issue_photo(photo, processed=None, *, from_app=False):
         flags.append(flag("same_photo", f"与问题 #{m.issue_id}（{m.issue.village_id or m.issue.town_id}）"
                                         f"{_local(m.uploaded_at)} 的照片相同：{how}", describe(m)))
     if photo.kind == Photo.Kind.AFTER:
-        before = _earlier(Photo.objects.select_related("issue").filter(issue=issue, kind=Photo.Kind.BEFORE), photo)
-        own = near_matches(before, photo.phash, photo.sha256, limit=1)
-        if own:
-            flags.append(flag("same_as_before", "整改后照片与本问题的整改前照片相同", describe(own[0])))
+        # The problem's own before-photos are a handful: compared here, not through the index.
+        own = same_picture(photo, _earlier(Photo.objects.filter(issue=issue, kind=Photo.Kind.BEFORE), photo))
+        if own is not None:
+            own.issue = issue
+            flags.append(flag("same_as_before", "整改后照片与本问题的整改前照片相同", describe(own)))
     if photo.exif_time is not None:
         if photo.kind == Photo.Kind.AFTER:
             since, what = assigned_at(issue), "交办"
