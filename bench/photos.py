@@ -53,12 +53,12 @@ def ensure_photos(n=N_PHOTOS, log=print):
 
 def server_time(phash):
     """Execution time PostgreSQL reports for the lookup's index part (EXPLAIN ANALYZE)."""
-    from core.stored_photos import _within, hash_quarters, quarter_radii, signed64
+    from core.stored_photos import hash_quarters, quarter_radii, signed64, within_bits
 
     parts, params = [], []
     for i, (q, radius) in enumerate(zip(hash_quarters(phash), quarter_radii(12), strict=True)):
         parts.append(f"SELECT id, phash_bits FROM patrol_photo WHERE phash_q{i} = ANY(%s) AND phash_q{i} IS NOT NULL")
-        params.append(_within(q, radius))
+        params.append(within_bits(q, radius))
     sql = (f"SELECT c.id FROM ({' UNION ALL '.join(parts)}) c "
            "WHERE bit_count((c.phash_bits # (%s)::bigint)::bit(64)) <= 12")
     with connection.cursor() as cur:

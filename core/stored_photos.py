@@ -98,7 +98,7 @@ def hash_quarters(phash: str) -> tuple[int, int, int, int]:
     return tuple(int(phash[i : i + 4], 16) for i in range(0, 16, 4))
 
 
-def _within(value: int, radius: int) -> list[int]:
+def within_bits(value: int, radius: int) -> list[int]:
     """Every 16-bit value within `radius` bits of `value` (1 + 16 + 120 values for radius 2)."""
     from itertools import combinations
 
@@ -137,7 +137,7 @@ def near_matches(queryset, phash: str, sha256: str = "", max_distance: int | Non
     if phash:
         for i, (q, radius) in enumerate(zip(hash_quarters(phash), quarter_radii(max_distance), strict=True)):
             parts.append(f"SELECT id, phash_bits FROM {t} WHERE phash_q{i} = ANY(%s) AND phash_q{i} IS NOT NULL")
-            params.append(_within(q, radius))
+            params.append(within_bits(q, radius))
     sql = ""
     if parts:
         sql = (f"SELECT c.id FROM ({' UNION ALL '.join(parts)}) c "

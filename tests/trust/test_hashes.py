@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from core.photos import hamming, perceptual_hashes, process_photo
-from core.stored_photos import DEFAULT_SAME_MAX_BITS, _within, hash_quarters, quarter_radii
+from core.stored_photos import DEFAULT_SAME_MAX_BITS, hash_quarters, quarter_radii, within_bits
 
 from .photos import NAMES, altered, jpeg_bytes, pairs, photo
 
@@ -55,7 +55,7 @@ def test_a_picture_that_cannot_be_hashed_gets_none_not_an_error():
 
 def test_quarters_and_their_neighbourhood():
     assert hash_quarters("0123456789abcdef") == (0x0123, 0x4567, 0x89AB, 0xCDEF)
-    around = _within(0x00FF, 2)
+    around = within_bits(0x00FF, 2)
     assert len(around) == len(set(around)) == 1 + 16 + 120
     assert all((v ^ 0x00FF).bit_count() <= 2 for v in around)
 
