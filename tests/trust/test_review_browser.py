@@ -50,7 +50,7 @@ def test_reviewer_sees_the_match_side_by_side_and_rejects_citing_it(browser, liv
         img.scroll_into_view_if_needed()
         wait_for_js(page, "el => el.complete && el.naturalWidth > 0", img.element_handle())
     page.select_option("[data-testid=action]", "reject")
-    page.get_by_label("说明").fill("照片与问题 #%d 重复" % earlier.pk)
+    page.get_by_label("说明").fill(f"照片与问题 #{earlier.pk} 重复")
     page.get_by_label("重复使用的照片").check()
     page.get_by_role("button", name="提交").click()
     page.wait_for_load_state("networkidle")
