@@ -5,6 +5,7 @@ import json
 import django_filters
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeomOutputGeoFunc, Transform
 from django.http import HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import get_conditional_response, patch_cache_control
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -66,8 +67,8 @@ class AreaList(generics.ListAPIView):
     """Areas that lie in the caller's area, as an RFC 7946 FeatureCollection.
 
     `?simplify=M` (metres, 0–200) answers the light version the field app keeps on the phone: boundaries simplified
-    with tolerance M (topology kept, so neighbours still meet) and coordinates to 6 decimals, with an ETag, so the
-    phone revalidates (`If-None-Match` → 304, nothing sent again) instead of fetching it anew. The server's
+    with tolerance M (topology kept, so neighbours still meet) and coordinates to 6 decimals, compressed, with an ETag,
+    so the phone revalidates (`If-None-Match` → 304, nothing sent again) instead of fetching it anew. The server's
     point-in-polygon lookup stays exact: it decides a report's village, not the phone's copy."""
 
     model = None
@@ -95,7 +96,9 @@ class AreaList(generics.ListAPIView):
             body, content_type="application/geo+json; charset=utf-8")
         response["ETag"] = etag
         patch_cache_control(response, private=True, no_cache=True)  # kept, but asked again each time
-        return response
+        # Compressed where the client takes it: the largest answer the field app fetches on a village's weak
+        # signal, and one that holds no secret (compression leaks nothing, unlike a page with a CSRF token).
+        return GZipMiddleware(lambda _: response)(request)
 
 
 class TownList(AreaList):
