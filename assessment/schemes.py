@@ -31,6 +31,7 @@ from geo import scope
 from . import monthly
 
 RANK_SCOPES = ("town", "district")
+MIN_MONTHS_LABEL = "年度总成绩所需的已评分月份占已结月份的比例（项目默认 1.0：全部已结月份）"
 
 
 def _num(value):
@@ -149,6 +150,7 @@ class MonthTable:
     bottom: set
     groups: dict = field(default_factory=dict)
     sizes: dict = field(default_factory=dict)
+    notice: set = field(default_factory=set)  # standard: the district's bottom NOTICE_N
 
 
 class Standard(Scheme):
@@ -162,7 +164,8 @@ class Standard(Scheme):
     def parameters(self):
         c = monthly.conf()
         return {"bottom_n": c["BOTTOM_N"], "rank_scope": c["BOTTOM_SCOPE"], "bottom_points": -c["BOTTOM_POINTS"],
-                "bottom_twice_points": -c["BOTTOM_TWICE_POINTS"], "notice_n": c["NOTICE_N"], "list_n": c["LIST_N"]}
+                "bottom_twice_points": -c["BOTTOM_TWICE_POINTS"], "notice_n": c["NOTICE_N"], "list_n": c["LIST_N"],
+                "min_months_share": c.get("MIN_MONTHS_SHARE", 1.0)}
 
     def params(self, overrides=None):
         return dict(self.parameters)  # the standard formula's weights live in settings.PATROL["ASSESSMENT"]
@@ -173,24 +176,38 @@ class Standard(Scheme):
     def rule_lines(self, p):
         return monthly.formula_lines()
 
+    def max_total(self):
+        return monthly.conf()["BASE"]
+
     def month_scores(self, month, codes, villages, p, data):
+        """Only villages the month has a record of (see Data.standard_scores): no record, no score."""
         return data.standard_scores(month, codes)
 
     def month_table(self, month, codes, villages, p, data):
         t = super().month_table(month, codes, villages, p, data)
-        c = monthly.conf()
-        t.bottom = {k for k in t.bottom if t.scores[k] < c["BASE"]}
+        by_district = defaultdict(dict)
+        for code, value in t.scores.items():
+            by_district[villages[code]["district"]][code] = value
+        for members in by_district.values():
+            t.notice |= monthly.bottom_set(members, p["notice_n"], self.max_total())
         return t
 
     def flags(self, code, now, prev, data):
-        if code not in now.bottom:
-            return []
         p = now.params
-        if prev is not None and code in prev.bottom:
-            return [{"code": "bottom_twice", "points": -p["bottom_twice_points"],
-                     "label": f"连续两个月排名后{p['bottom_n']}名，年底考核扣{p['bottom_twice_points']:g}分"}]
-        return [{"code": "bottom", "points": -p["bottom_points"],
-                 "label": f"当月排名后{p['bottom_n']}名，年底考核扣{p['bottom_points']:g}分"}]
+        out = []
+        if code in now.bottom:
+            if prev is not None and code in prev.bottom:
+                out.append({"code": "bottom_twice", "points": -p["bottom_twice_points"],
+                            "label": f"连续两个月排名后{p['bottom_n']}名：镇主要领导约谈，"
+                                     f"年底考核扣{p['bottom_twice_points']:g}分"})
+            else:
+                out.append({"code": "bottom", "points": -p["bottom_points"],
+                            "label": f"当月排名后{p['bottom_n']}名：分管领导约谈提醒，"
+                                     f"年底考核扣{p['bottom_points']:g}分"})
+        if code in now.notice and prev is not None and code in prev.notice:
+            out.append({"code": "notice", "points": 0,
+                        "label": f"连续两次排名全区倒数{p['notice_n']}位：全区通报"})
+        return out
 
 
 class Dazhangzhuang(Scheme):
@@ -199,14 +216,14 @@ class Dazhangzhuang(Scheme):
     source = "工作方案 001（大张庄镇）"
     parameters = {"rank_scope": "town", "bottom_n": 10, "bottom_points": 3.0, "bottom_twice_points": 5.0,
                   "baseline": 8.0, "per_problem": 0.1, "unrectified_points": 0.5, "model_points": 5.0,
-                  "reward_n": 5, "deduct_n": 5, "reward_amount": 1500.0}
+                  "reward_n": 5, "deduct_n": 5, "reward_amount": 1500.0, "min_months_share": 1.0}
     choices = {"rank_scope": RANK_SCOPES}
     labels = {"rank_scope": "排名范围（town 镇内 / district 全区）", "bottom_n": "约谈划线（后 N 名）",
               "bottom_points": "当月后 N 名年底扣分", "bottom_twice_points": "连续两个月后 N 名年底扣分",
               "baseline": "第三方测评问题基数（个/村）", "per_problem": "每少/多一个问题加/扣分",
               "unrectified_points": "每个问题不整改或整改不到位扣分", "model_points": "形成典型/承担观摩点加分",
               "reward_n": "年终奖励名额（前 N 名）", "deduct_n": "扣发绩效名额（后 N 名）",
-              "reward_amount": "奖励金额（元/村）"}
+              "reward_amount": "奖励金额（元/村）", "min_months_share": MIN_MONTHS_LABEL}
     default_items = [
         ("front_back", "房前屋后", 20, "房前屋后干净整洁，无杂物、无积存垃圾"),
         ("clutter", "乱堆乱放", 20, "柴草、建材、农具等堆放整齐，无乱搭乱建"),
@@ -288,10 +305,10 @@ class Minhang(Scheme):
     name = "minhang"
     title = "闵行区 百村净美（2024）：双月评估、连续倒数 5 位或低于全市平均分予以通报"
     source = "工作方案 000（闵行区）"
-    parameters = {"rank_scope": "district", "bottom_n": 5, "period_months": 2}
+    parameters = {"rank_scope": "district", "bottom_n": 5, "period_months": 2, "min_months_share": 1.0}
     choices = {"rank_scope": RANK_SCOPES}
     labels = {"rank_scope": "排名范围（town 镇内 / district 全区）", "bottom_n": "通报划线（倒数 N 位）",
-              "period_months": "评估周期（月）"}
+              "period_months": "评估周期（月）", "min_months_share": MIN_MONTHS_LABEL}
     default_items = [
         ("toilets", "净厕", 20, "公厕干净、管护到位，无旱厕、小粪缸"),
         ("land", "净地", 20, "无乱堆乱放、无违规种养、无积存垃圾"),
@@ -424,6 +441,7 @@ class Data:
         self._cards = {}
         self._months = set()
         self._standard = {}
+        self._metrics = {}
         self._tables = {}
         self._evaluated = {}
         self._third = {}
@@ -460,12 +478,29 @@ class Data:
     def cards(self, month, code):
         return self.month_cards(month).get(code, (0.0, 0))
 
-    def standard_scores(self, month, codes):
-        if month not in self._standard:
+    def metrics(self, month):
+        """{village: metrics} of a month (problems rebuilt at its end), read once per computation."""
+        if month not in self._metrics:
             district = scope.district_of(self.area) if self.area else None
-            villages = monthly._villages(district)
-            self._standard[month] = {k: v[0] for k, v in monthly._scores(month, district, villages).items()}
-        return {c: self._standard[month][c] for c in codes if c in self._standard[month]}
+            self._metrics[month] = monthly.cached_month_metrics(month, district)
+        return self._metrics[month]
+
+    def standard(self, month):
+        """{village: (score, deductions)} under the standard formula, for the villages the month has a record of:
+        a problem found, open at the month's end or closed in it, or a loop event (submission, rejection,
+        supervision, re-inspection) in it. A village with none has no score (未评分), never the full BASE."""
+        if month not in self._standard:
+            c = monthly.conf()
+            out = {}
+            for code, m in self.metrics(month).items():
+                if monthly.has_record(m):
+                    out[code] = monthly.score(m, c)
+            self._standard[month] = out
+        return self._standard[month]
+
+    def standard_scores(self, month, codes):
+        scored = self.standard(month)
+        return {c: scored[c][0] for c in codes if c in scored}
 
     def table(self, month):
         """{code: MonthTable} of a month, each village under the scheme its town had that month."""
