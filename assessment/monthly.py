@@ -39,6 +39,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.months import month_bounds, month_end, parse_month, previous_month
+from patrol import lights
 from patrol.history import ISSUES_AT_SQL, scope_sql
 
 SOURCES = ("district_patrol", "town_self_check", "third_party", "reinspection", "public_report")
@@ -166,7 +167,7 @@ states AS (
 ),
 s AS (
     SELECT *, status = 'closed' AND closed_at >= %(start)s AND closed_at < %(end)s AS closed_now,
-           status <> 'closed' AS open, status <> 'closed' AND (red OR COALESCE(deadline < %(day)s, FALSE)) AS is_red
+           status <> 'closed' AS open, {light} AS light
     FROM states
 )
 SELECT village_id,
@@ -179,11 +180,11 @@ SELECT village_id,
        count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s),
        count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s
                         AND (open OR id IN (SELECT issue_id FROM bad))),
-       count(*) FILTER (WHERE is_red),
-       count(*) FILTER (WHERE open AND NOT is_red),
-       count(*) FILTER (WHERE NOT open)
+       count(*) FILTER (WHERE light = 'red'),
+       count(*) FILTER (WHERE light = 'yellow'),
+       count(*) FILTER (WHERE light = 'green')
 FROM s GROUP BY village_id
-"""
+""".replace("{light}", lights.problem_light_sql("status", "COALESCE(red, FALSE)", "deadline", "%(day)s"))
 
 FOUND_SQL = """
 SELECT i.village_id, i.source, i.category_id, count(*), count(i.rebound_of_id)

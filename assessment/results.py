@@ -20,6 +20,7 @@ from datetime import date
 
 from core.months import current_month, months_of, parse_month, previous_month
 from geo import scope
+from patrol import lights
 
 from . import monthly
 from . import schemes as S
@@ -110,8 +111,7 @@ def bottom(area, n, month=None):
 
 
 def _light(metrics):
-    lights = metrics["lights"]
-    return "red" if lights["red"] else "yellow" if lights["yellow"] else "green"
+    return lights.area_light_of(metrics["lights"])
 
 
 def _extras(t, villages):
