@@ -181,7 +181,8 @@ def _month(data, month, shown):
     for t in shown_tables:
         used.setdefault(S.params_key(t.scheme.name, t.params), t)
     schemes = [{"name": t.scheme.name, "title": t.scheme.title, "source": t.scheme.source, "parameters": t.params,
-                "labels": t.scheme.labels, "rules": t.scheme.rule_lines(t.params)} for t in used.values()]
+                "labels": t.scheme.labels, "rules": t.scheme.rule_lines(t.params),
+                "explain": [{"rule": r, "source": s} for r, s in t.scheme.explain(t.params)]} for t in used.values()]
     return MonthResult(month, rows, shown_tables, S.warnings(shown_tables, villages), schemes,
                        month >= current_month())
 
