@@ -12,7 +12,7 @@ from core.spreadsheets import XLSX, xlsx_response
 from geo import scope
 from geo.models import Town, Village
 
-from . import ledger, services
+from . import ledger, results, services
 from . import monthly as assessment
 from . import schemes as S
 
@@ -50,39 +50,32 @@ def month_param(request):
     return parse_month(value) if value else assessment.last_complete_month()
 
 
-def village_json(r):
+def month_json(result):
+    """The body of /api/assessment/: the month, its schemes (rules and parameters), the lists and one row per
+    village with the first contract's fields whatever the scheme (results.row_json)."""
     return {
-        "code": r["code"], "name": r["name"], "town": r["town"], "town_name": r["town_name"], "score": r["score"],
-        "rank": r["rank"], "rank_town": r["rank_town"], "rank_district": r["rank_district"], "light": r["light"],
-        "metrics": r["metrics"], "deductions": [{"label": label, "points": p} for label, p in r["deductions"]],
-        "flags": r["flags"], "flag_points": r["flag_points"], "third_party_adjustment": r["third_party_adjustment"],
-        "list": r["list"],
+        "month": f"{result.month:%Y-%m}", "provisional": result.provisional, "label": result.label,
+        "scheme": result.schemes[0]["name"] if len(result.schemes) == 1 else None, "schemes": result.schemes,
+        "list_scope": "rank_scope", "warnings": result.warnings,
+        "formula": assessment.formula_lines(), "tie_rules": assessment.tie_rules(),
+        "definitions": [{"key": k, "name": n, "definition": d} for k, n, d in assessment.METRIC_DEFINITIONS],
+        "red_list": [r["code"] for r in result.red_list],
+        "black_list": [r["code"] for r in result.black_list],
+        "villages": [results.row_json(r) for r in result.rows],
     }
 
 
 class AssessmentView(APIView):
-    """GET ?month=YYYY-MM[&town=CODE]: the month's assessment of the villages in the caller's area."""
+    """GET ?month=YYYY-MM[&town=CODE]: the month's result of the villages in the caller's area under their towns'
+    schemes. Every row carries code, name, score (null: 未评分), rank, light, metrics and flags, whatever the
+    scheme."""
 
     @extend_schema(parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
                                OpenApiParameter("town", OpenApiTypes.STR)])
     def get(self, request):
         month = month_param(request)
         town = checked_town(request.user, request.query_params.get("town"))
-        schemed = services.month_result(month, user_area(request.user), town)
-        if schemed is not None:
-            return Response(schemed_json(schemed))
-        result = assessment.assess(month, user_area(request.user) or None, town)
-        return Response({
-            "scheme": "standard",
-            "month": f"{month:%Y-%m}",
-            "list_scope": result.list_scope,
-            "formula": assessment.formula_lines(),
-            "tie_rules": assessment.tie_rules(),
-            "definitions": [{"key": k, "name": n, "definition": d} for k, n, d in assessment.METRIC_DEFINITIONS],
-            "red_list": [r["code"] for r in result.red_list],
-            "black_list": [r["code"] for r in result.black_list],
-            "villages": [village_json(r) for r in result.rows],
-        })
+        return Response(month_json(results.month(user_area(request.user), month, town)))
 
 
 class LedgerView(APIView):
@@ -156,22 +149,6 @@ class TargetList(APIView):
 
 
 # --- schemes, scorecards, evaluations, adjustments, 约谈, month closing, the year -------------------------------
-
-
-def schemed_json(result):
-    tables = result["tables"]
-    used = {}
-    for t in tables:
-        used.setdefault(S.params_key(t.scheme.name, t.params), t)
-    schemes = [{"name": t.scheme.name, "title": t.scheme.title, "parameters": t.params,
-                "rules": t.scheme.rule_lines(t.params)} for t in used.values()]
-    return {
-        "month": f"{result['month']:%Y-%m}", "provisional": result["provisional"],
-        "scheme": schemes[0]["name"] if len(schemes) == 1 else None, "schemes": schemes,
-        "warnings": result["warnings"],
-        "villages": [{k: r[k] for k in ("code", "name", "town", "town_name", "scheme", "score", "scorecards",
-                                         "rank", "rank_scope", "flags", "flag_points")} for r in result["rows"]],
-    }
 
 
 class SchemeList(APIView):
@@ -298,7 +275,7 @@ class YearView(APIView):
     @extend_schema(parameters=[OpenApiParameter("year", OpenApiTypes.INT), OpenApiParameter("town", OpenApiTypes.STR)])
     def get(self, request):
         town = checked_town(request.user, request.query_params.get("town"))
-        return Response(services.year_result(_year_param(request), user_area(request.user), town))
+        return Response(results.year(_year_param(request), user_area(request.user), town))
 
 
 class YearXlsx(APIView):
@@ -309,5 +286,5 @@ class YearXlsx(APIView):
         from .year_export import year_xlsx
 
         town = checked_town(request.user, request.query_params.get("town"))
-        result = services.year_result(_year_param(request), user_area(request.user), town)
+        result = results.year(_year_param(request), user_area(request.user), town)
         return xlsx_response(year_xlsx(result), f"年度考核-{result['year']}{('-' + town) if town else ''}.xlsx")

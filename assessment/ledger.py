@@ -102,6 +102,23 @@ def _write_sheet(wb, title, rows):
     ws.auto_filter.ref = f"A1:{ws.cell(1, len(HEADERS)).column_letter}{n}"
 
 
+RESULT_HEADERS = ["行政村代码", "行政村", "月份", "考核方案", "得分", "名次", "排名范围", "亮灯", "红黑榜", "标记"]
+
+
+def _write_results(wb, area, month):
+    """The month's result of the ledger's villages (results.month: the same score, rank and flags as every page)."""
+    from . import results
+
+    result = results.month(area, month)
+    lights = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+    lists = {"red": "红榜", "black": "黑榜", "": ""}
+    ws = add_sheet(wb, "月度考核", RESULT_HEADERS, widths=[15, 12, 12, 14, 8, 6, 8, 6, 6, 60], wrap=True)
+    for r in sorted(result.rows, key=lambda r: r["code"]):
+        ws.append([r["code"], r["name"], result.label, r["scheme"], r["score"] if r["scored"] else r["score_text"],
+                   r["rank"], "镇内" if r["rank_scope"] == "town" else "全区", lights[r["light"]], lists[r["list"]],
+                   "；".join(f["label"] for f in r["flags"])])
+
+
 def build_ledger(user, village=None, town=None, month=None, base_url="/"):
     """(xlsx bytes, file name): one sheet per village (for a town, every village of it, also those without
     problems)."""
@@ -113,6 +130,8 @@ def build_ledger(user, village=None, town=None, month=None, base_url="/"):
         _write_sheet(wb, _sheet_title(v.name, v.code, used), by_village.get(v.code, []))
     if not wb.sheetnames:
         _write_sheet(wb, "台账", [])
+    if month:
+        _write_results(wb, village or town, month)
     label = (Village.objects.filter(code=village).values_list("name", flat=True).first() if village
              else Town.objects.filter(code=town).values_list("name", flat=True).first()) or (village or town)
     name = f"工作台账-{label}{('-' + format(month, '%Y-%m')) if month else ''}.xlsx"

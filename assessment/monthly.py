@@ -1,4 +1,6 @@
-"""Monthly assessment (考核): metrics, score, ranks, flags and the red–black list of every village.
+"""The standard formula's parts (考核): month metrics rebuilt from history, the score, rank and cut helpers.
+The month's result itself — under whatever scheme a town has, this formula being one of three — is
+assessment.results.month; nothing else computes a score, rank or flag.
 
 Everything is read from the event history as it stood at the month's end (patrol.history), never from today's
 rows, so a past month's ranking does not change when a problem changes later.
@@ -13,31 +15,31 @@ The score (weights in settings.PATROL["ASSESSMENT"], each overridable by an envi
             − W_REWORK  × rejected verifications in the month
             − W_ONTIME  × (1 − on-time closure rate)          (only when something was closed in the month)
 
-A village with nothing found and nothing open keeps the full BASE.
+A village whose month holds no record (nothing found, open at the end, closed, nor any loop event: has_record)
+has no score that month ("未评分"), never the full BASE.
 
 Ranks use competition ranking ("1224"): equal scores share a rank and the next rank skips. A village is in
 the bottom N when fewer than N villages score strictly lower — so every village tied at the cut is included
 (the cut can hold more than N villages), and a village with the full score is never flagged. Tables list
 tied villages by code; that order does not change their rank.
 
-Flags (seeds, 考核奖惩): bottom N of the month in the BOTTOM_SCOPE ranking (town by default) → talk with the
-village secretary, −3 at year end; bottom N this month and last month → talk by the town leader, −5 (instead
+Flags (the standard scheme's, in assessment.schemes.Standard; seed 001's 考核奖惩 made a project default):
+bottom N of the month in the BOTTOM_SCOPE ranking (town by default) → talk with the village secretary,
+−3 at year end; bottom N this month and last month → talk by the town leader, −5 (instead
 of −3 for that month); bottom NOTICE_N of the district ranking two assessments running → district-wide notice.
 Third-party evaluation (year to date): +0.1 per problem fewer than the baseline 8, −0.1 per problem more,
 −0.5 per problem not rectified (open at month end) or rectified badly (a verification was rejected or it was
 reopened).
 """
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from core.months import month_bounds, month_end, parse_month, previous_month
-from geo import scope
-from geo.models import Village
+from patrol import lights
 from patrol.history import ISSUES_AT_SQL, scope_sql
 
 SOURCES = ("district_patrol", "town_self_check", "third_party", "reinspection", "public_report")
@@ -165,7 +167,7 @@ states AS (
 ),
 s AS (
     SELECT *, status = 'closed' AND closed_at >= %(start)s AND closed_at < %(end)s AS closed_now,
-           status <> 'closed' AS open, status <> 'closed' AND (red OR COALESCE(deadline < %(day)s, FALSE)) AS is_red
+           status <> 'closed' AS open, {light} AS light
     FROM states
 )
 SELECT village_id,
@@ -178,11 +180,11 @@ SELECT village_id,
        count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s),
        count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s
                         AND (open OR id IN (SELECT issue_id FROM bad))),
-       count(*) FILTER (WHERE is_red),
-       count(*) FILTER (WHERE open AND NOT is_red),
-       count(*) FILTER (WHERE NOT open)
+       count(*) FILTER (WHERE light = 'red'),
+       count(*) FILTER (WHERE light = 'yellow'),
+       count(*) FILTER (WHERE light = 'green')
 FROM s GROUP BY village_id
-"""
+""".replace("{light}", lights.problem_light_sql("status", "COALESCE(red, FALSE)", "deadline", "%(day)s"))
 
 FOUND_SQL = """
 SELECT i.village_id, i.source, i.category_id, count(*), count(i.rebound_of_id)
@@ -294,6 +296,13 @@ def village_metrics(states, events, month, bad_third_party=frozenset()):
     return out
 
 
+def has_record(m):
+    """Does a village's month hold anything to score? A problem found in it, open at its end or closed in it, or
+    a loop event in it (the standard formula has nothing else to go on: no record, no score)."""
+    return bool(m["found"] or m["open"] or m["closed"] or m["submissions"] or m["rejections"]
+                or m["supervised_in_month"] or m["reinspect_held"] or m["reinspect_came_back"])
+
+
 def score(metrics, c=None):
     """(score, [(label, points), ...]) for one village's metrics: the formula in the module docstring."""
     c = c or conf()
@@ -343,43 +352,6 @@ def third_party_adjustment(metrics, c=None):
                  2)
 
 
-def grouped_ranks(scores, group):
-    """Competition ranks within groups: group(key) → group id."""
-    by = defaultdict(dict)
-    for k, v in scores.items():
-        by[group(k)][k] = v
-    out = {}
-    for members in by.values():
-        out.update(competition_ranks(members))
-    return out
-
-
-def grouped_bottom(scores, group, n, base):
-    by = defaultdict(dict)
-    for k, v in scores.items():
-        by[group(k)][k] = v
-    out = set()
-    for members in by.values():
-        out |= bottom_set(members, n, base)
-    return out
-
-
-def flags_for(code, now_bottom, prev_bottom, now_notice, prev_notice, c=None):
-    """The seeds' flags for one village, given the bottom sets of this month and last month."""
-    c = c or conf()
-    n, nn = c["BOTTOM_N"], c["NOTICE_N"]
-    flags = []
-    if code in now_bottom and code in prev_bottom:
-        label = f"连续两个月排名后{n}名：镇主要领导约谈，年底考核扣{-c['BOTTOM_TWICE_POINTS']:g}分"
-        flags.append({"code": "bottom_twice", "label": label, "points": c["BOTTOM_TWICE_POINTS"]})
-    elif code in now_bottom:
-        label = f"当月排名后{n}名：分管领导约谈提醒，年底考核扣{-c['BOTTOM_POINTS']:g}分"
-        flags.append({"code": "bottom", "label": label, "points": c["BOTTOM_POINTS"]})
-    if code in now_notice and code in prev_notice:
-        flags.append({"code": "notice", "label": f"连续两次排名全区倒数{nn}位：全区通报", "points": 0})
-    return flags
-
-
 SOURCE_LABELS = {
     "district_patrol": "区级巡查", "town_self_check": "街镇自查", "third_party": "市级第三方测评",
     "reinspection": "回头看", "public_report": "群众反映",
@@ -387,24 +359,6 @@ SOURCE_LABELS = {
 
 
 # --- the month's assessment ------------------------------------------------------------------------
-
-
-@dataclass
-class Assessment:
-    month: date
-    rows: list  # one dict per village, best first (ties by code)
-    red_list: list = field(default_factory=list)
-    black_list: list = field(default_factory=list)
-    list_scope: str = "district"
-
-
-def _villages(district):
-    qs = Village.objects.order_by("code")
-    if district:
-        qs = qs.filter(scope.code_q(district))
-    rows = qs.values_list("code", "name", "town_id", "town__name")  # never the boundaries
-    return {code: {"code": code, "name": name, "town": town, "town_name": town_name}
-            for code, name, town, town_name in rows}
 
 
 def history_fingerprint(moment):
@@ -442,125 +396,6 @@ def cached_month_metrics(month, district=None):
     return metrics
 
 
-def _scores(month, district, villages):
-    metrics = cached_month_metrics(month, district)
-    c = conf()
-    out = {}
-    for code in villages:
-        m = metrics.get(code) or empty_metrics()
-        total, parts = score(m, c)
-        lights = m["lights"]
-        light = "red" if lights["red"] else "yellow" if lights["yellow"] else "green"
-        out[code] = (total, parts, m, light)
-    return out
-
-
-_district = scope.district_of
-_town = scope.town_of
-
-
-def assess(month, area_code=None, town=None):
-    """The month's assessment of the villages in an area (optionally one town of it).
-
-    Ranks are always taken within the village's whole town and district, whatever part of them is shown.
-    """
-    month = parse_month(month)
-    district = scope.district_of(area_code) if area_code else None
-    villages = _villages(district)
-    now, prev = _both(lambda: _scores(month, district, villages),
-                      lambda: _scores(previous_month(month), district, villages))
-    return _assessed(month, now, prev, villages, area_code, town)
-
-
-def _both(first, second):
-    """Run two database-bound computations side by side on two connections (each query runs on its own core),
-    unless inside a transaction, whose uncommitted rows another connection would not see."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection, connections
-
-    if connection.in_atomic_block:
-        return first(), second()
-
-    def in_thread(fn):
-        try:
-            return fn()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        later = pool.submit(in_thread, second)
-        return first(), later.result()
-
-
-def village_series(code, months):
-    """One village's assessment row for each of some months (ranked within its town and district)."""
-    months = [parse_month(m) for m in months]
-    district = scope.district_of(code)
-    villages = _villages(district)
-    scored = {}
-    for m in [previous_month(months[0]), *months]:
-        if m not in scored:
-            scored[m] = _scores(m, district, villages)
-    out = []
-    for m in months:
-        prev = scored.get(previous_month(m)) or _scores(previous_month(m), district, villages)
-        rows = _assessed(m, scored[m], prev, villages, code, None).rows
-        out.append((m, rows[0] if rows else None))
-    return out
-
-
-def _assessed(month, now, prev, villages, area_code, town):
-    c = conf()
-    now_scores = {k: v[0] for k, v in now.items()}
-    prev_scores = {k: v[0] for k, v in prev.items()}
-    cut_group = _town if c["BOTTOM_SCOPE"] == "town" else _district
-    now_bottom = grouped_bottom(now_scores, cut_group, c["BOTTOM_N"], c["BASE"])
-    prev_bottom = grouped_bottom(prev_scores, cut_group, c["BOTTOM_N"], c["BASE"])
-    now_notice = grouped_bottom(now_scores, _district, c["NOTICE_N"], c["BASE"])
-    prev_notice = grouped_bottom(prev_scores, _district, c["NOTICE_N"], c["BASE"])
-    rank_town = grouped_ranks(now_scores, _town)
-    rank_district = grouped_ranks(now_scores, _district)
-
-    rows = []
-    for code, info in villages.items():
-        if not scope.touches(area_code or scope.EVERYWHERE, code) or (town and info["town"] != town):
-            continue
-        total, parts, m, light = now[code]
-        flags = flags_for(code, now_bottom, prev_bottom, now_notice, prev_notice, c)
-        rows.append({
-            **info, "score": total, "rank": rank_town[code], "rank_town": rank_town[code],
-            "rank_district": rank_district[code], "light": light, "metrics": m, "deductions": parts,
-            "flags": flags, "flag_points": sum(f["points"] for f in flags),
-            "third_party_adjustment": third_party_adjustment(m, c), "previous_score": prev_scores[code],
-        })
-    rows.sort(key=lambda r: (-r["score"], r["code"]))
-    list_scope = "town" if town or (area_code and len(area_code) >= 9) else "district"
-    rank_key = "rank_town" if list_scope == "town" else "rank_district"
-    shown = {r["code"]: r["score"] for r in rows}
-    best = top_set(shown, c["LIST_N"]) if shown else set()
-    worst = bottom_set(shown, c["LIST_N"], c["BASE"])
-    red_list = [r for r in rows if r["code"] in best and r["code"] not in worst]
-    black_list = sorted((r for r in rows if r["code"] in worst), key=lambda r: (r["score"], r["code"]))
-    for r in rows:
-        r["rank"] = r[rank_key]
-        r["list"] = "red" if r["code"] in best and r["code"] not in worst else "black" if r["code"] in worst else ""
-    return Assessment(month, rows, red_list, black_list, list_scope)
-
-
-def bottom_villages(area_code, n, month=None):
-    """The villages of an area at the bottom of a month's ranking (default: the last complete month), worst
-    first: [{"code", "name", "town", "score", "rank"}]. Ties at the cut are all included; villages with the full
-    score are never listed. For planners that prioritise villages at the bottom of the ranking."""
-    month = parse_month(month) if month else last_complete_month()
-    result = assess(month, area_code)
-    scores = {r["code"]: r["score"] for r in result.rows}
-    bottom = bottom_set(scores, n, conf()["BASE"])
-    rows = sorted((r for r in result.rows if r["code"] in bottom), key=lambda r: (r["score"], r["code"]))
-    return [{"code": r["code"], "name": r["name"], "town": r["town"], "score": r["score"],
-             "rank": r["rank_district"]} for r in rows]
-
-
 def formula_lines(c=None):
     """The formula as Chinese lines for pages and reports."""
     c = c or conf()
@@ -585,7 +420,9 @@ def tie_rules(c=None):
         f"因此与第{c['BOTTOM_N']}名同分的村全部计入（人数可能多于{c['BOTTOM_N']}个）；得满分（{c['BASE']:g}分）的村不计入。",
         f"后{c['BOTTOM_N']}名按{'街镇内' if c['BOTTOM_SCOPE'] == 'town' else '全区'}排名认定；"
         f"全区通报按全区排名连续两次倒数{c['NOTICE_N']}位认定。",
-        f"红黑榜：红榜为名次在前{c['LIST_N']}名的村，黑榜为倒数{c['LIST_N']}位的村（同分一并上榜，满分村不上黑榜）。",
+        f"红黑榜（项目默认）：全区同一考核方案的村中名次在前{c['LIST_N']}名的村上红榜，倒数{c['LIST_N']}位的村上黑榜"
+        "（同分一并上榜，满分村不上黑榜，两榜皆中者只上黑榜）。",
+        "当月没有任何记录（评分表，或标准公式下没有问题与处置记录）的村不评分（“未评分”），不排名、不上榜、不作标记。",
         f"连续两个月后{c['BOTTOM_N']}名扣{-c['BOTTOM_TWICE_POINTS']:g}分，替代当月的扣{-c['BOTTOM_POINTS']:g}分（不重复扣分）。",
         f"第三方测评调整（年度累计）：以 {c['THIRD_PARTY_BASELINE']:g} 个问题为基数，"
         f"每少一个加 {c['THIRD_PARTY_PER_PROBLEM']:g} 分、每多一个扣 {c['THIRD_PARTY_PER_PROBLEM']:g} 分；"

@@ -19,6 +19,7 @@ from patrol.photo_checks import village_month_counts
 
 from . import maps as assessment_maps
 from . import monthly as assessment
+from . import schemes as S
 from .api import checked_town, checked_village, user_area
 
 
@@ -48,56 +49,29 @@ def _pct(value):
 
 @page_errors
 def assessment_page(request):
+    """The month's ranking, from results.month whatever the schemes: the metrics table when every village shown is
+    on the standard formula, the scorecard table (with 约谈) when a scorecard scheme is in force."""
+    from . import results
+
     month = _month(request)
     area = user_area(request.user)
     town = checked_town(request.user, request.GET.get("town"))
-    from . import services
-
-    schemed = services.month_result(month, area, town)
-    if schemed is not None:
-        return _scheme_page(request, month, area, town, schemed)
-    result = assessment.assess(month, area or None, town)
-    score_map = assessment_maps.score_map(result.rows)
-    towns = Town.objects.filter(scope.areas_q(area, "town")).order_by("code")
-    for r in result.rows:
+    result = results.month(area, month, town)
+    rows = result.rows
+    for r in rows:
         mt = r["metrics"]
         r["fmt"] = {k: _pct(mt[k]) for k in ("closure_rate", "on_time_rate", "rework_rate", "rebound_rate")}
-    return render(request, "assessment/assessment.html", {
-        "month": month, "month_value": f"{month:%Y-%m}", "in_progress": month >= current_month(),
-        "result": result, "towns": towns, "town": town, "map": score_map,
+    towns = Town.objects.filter(scope.areas_q(area, "town")).order_by("code")
+    scorecards = any(S.get(r["scheme"]).uses_scorecards for r in rows)
+    template = "assessment/assessment_schemes.html" if scorecards else "assessment/assessment.html"
+    return render(request, template, {
+        "month": month, "month_value": f"{month:%Y-%m}", "in_progress": result.provisional,
+        "provisional_label": results.PROVISIONAL, "result": result, "rows": rows, "towns": towns, "town": town,
+        "map": assessment_maps.score_map(rows), "schemes": result.schemes, "warnings": result.warnings,
         "definitions": assessment.METRIC_DEFINITIONS, "formula": assessment.formula_lines(),
-        "tie_rules": assessment.tie_rules(), "list_scope": "街镇内" if result.list_scope == "town" else "全区",
-        "warnings": standard_warnings(result),
-    })
-
-
-def standard_warnings(result):
-    """The standard formula's bottom-N cut, when it flags (or would flag) more than half of a ranking scope."""
-    c = assessment.conf()
-    n, by_town = c["BOTTOM_N"], c["BOTTOM_SCOPE"] == "town"
-    sizes, flagged, names = {}, {}, {}
-    for r in result.rows:
-        key = r["town"] if by_town else scope.district_of(r["town"])
-        names[key] = r["town_name"] if by_town else "全区"
-        sizes[key] = sizes.get(key, 0) + 1
-        flagged[key] = flagged.get(key, 0) + (1 if any(f["code"] in ("bottom", "bottom_twice") for f in r["flags"])
-                                              else 0)
-    return [f"{names[k]}：排名范围内共 {size} 个村，后{n}名的划线本月标记了 {flagged[k]} 个，超过半数，标记失去区分度"
-            f"——请调整 BOTTOM_N / BOTTOM_SCOPE 或改用适合规模的考核方案（manage.py assessment_scheme）。"
-            for k, size in sizes.items() if 2 * max(n if size > 0 else 0, flagged[k]) > size]
-
-
-def _scheme_page(request, month, area, town, schemed):
-    from .api import schemed_json
-
-    body = schemed_json(schemed)
-    rows = schemed["rows"]
-    return render(request, "assessment/assessment_schemes.html", {
-        "month": month, "month_value": f"{month:%Y-%m}", "in_progress": month >= current_month(),
-        "rows": rows, "schemes": body["schemes"], "warnings": body["warnings"], "town": town,
-        "towns": Town.objects.filter(scope.areas_q(area, "town")).order_by("code"),
-        "map": assessment_maps.score_map(rows),
+        "tie_rules": assessment.tie_rules(), "list_scope": "排名范围（街镇或全区）",
         "flagged": sum(1 for r in rows if r["flags"]),
+        "unscored": sum(1 for r in rows if r["score"] is None),
     })
 
 
@@ -113,7 +87,9 @@ def village_dossier(request, code):
         raise BadInput("年份无效", field="year")
     last = 12 if year < today.year else today.month
     months = [date(year, i, 1) for i in range(1, last + 1)]
-    series = assessment.village_series(village.code, months)
+    from . import results
+
+    series = results.series(village.code, months)
 
     issues_qs = Issue.objects.filter(village=village)
     features = [feature(r) for r in feature_rows(issues_qs, today)]
@@ -150,8 +126,6 @@ def scorecards_page(request):
     """A leader's on-site scorecard form (phone or laptop): village nearest first, the items, save."""
     from django.urls import reverse
 
-    from . import schemes as S
-
     user_area(request.user)
     templates = {name: s.items() for name, s in S.SCHEMES.items() if s.uses_scorecards}
     source = Source.TOWN_SELF_CHECK if request.user.role == "town" else Source.DISTRICT_PATROL
@@ -166,7 +140,7 @@ def scorecards_page(request):
 
 @page_errors
 def year_page(request):
-    from . import services
+    from . import results
 
     today = timezone.localdate()
     try:
@@ -175,7 +149,7 @@ def year_page(request):
         raise BadInput("年份无效", field="year") from None
     area = user_area(request.user)
     town = checked_town(request.user, request.GET.get("town"))
-    result = services.year_result(year, area, town)
+    result = results.year(year, area, town)
     kinds = {"bottom": "当月后N名", "bottom_twice": "连续两月后N名", "third_party": "第三方测评",
              "unrectified": "未整改/整改不到位", "model": "典型村", "manual": "其他", "notice": "通报"}
     for r in result["villages"]:
@@ -192,23 +166,16 @@ def year_page(request):
 def _notice_data(request, month):
     from django.conf import settings as dj_settings
 
-    from . import services
+    from . import results
 
     month = parse_month(month)
     area = user_area(request.user)
     town = checked_town(request.user, request.GET.get("town"))
     wanted = request.GET.get("scheme") or ""
-    from . import schemes as S
-
     if wanted and wanted not in S.SCHEMES:
         raise BadInput(f"未知的考核方案：{wanted}", field="scheme")
-    result = services.month_result(month, area, town)
-    if result is None:  # every village on `standard`: its bottom flags
-        std = assessment.assess(month, area or None, town)
-        rows = [{"code": r["code"], "name": r["name"], "town_name": r["town_name"], "score": r["score"],
-                 "rank": r["rank"], "flags": r["flags"], "scheme": "standard"} for r in std.rows if r["flags"]]
-    else:
-        rows = [r for r in result["rows"] if r["flags"]]
+    result = results.month(area, month, town)
+    rows = [dict(r) for r in result.rows if r["flags"]]
     if wanted:
         rows = [r for r in rows if r["scheme"] == wanted]
     rows.sort(key=lambda r: (r["score"] if r["score"] is not None else 0, r["code"]))
@@ -223,11 +190,13 @@ def _notice_data(request, month):
         r["problems"] = "、".join(f"{c}{n}处" for c, n in sorted(found.items(), key=lambda x: -x[1])) or "—"
         r["flag_text"] = "；".join(f["label"] for f in r["flags"])
     office = dj_settings.NOTICE_OFFICE
-    return {"month": month, "rows": rows, "office": office,
+    return {"month": month, "rows": rows, "office": office, "provisional": result.provisional,
             "number": f"{office[:2]}人居〔{month.year}〕{month.month}号",
-            "title": f"关于{month.year}年{month.month}月农村人居环境考核排名靠后村的通报",
+            "title": f"关于{month.year}年{month.month}月农村人居环境考核排名靠后村的通报"
+                     f"{results.PROVISIONAL if result.provisional else ''}",
             "follow_up": [
-                "被通报的村要在收到通报后 10 日内制定整改方案，逐项销号，并将整改情况报镇（街道）整治办。",
+                "被通报的村要在收到通报后 10 日内制定整改方案，逐项销号，并将整改情况报镇（街道）整治办"
+                "（10 日为本系统默认期限，工作方案未作规定，可按本单位要求修改）。",
                 "当月排名靠后的村由分管领导约谈提醒村支部书记；连续两个月排名靠后的村由主要领导约谈。",
                 "各镇（街道）整治办要于次月现场检查时一并抽查整改情况，形成问题整改闭环。",
             ], "date": timezone.localdate()}

@@ -69,8 +69,10 @@ def _pct(v):
 
 def monthly_report_pdf(month, area_code=None, town=None):
     """PDF bytes of the month's report for the villages of an area (optionally one town)."""
+    from . import results
+
     font = cjk_font()
-    result = assessment.assess(month, area_code, town)
+    result = results.month(area_code or "", month, town)
     scope_code = town or area_code or ""
     scope_name = (Town.objects.filter(code=town).values_list("name", flat=True).first() if town else None) or (
         "辖区" if not area_code else _area_name(area_code))
@@ -79,7 +81,8 @@ def monthly_report_pdf(month, area_code=None, town=None):
 
     styles = pdf_styles()
     story = [
-        Paragraph(f"农村人居环境整治月度考核通报（{month:%Y年%m月}）", styles["title"]),
+        Paragraph(f"农村人居环境整治月度考核通报（{month:%Y年%m月}）"
+                  f"{results.PROVISIONAL if result.provisional else ''}", styles["title"]),
         Paragraph(f"范围：{scope_name}（{scope_code or '全部'}）　口径：{month:%Y-%m} 月末时点，据处置记录重建",
                   styles["p"]),
         Spacer(1, 3 * mm),
@@ -101,8 +104,8 @@ def monthly_report_pdf(month, area_code=None, town=None):
                 [len(result.rows), total["found"], total["closed"], _pct(closure), _pct(on_time), total["open"],
                  total["overdue"], total["red"], total["rebounds"]]], font, styles),
     ]
-    red = "、".join(f"{r['name']}（{r['score']}）" for r in result.red_list) or "无"
-    black = "、".join(f"{r['name']}（{r['score']}）" for r in result.black_list) or "无"
+    red = "、".join(f"{r['name']}（{r['score_text']}）" for r in result.red_list) or "无"
+    black = "、".join(f"{r['name']}（{r['score_text']}）" for r in result.black_list) or "无"
     story += [Paragraph("三、红黑榜", styles["h"]), Paragraph(f"红榜：{red}", styles["p"]),
               Paragraph(f"黑榜：{black}", styles["p"])]
 
@@ -110,7 +113,7 @@ def monthly_report_pdf(month, area_code=None, town=None):
     for r in result.rows:
         m = r["metrics"]
         flags = "；".join(f["label"].split("：")[0] for f in r["flags"])
-        rows.append([r["rank"], r["name"], r["town_name"], r["score"], LIGHT_LABELS[r["light"]], m["found"],
+        rows.append([r["rank"] or "—", r["name"], r["town_name"], r["score_text"], LIGHT_LABELS[r["light"]], m["found"],
                      m["closed"], _pct(m["closure_rate"]), _pct(m["on_time_rate"]), m["overdue"], m["red"],
                      Paragraph(flags or "—", styles["small"])])
     story += [Paragraph("四、排名", styles["h"]),
@@ -119,8 +122,10 @@ def monthly_report_pdf(month, area_code=None, town=None):
     story += [Paragraph("五、超期及红色督办问题清单", styles["h"])]
     story += [_problem_table(month, area_code, town, codes, font, styles)]
     story += [Paragraph("六、计分规则", styles["h"])]
-    story += [KeepTogether([Paragraph(line, styles["small"]) for line in
-                            assessment.formula_lines() + assessment.tie_rules()])]
+    lines = [f"考核方案：{s['title']}（{s['source']}）" for s in result.schemes]
+    for s in result.schemes:
+        lines += s["rules"] if s["name"] != "standard" else assessment.formula_lines()
+    story += [KeepTogether([Paragraph(line, styles["small"]) for line in lines + assessment.tie_rules()])]
 
     return a4_pdf(story, f"月度考核通报 {month:%Y-%m}",
                   footer=lambda page: f"{month:%Y-%m} 月度考核通报 · 第 {page} 页")

@@ -31,6 +31,14 @@ from geo import scope
 from . import monthly
 
 RANK_SCOPES = ("town", "district")
+PROJECT_DEFAULT = "项目默认（工作方案未作规定）"
+COMMON_DEFAULTS = [
+    ("当月没有评分记录的村不评分（“未评分”）：不排名、不上红黑榜、不作标记，从不计为满分", PROJECT_DEFAULT),
+    ("同分同名次（竞争排名“1224”）；后 N 名含与第 N 名同分的村；满分村不计入后 N 名", PROJECT_DEFAULT),
+    ("红黑榜：全区同一方案的村中前 LIST_N 名上红榜、倒数 LIST_N 位上黑榜（LIST_N 默认 5）", PROJECT_DEFAULT),
+    ("尚未关账的月份标“（未结）”，得分暂定", PROJECT_DEFAULT),
+]
+MIN_MONTHS_LABEL = "年度总成绩所需的已评分月份占已结月份的比例（项目默认 1.0：全部已结月份）"
 
 
 def _num(value):
@@ -98,6 +106,17 @@ class Scheme:
     def rule_lines(self, p):
         return []
 
+    def explain(self, p):
+        """[(rule, source)]: each rule the scheme applies with where it comes from — a plan's sentence quoted, or
+        PROJECT_DEFAULT where the plan is silent (never presented as an office's rule)."""
+        return [*self.own_rules(p), *COMMON_DEFAULTS,
+                ("年度总成绩只计入已结月份，有评分的已结月份不少于 "
+                 f"min_months_share={p.get('min_months_share', 1.0):g} × 已结月份数（至少 1 个）；"
+                 "否则“数据不全”，不计总成绩、不排名、不作奖惩标记", PROJECT_DEFAULT)]
+
+    def own_rules(self, p):
+        return []
+
     # --- a month ---------------------------------------------------------------------------------
     def group_key(self, info, p):
         return info["town"] if p.get("rank_scope", "town") == "town" else info["district"]
@@ -149,6 +168,7 @@ class MonthTable:
     bottom: set
     groups: dict = field(default_factory=dict)
     sizes: dict = field(default_factory=dict)
+    notice: set = field(default_factory=set)  # standard: the district's bottom NOTICE_N
 
 
 class Standard(Scheme):
@@ -162,7 +182,8 @@ class Standard(Scheme):
     def parameters(self):
         c = monthly.conf()
         return {"bottom_n": c["BOTTOM_N"], "rank_scope": c["BOTTOM_SCOPE"], "bottom_points": -c["BOTTOM_POINTS"],
-                "bottom_twice_points": -c["BOTTOM_TWICE_POINTS"], "notice_n": c["NOTICE_N"], "list_n": c["LIST_N"]}
+                "bottom_twice_points": -c["BOTTOM_TWICE_POINTS"], "notice_n": c["NOTICE_N"], "list_n": c["LIST_N"],
+                "min_months_share": c.get("MIN_MONTHS_SHARE", 1.0)}
 
     def params(self, overrides=None):
         return dict(self.parameters)  # the standard formula's weights live in settings.PATROL["ASSESSMENT"]
@@ -173,24 +194,48 @@ class Standard(Scheme):
     def rule_lines(self, p):
         return monthly.formula_lines()
 
+    def own_rules(self, p):
+        return [
+            ("月度得分 = " + "；".join(monthly.formula_lines())[len("月度得分 = "):], PROJECT_DEFAULT),
+            ("当月没有任何问题与处置记录的村不评分（无记录不计满分）", PROJECT_DEFAULT),
+            (f"当月排名后{p['bottom_n']}名年底扣{p['bottom_points']:g}分、连续两个月扣{p['bottom_twice_points']:g}分"
+             f"（替代当月扣分）；连续两次全区倒数{p['notice_n']}位全区通报：参照工作方案 001、000 的奖惩，"
+             "用于本系统默认公式", PROJECT_DEFAULT),
+            ("年度总成绩 = 已结月份得分平均 + 年底加减分", PROJECT_DEFAULT),
+        ]
+
+    def max_total(self):
+        return monthly.conf()["BASE"]
+
     def month_scores(self, month, codes, villages, p, data):
+        """Only villages the month has a record of (see Data.standard_scores): no record, no score."""
         return data.standard_scores(month, codes)
 
     def month_table(self, month, codes, villages, p, data):
         t = super().month_table(month, codes, villages, p, data)
-        c = monthly.conf()
-        t.bottom = {k for k in t.bottom if t.scores[k] < c["BASE"]}
+        by_district = defaultdict(dict)
+        for code, value in t.scores.items():
+            by_district[villages[code]["district"]][code] = value
+        for members in by_district.values():
+            t.notice |= monthly.bottom_set(members, p["notice_n"], self.max_total())
         return t
 
     def flags(self, code, now, prev, data):
-        if code not in now.bottom:
-            return []
         p = now.params
-        if prev is not None and code in prev.bottom:
-            return [{"code": "bottom_twice", "points": -p["bottom_twice_points"],
-                     "label": f"连续两个月排名后{p['bottom_n']}名，年底考核扣{p['bottom_twice_points']:g}分"}]
-        return [{"code": "bottom", "points": -p["bottom_points"],
-                 "label": f"当月排名后{p['bottom_n']}名，年底考核扣{p['bottom_points']:g}分"}]
+        out = []
+        if code in now.bottom:
+            if prev is not None and code in prev.bottom:
+                out.append({"code": "bottom_twice", "points": -p["bottom_twice_points"],
+                            "label": f"连续两个月排名后{p['bottom_n']}名：镇主要领导约谈，"
+                                     f"年底考核扣{p['bottom_twice_points']:g}分"})
+            else:
+                out.append({"code": "bottom", "points": -p["bottom_points"],
+                            "label": f"当月排名后{p['bottom_n']}名：分管领导约谈提醒，"
+                                     f"年底考核扣{p['bottom_points']:g}分"})
+        if code in now.notice and prev is not None and code in prev.notice:
+            out.append({"code": "notice", "points": 0,
+                        "label": f"连续两次排名全区倒数{p['notice_n']}位：全区通报"})
+        return out
 
 
 class Dazhangzhuang(Scheme):
@@ -199,14 +244,14 @@ class Dazhangzhuang(Scheme):
     source = "工作方案 001（大张庄镇）"
     parameters = {"rank_scope": "town", "bottom_n": 10, "bottom_points": 3.0, "bottom_twice_points": 5.0,
                   "baseline": 8.0, "per_problem": 0.1, "unrectified_points": 0.5, "model_points": 5.0,
-                  "reward_n": 5, "deduct_n": 5, "reward_amount": 1500.0}
+                  "reward_n": 5, "deduct_n": 5, "reward_amount": 1500.0, "min_months_share": 1.0}
     choices = {"rank_scope": RANK_SCOPES}
     labels = {"rank_scope": "排名范围（town 镇内 / district 全区）", "bottom_n": "约谈划线（后 N 名）",
               "bottom_points": "当月后 N 名年底扣分", "bottom_twice_points": "连续两个月后 N 名年底扣分",
               "baseline": "第三方测评问题基数（个/村）", "per_problem": "每少/多一个问题加/扣分",
               "unrectified_points": "每个问题不整改或整改不到位扣分", "model_points": "形成典型/承担观摩点加分",
               "reward_n": "年终奖励名额（前 N 名）", "deduct_n": "扣发绩效名额（后 N 名）",
-              "reward_amount": "奖励金额（元/村）"}
+              "reward_amount": "奖励金额（元/村）", "min_months_share": MIN_MONTHS_LABEL}
     default_items = [
         ("front_back", "房前屋后", 20, "房前屋后干净整洁，无杂物、无积存垃圾"),
         ("clutter", "乱堆乱放", 20, "柴草、建材、农具等堆放整齐，无乱搭乱建"),
@@ -231,6 +276,32 @@ class Dazhangzhuang(Scheme):
             f"形成典型或承担县现场观摩点评的村加{p['model_points']:g}分",
             f"年度总成绩 = 各月得分平均 + 年底加减分；前{p['reward_n']}名每村奖励{p['reward_amount']:g}元，"
             f"后{p['deduct_n']}名扣发村主职干部绩效工资",
+        ]
+
+    def own_rules(self, p):
+        src = "工作方案 001：“{}”"
+        return [
+            ("月度得分 = 当月各组现场评分表总分的平均数",
+             src.format("每月组织镇领导班子成员、共同体副书记分组到各村现场观摩，现场打分")),
+            ("同一村多张评分表取平均；评分表的评分项与分值", PROJECT_DEFAULT),
+            (f"当月后{p['bottom_n']}名：分管领导约谈提醒，年底扣{p['bottom_points']:g}分",
+             src.format("对当月排名后十名的村，由分管领导约谈提醒村支部书记，在年底考核中扣3分")),
+            (f"连续两个月后{p['bottom_n']}名：主要领导约谈，年底扣{p['bottom_twice_points']:g}分",
+             src.format("连续两个月排名后十名的村由镇主要领导约谈村支部书记及相关共同体副书记，在年底人居环境考核中扣5分")),
+            (f"连续两个月后{p['bottom_n']}名的扣{p['bottom_twice_points']:g}分替代当月的扣{p['bottom_points']:g}分"
+             "（不重复扣分）；跨年亦连续计", PROJECT_DEFAULT),
+            (f"市第三方测评：基数 {p['baseline']:g} 个，每少/多一个加/扣 {p['per_problem']:g} 分，"
+             f"每个不整改或整改不到位扣 {p['unrectified_points']:g} 分，未测评的村按测评村平均计入",
+             src.format("在今年的市第三方测评中每少一个问题年底考核中加0.1分，每多一个问题年度考核中扣0.1分，"
+                        "每发现1个问题不整改或者整改不到位的，年底考核中扣0.5分，未测评的村按照测评村的平均分计入考核成绩")),
+            ("“整改不到位”= 复核不通过，或次月月底仍未销号", PROJECT_DEFAULT),
+            (f"形成典型或承担县现场观摩点评的村加 {p['model_points']:g} 分",
+             src.format("形成典型或承担县现场观摩点评的村在年底人居环境考核中加5分")),
+            ("月度成绩计入年底考核成绩", src.format("考核成绩纳入各村人居环境年底考核成绩")),
+            ("年度总成绩 = 各月得分的平均数 + 年底加减分（“纳入”的折算方式）", PROJECT_DEFAULT),
+            (f"年度前{p['reward_n']}名每村奖励 {p['reward_amount']:g} 元，后{p['deduct_n']}名扣发村主职干部绩效工资",
+             src.format("年底考核总成绩排名前5名的，每村奖励1500元；成绩排名后5名的，根据村主职干部“准职业化管理”的相关规定，"
+                        "扣发绩效工资")),
         ]
 
     def flags(self, code, now, prev, data):
@@ -288,10 +359,10 @@ class Minhang(Scheme):
     name = "minhang"
     title = "闵行区 百村净美（2024）：双月评估、连续倒数 5 位或低于全市平均分予以通报"
     source = "工作方案 000（闵行区）"
-    parameters = {"rank_scope": "district", "bottom_n": 5, "period_months": 2}
+    parameters = {"rank_scope": "district", "bottom_n": 5, "period_months": 2, "min_months_share": 1.0}
     choices = {"rank_scope": RANK_SCOPES}
     labels = {"rank_scope": "排名范围（town 镇内 / district 全区）", "bottom_n": "通报划线（倒数 N 位）",
-              "period_months": "评估周期（月）"}
+              "period_months": "评估周期（月）", "min_months_share": MIN_MONTHS_LABEL}
     default_items = [
         ("toilets", "净厕", 20, "公厕干净、管护到位，无旱厕、小粪缸"),
         ("land", "净地", 20, "无乱堆乱放、无违规种养、无积存垃圾"),
@@ -306,6 +377,20 @@ class Minhang(Scheme):
             f"每 {p['period_months']} 个月评估一次（双月评估），得分 = 评估期内各现场评分表总分的平均数",
             f"连续两次评估排名倒数 {p['bottom_n']} 位，或市级检查中得分低于全市平均分的行政村予以全区通报",
             "评估结果与年底长效管护奖补资金挂钩（由区级人员录入金额与是否取消）",
+        ]
+
+    def own_rules(self, p):
+        src = "工作方案 000：“{}”"
+        notice = ("针对在市级暗访测评、交叉检查或满意度测评等各类督查检查中，"
+                  "评分低于全市平均分的行政村或双月评估中排名持续位于倒数 5 位的行政村予以全区通报")
+        return [
+            (f"每 {p['period_months']} 个月评估一次（双月评估）", src.format("双月评估")),
+            ("评估得分 = 评估期内各现场评分表总分的平均数；评分项与分值", PROJECT_DEFAULT),
+            (f"连续两次评估倒数 {p['bottom_n']} 位予以全区通报（“持续”按连续两次计）", src.format(notice)),
+            ("市级检查中得分低于全市平均分予以全区通报", src.format(notice)),
+            ("评估结果与年底长效管护奖补资金挂钩",
+             src.format("将考核结果与年底长效管护考核奖励资金挂钩，严重者取消长效管护奖补资金")),
+            ("年度总成绩 = 已结月份评估得分平均（方案未规定年度折算）", PROJECT_DEFAULT),
         ]
 
     def period(self, month, p):
@@ -424,6 +509,7 @@ class Data:
         self._cards = {}
         self._months = set()
         self._standard = {}
+        self._metrics = {}
         self._tables = {}
         self._evaluated = {}
         self._third = {}
@@ -460,12 +546,29 @@ class Data:
     def cards(self, month, code):
         return self.month_cards(month).get(code, (0.0, 0))
 
-    def standard_scores(self, month, codes):
-        if month not in self._standard:
+    def metrics(self, month):
+        """{village: metrics} of a month (problems rebuilt at its end), read once per computation."""
+        if month not in self._metrics:
             district = scope.district_of(self.area) if self.area else None
-            villages = monthly._villages(district)
-            self._standard[month] = {k: v[0] for k, v in monthly._scores(month, district, villages).items()}
-        return {c: self._standard[month][c] for c in codes if c in self._standard[month]}
+            self._metrics[month] = monthly.cached_month_metrics(month, district)
+        return self._metrics[month]
+
+    def standard(self, month):
+        """{village: (score, deductions)} under the standard formula, for the villages the month has a record of:
+        a problem found, open at the month's end or closed in it, or a loop event (submission, rejection,
+        supervision, re-inspection) in it. A village with none has no score (未评分), never the full BASE."""
+        if month not in self._standard:
+            c = monthly.conf()
+            out = {}
+            for code, m in self.metrics(month).items():
+                if monthly.has_record(m):
+                    out[code] = monthly.score(m, c)
+            self._standard[month] = out
+        return self._standard[month]
+
+    def standard_scores(self, month, codes):
+        scored = self.standard(month)
+        return {c: scored[c][0] for c in codes if c in scored}
 
     def table(self, month):
         """{code: MonthTable} of a month, each village under the scheme its town had that month."""

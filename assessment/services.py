@@ -1,7 +1,5 @@
 """Scheme-aware assessment: a month's ranking under each town's scheme, the year-end totals, and the writes
 (scorecards, month closing, evaluations, adjustments, 约谈 records). Views and commands are thin over these."""
-import json
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -10,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
-from core.months import current_month, months_of, parse_month, previous_month
+from core.months import current_month, parse_month, previous_month
 from geo import scope
 from geo.models import District, Village
 
@@ -22,7 +20,6 @@ from .models import (
     MonthClose,
     MonthCloseLog,
     Scorecard,
-    UpkeepFund,
 )
 
 SCORERS = {Role.DISTRICT, Role.TOWN, Role.SUPERVISOR}
@@ -50,11 +47,6 @@ def visible_village(user, code, field="village"):
     if village is None or not scope.covers(_area(user), village.code):
         raise NotVisible(f"行政村不存在或不在您的辖区内：{code}", field=field)
     return village
-
-
-def ranking_area(area):
-    """Ranks are taken within whole districts, whatever part of them a person sees."""
-    return scope.district_of(area) if area else scope.EVERYWHERE
 
 
 # --- month closing ------------------------------------------------------------------------------------
@@ -316,112 +308,3 @@ def record_interview(user, village, month, held_on, held_by, note=""):
 
 def interview_json(i):
     return {"held_on": i.held_on, "held_by": i.held_by, "note": i.note, "kind": i.kind}
-
-
-# --- a month and a year under the schemes ---------------------------------------------------------------------
-
-
-def month_result(month, area, town=None):
-    """The month's rows of the villages in an area under their towns' schemes, or None when all are standard
-    (callers then use assessment.monthly.assess, whose output is unchanged)."""
-    month = parse_month(month)
-    rank_area = ranking_area(area)
-    villages = S.villages_of(rank_area)
-    shown = [c for c, v in villages.items()
-             if scope.touches(area or scope.EVERYWHERE, c) and (not town or v["town"] == town)]
-    data = S.Data(rank_area, [month, previous_month(month)], villages)
-    tables = data.table(month)
-    used = {tables[c].scheme.name for c in shown if c in tables}
-    if used <= {"standard"}:
-        return None
-    interviews = {i.village_id: i for i in Interview.objects.filter(month=month, village_id__in=shown)}
-    rows = []
-    for code in shown:
-        t, info = tables[code], villages[code]
-        flags = data.flags(month, code)
-        for f in flags:
-            if f["code"] in ("bottom", "bottom_twice"):
-                f["interview"] = interview_json(interviews[code]) if code in interviews else None
-        _, n = data.cards(month, code) if t.scheme.uses_scorecards else (None, None)
-        rows.append({**info, "scheme": t.scheme.name, "score": t.scores.get(code), "scorecards": n,
-                     "rank": t.ranks.get(code), "rank_scope": t.params.get("rank_scope", "town"),
-                     "flags": flags, "flag_points": round(sum(f["points"] for f in flags), 2)})
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
-    shown_tables = list({id(tables[c]): tables[c] for c in shown}.values())
-    return {"month": month, "rows": rows, "tables": shown_tables,
-            "warnings": S.warnings(shown_tables, villages),
-            "schemes": sorted(used), "provisional": month >= current_month()}
-
-
-def year_result(year, area, town=None):
-    """Per village: the month scores, every adjustment with its reason and month, the total, rank and marks."""
-    year = _year(year)
-    months = months_of(year)
-    rank_area = ranking_area(area)
-    villages = S.villages_of(rank_area)
-    data = S.Data(rank_area, [previous_month(months[0]), *months], villages)
-    towns = {v["town"] for v in villages.values()}
-    year_schemes = S.schemes_at(date(year, 12, 1), towns) if year < current_month().year else \
-        {t: S.effective(t) for t in towns}
-    entered = defaultdict(list)
-    for a in Adjustment.objects.filter(year=year).filter(scope.code_q(rank_area, "village__code")).order_by("id"):
-        entered[a.village_id].append({"kind": a.kind, "points": float(a.points), "reason": a.reason,
-                                      "month": f"{a.month:%Y-%m}" if a.month else None})
-    funds = {f.village_id: f for f in UpkeepFund.objects.filter(year=year).filter(
-        scope.code_q(rank_area, "village__code"))}
-
-    rows = {}
-    tables = {m: data.table(m) for m in [previous_month(months[0]), *months]}
-    labels = {m: f"{m:%Y-%m}" for m in months}
-    for code, info in villages.items():
-        month_scores, adjustments = {}, []
-        for m in months:
-            t = tables[m].get(code)
-            if t is None or code not in t.scores:
-                continue
-            month_scores[labels[m]] = t.scores[code]
-            if code not in t.bottom and t.scheme.name != "minhang":  # flags need the cut (minhang: city checks)
-                continue
-            for f in t.scheme.flags(code, t, tables[previous_month(m)].get(code), data):
-                if f["points"] or f["code"] == "notice":
-                    adjustments.append({"kind": f["code"], "points": f["points"], "reason": f["label"],
-                                        "month": labels[m]})
-        rows[code] = {"code": code, "name": info["name"], "town": info["town"], "town_name": info["town_name"],
-                      "scheme": year_schemes[info["town"]][0], "months": month_scores, "adjustments": adjustments}
-    keys = {t: S.params_key(*v) for t, v in year_schemes.items()}
-    by_scheme = defaultdict(list)
-    for code, info in villages.items():
-        by_scheme[keys[info["town"]]].append(code)
-    for (name, pj), codes in by_scheme.items():
-        scheme, p = S.get(name), json.loads(pj)
-        own = scheme.year_adjustments(year, codes, villages, p, data)
-        groups = defaultdict(dict)
-        for code in codes:
-            r = rows[code]
-            r["adjustments"] += own.get(code, []) + entered.get(code, [])
-            scores = list(r["months"].values())
-            r["mean"] = round(sum(scores) / len(scores), 2) if scores else None
-            r["total"] = (round(r["mean"] + sum(a["points"] for a in r["adjustments"]), 2)
-                          if r["mean"] is not None else None)
-            if r["total"] is not None:
-                groups[scheme.group_key(villages[code], p)][code] = r["total"]
-        for members in groups.values():
-            ranks = S.monthly.competition_ranks(members)
-            marks = scheme.marks(members, p, data, year)
-            for code in members:
-                rows[code]["rank"] = ranks[code]
-                rows[code]["marks"] = marks.get(code, [])
-                if "reward" in rows[code]["marks"]:
-                    rows[code]["reward_amount"] = p.get("reward_amount")
-        for code in codes:
-            rows[code].setdefault("rank", None)
-            rows[code].setdefault("marks", [])
-            if code in funds:
-                f = funds[code]
-                rows[code]["fund"] = {"amount": float(f.amount), "withheld": f.withheld, "note": f.note}
-    shown = [r for c, r in rows.items()
-             if scope.touches(area or scope.EVERYWHERE, c) and (not town or r["town"] == town)]
-    shown.sort(key=lambda r: (r["total"] is None, -(r["total"] or 0), r["code"]))
-    cur = current_month()
-    return {"year": year, "months": [f"{m:%Y-%m}" for m in months],
-            "provisional_month": f"{cur:%Y-%m}" if cur in months else None, "villages": shown}

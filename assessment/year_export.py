@@ -11,13 +11,13 @@ def year_xlsx(result):
     kinds = [k for k in KIND_LABELS if any(a["kind"] == k for r in result["villages"] for a in r["adjustments"])]
     months = result["months"]
     head = ["名次", "行政村代码", "行政村", "街镇",
-            *[f"{m}{'（暂定）' if m == result['provisional_month'] else ''}" for m in months],
+            *[f"{m}{'（未结）' if m in result['unclosed_months'] else ''}" for m in months],
             "月度平均", *[KIND_LABELS[k] for k in kinds], "年度总成绩", "标记", "加减分明细"]
     ws = add_sheet(wb, f"{result['year']}年度考核", head, widths=[None, 15, 14], freeze="E2", wrap=True)
     for r in result["villages"]:
         by_kind = {k: round(sum(a["points"] for a in r["adjustments"] if a["kind"] == k), 2) for k in kinds}
         detail = "；".join(f"{a['month'] or '年度'} {a['reason']}（{a['points']:+g}）" for a in r["adjustments"])
         ws.append([r["rank"], r["code"], r["name"], r["town_name"], *[r["months"].get(m) for m in months],
-                   r.get("mean"), *[by_kind[k] for k in kinds], r["total"],
+                   r.get("mean"), *[by_kind[k] for k in kinds], r["total"] if r["total"] is not None else r["status"],
                    "、".join(MARK_LABELS.get(m, m) for m in r["marks"]), detail])
     return workbook_bytes(wb)

@@ -10,6 +10,7 @@ from django.db import connection
 
 from bench.base import bench_admin, ensure_villages, gunicorn, percentile
 from bench.geo import sample_points
+from patrol import lights
 
 # The same rows the list endpoint returns, built as GeoJSON inside PostGIS: the yardstick for the API.
 RAW_SQL = """
@@ -18,8 +19,7 @@ SELECT json_build_object('type', 'FeatureCollection', 'count', (SELECT count(*) 
        'features', COALESCE(json_agg(json_build_object(
          'type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(location)::json,
          'properties', json_build_object('id', id, 'category', category_id, 'status', status,
-            'light', CASE WHEN status = 'closed' THEN 'green'
-                          WHEN red_supervision OR deadline < CURRENT_DATE THEN 'red' ELSE 'yellow' END,
+            'light', {light},
             'town', town_id, 'village', village_id, 'grid', grid_id, 'deadline', deadline,
             'reported_at', reported_at, 'rebound_of', rebound_of_id, 'source', source,
             'red_supervision', red_supervision, 'assignee', assignee, 'closed_at', closed_at,
@@ -27,7 +27,7 @@ SELECT json_build_object('type', 'FeatureCollection', 'count', (SELECT count(*) 
        )), '[]'::json))::text
 FROM (SELECT * FROM patrol_issue WHERE location @ ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)
       ORDER BY reported_at DESC, id DESC LIMIT 10000) page
-"""
+""".replace("{light}", lights.problem_light_sql("status", "red_supervision", "deadline", "CURRENT_DATE"))
 
 
 def dense_bbox(min_count=10_000):

@@ -19,7 +19,7 @@ from core.errors import BadInput
 from core.months import local_start, month_end, next_month, parse_month
 from geo import scope
 from geo.models import District, Town, Village
-from patrol import history
+from patrol import history, lights
 from patrol.filters import IssueFilter
 from patrol.models import Issue
 from patrol.querysets import light_case
@@ -225,7 +225,7 @@ def _fetch_in_snapshot(snapshot, sql, args):
 
 
 def _light_of(counts):
-    return "red" if counts["red"] else "yellow" if counts["yellow"] else "green"
+    return lights.area_light_of(counts)
 
 
 def area_lights(user, month, level="village", params=None, simplify=SIMPLIFY_DEG, geometry=True,

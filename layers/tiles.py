@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.prepared import Statement
 from geo import scope
+from patrol import lights
 
 LAYER = "issues"
 EXTENT = 4096
@@ -26,19 +27,17 @@ MAX_ZOOM = 22
 # SQL with one more condition, `location && <the tile's envelope in EPSG:4326>`, so the GiST index on location
 # drives the scan and the filters apply inline (no semi-join over all visible ids). All parameters — the
 # queryset's and ours — are bound, never formatted into the text.
-# The light CASE is patrol.querysets.light_case written out (red = open and under red supervision or past its
-# deadline); the tests check that tile lights equal the list API's.
+# The light is patrol.lights.problem_light rendered to SQL (the list API's light_case is the same object); the
+# tests check that tile lights equal the list API's.
 TILE_SQL = """
 WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS env)
 SELECT ST_AsMVT(t.*, %s, %s, 'geom', 'fid') FROM (
     SELECT q.id AS fid, q.id, q.category_id AS category, q.status,
-           CASE WHEN q.status = 'closed' THEN 'green'
-                WHEN q.red_supervision OR q.deadline < %s THEN 'red'
-                ELSE 'yellow' END AS light,
+           {light_q} AS light,
            ST_AsMVTGeom(ST_Transform(q.location, 3857), bounds.env, %s, %s, true) AS geom
     FROM ({subquery}) q, bounds
 ) t WHERE t.geom IS NOT NULL
-"""
+""".replace("{light_q}", lights.problem_light_sql("q.status", "q.red_supervision", "q.deadline", "%s"))
 
 # The same tile without any filter or scoping: the benchmark's baseline.
 BARE_SQL = """
@@ -48,15 +47,13 @@ WITH bounds AS (
 ),
 picked AS (
     SELECT i.id AS fid, i.id, i.category_id AS category, i.status,
-           CASE WHEN i.status = 'closed' THEN 'green'
-                WHEN i.red_supervision OR i.deadline < %s THEN 'red'
-                ELSE 'yellow' END AS light,
+           {light_i} AS light,
            ST_AsMVTGeom(ST_Transform(i.location, 3857), bounds.env, %s, %s, true) AS geom
     FROM patrol_issue i, bounds
     WHERE i.location && bounds.env4326
 )
 SELECT ST_AsMVT(picked.*, %s, %s, 'geom', 'fid') FROM picked WHERE geom IS NOT NULL
-"""
+""".replace("{light_i}", lights.problem_light_sql("i.status", "i.red_supervision", "i.deadline", "%s"))
 
 
 # The tile of an area without other filters (what a map asks for most): the bare query plus the area's condition
@@ -71,9 +68,7 @@ WITH bounds AS (
 ),
 picked AS (
     SELECT i.id AS fid, i.id, i.category_id AS category, i.status,
-           CASE WHEN i.status = 'closed' THEN 'green'
-                WHEN i.red_supervision OR i.deadline < %(today)s THEN 'red'
-                ELSE 'yellow' END AS light,
+           {light_i} AS light,
            ST_AsMVTGeom(ST_Transform(i.location, 3857), bounds.env, %(extent)s, %(buffer)s, true) AS geom
     FROM (SELECT i.id, i.category_id, i.status, i.red_supervision, i.deadline, i.location, i.town_id,
                  i.village_id, i.grid_id
@@ -81,7 +76,7 @@ picked AS (
     WHERE {scope}
 )
 SELECT ST_AsMVT(picked.*, %(layer)s, %(extent)s, 'geom', 'fid') FROM picked WHERE geom IS NOT NULL
-"""
+""".replace("{light_i}", lights.problem_light_sql("i.status", "i.red_supervision", "i.deadline", "%(today)s"))
 
 
 def valid_tile(z, x, y):

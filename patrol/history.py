@@ -12,6 +12,7 @@ from core.errors import BadInput
 from core.months import month_end
 from geo import scope
 
+from . import lights
 from .models import Action
 
 IssueState = namedtuple(
@@ -49,10 +50,16 @@ BEFORE_COLUMNS_SQL = """COALESCE(fix.b->>'town_id', i0.town_id) AS town_id,
            COALESCE(fix.b->>'source', i0.source) AS source"""
 
 
+# The problem light (patrol.lights.problem_light rendered to SQL): of a rebuilt problem (`last`) and of a row (`i`).
+LAST_LIGHT = lights.problem_light_sql("last.status", "last.red", "last.deadline", "%(day)s")
+ROW_LIGHT = lights.problem_light_sql("i.status", "i.red_supervision", "i.deadline", "%(day)s")
+
+
 def _with_pieces(sql):
-    """The SQL with the shared pieces above put in for {corrected}, {before} and {later_event}."""
+    """The SQL with the shared pieces above put in for {corrected}, {before}, {later_event} and the lights."""
     return (sql.replace("{corrected}", CORRECTED_SQL).replace("{before}", BEFORE_COLUMNS_SQL)
-            .replace("{later_event}", LATER_EVENT))
+            .replace("{later_event}", LATER_EVENT).replace("{last_light}", LAST_LIGHT)
+            .replace("{row_light}", ROW_LIGHT))
 
 
 # Raw SQL, for speed and because the ORM cannot express ordered aggregates over CTEs.
@@ -100,20 +107,16 @@ last AS (
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
        last.status, last.deadline, last.red,
        CASE WHEN last.status = 'closed' THEN last.verified_at END,
-       CASE WHEN last.status = 'closed' THEN 'green'
-            WHEN last.red OR last.deadline < %(day)s THEN 'red'
-            ELSE 'yellow' END
+       {last_light}
 FROM i JOIN last ON last.issue_id = i.id
 """)
-STATES_SQL = TOUCHED_STATES_SQL + """UNION ALL
+STATES_SQL = TOUCHED_STATES_SQL + _with_pieces("""UNION ALL
 SELECT i.id, i.town_id, i.village_id, i.grid_id, i.category_id, i.source, i.rebound_of_id, i.reported_at,
        i.status, i.deadline, i.red_supervision, i.closed_at,
-       CASE WHEN i.status = 'closed' THEN 'green'
-            WHEN i.red_supervision OR i.deadline < %(day)s THEN 'red'
-            ELSE 'yellow' END
+       {row_light}
 FROM patrol_issue i
 WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM later l WHERE l.issue_id = i.id)
-"""
+""")
 
 
 # The problems as they stood at %(moment)s in the fields a correction may change (town, village, grid, category,
@@ -139,9 +142,7 @@ ISSUES_AT_SQL = _with_pieces("""(
 # callers add the counts of TOUCHED_STATES_SQL's rebuilt problems. {filters}: extra conditions on `i`.
 UNTOUCHED_COUNTS_SQL = _with_pieces("""
 SELECT i.village_id, i.town_id,
-       CASE WHEN i.status = 'closed' THEN 'green'
-            WHEN i.red_supervision OR i.deadline < %(day)s THEN 'red'
-            ELSE 'yellow' END,
+       {row_light},
        count(*)
 FROM patrol_issue i
 WHERE i.reported_at <= %(moment)s AND {scope} AND {filters}
@@ -180,5 +181,5 @@ def area_lights(states, key):
         counts = out.setdefault(key(s), {"red": 0, "yellow": 0, "green": 0})
         counts[s.light] += 1
     for counts in out.values():
-        counts["light"] = "red" if counts["red"] else "yellow" if counts["yellow"] else "green"
+        counts["light"] = lights.area_light_of(counts)
     return out

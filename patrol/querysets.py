@@ -7,35 +7,25 @@ from datetime import timedelta
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Func, Q, Value, When
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, Q, Value
 from django.utils import timezone
 
 from core.prepared import Statement
 from geo import scope
 
+from . import lights
+
 OPEN = ("reported", "assigned", "submitted")
 
 
-def red_q(today):
-    return ~Q(status="closed") & (Q(red_supervision=True) | Q(deadline__lt=today))
-
-
 def light_case(today):
-    return Case(
-        When(status="closed", then=Value("green")),
-        When(red_q(today), then=Value("red")),
-        default=Value("yellow"),
-        output_field=models.CharField(),
-    )
+    """The problem light of each row (patrol.lights.problem_light)."""
+    return lights.problem_light(day=today)
 
 
 def light_of(issue, today):
     """The same rule as light_case, for an instance in hand."""
-    if issue.status == "closed":
-        return "green"
-    if issue.red_supervision or (issue.deadline is not None and issue.deadline < today):
-        return "red"
-    return "yellow"
+    return lights.light(issue.status, issue.red_supervision, issue.deadline, today)
 
 
 class GeographyDistance(Func):
@@ -103,12 +93,10 @@ class IssueQuerySet(models.QuerySet):
         )
 
     def light(self, value, today=None):
+        """The problems of one light (the same expression as with_light's, so a problem with no deadline is
+        yellow here too: SQL's NULL never drops it from both red and yellow)."""
         today = today or timezone.localdate()
-        if value == "green":
-            return self.filter(status="closed")
-        if value == "red":
-            return self.filter(red_q(today))
-        return self.open().exclude(red_q(today))
+        return self.alias(_light=light_case(today)).filter(_light=value)
 
     def neighbours(self, category_code, lon, lat, metres):
         """[{id, status, closed_at, reported_at, distance_m, town_id, village_id, grid_id}] of the problems of a

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment import monthly as assessment
+from assessment import results as assessment
 from core import inputs
 from core.errors import BadInput, NotVisible
 from geo import scope
@@ -70,7 +70,7 @@ def visible_plans(user):
 
 def bottom_villages(area, n):
     """Codes of the n villages ranked last in the latest complete month's assessment of `area` (ties included)."""
-    return [row["code"] for row in assessment.bottom_villages(area, n)]
+    return [row["code"] for row in assessment.bottom(area or "", n)]
 
 
 def _utm_srid(lon):

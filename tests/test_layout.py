@@ -242,6 +242,37 @@ def test_an_app_above_fifteen_percent_is_found():
     assert largest_shares({"patrol/a.py": "x\n" * 15, "core/b.py": "x\n" * 85}, APPS) == {}
 
 
+LIGHT_HOME = "patrol/lights.py"
+LIGHT_RULE = re.compile(r"""THEN\s+'red'|Value\(\s*["']red["']|["']red["']\s+if\b|return\s+["']red["']""")
+
+
+# Lights of another thing: a quota's or a task's progress against its target (campaigns), not a problem's.
+OTHER_LIGHTS = {"campaigns/services.py"}
+
+
+def light_rules(sources):
+    """Modules other than patrol/lights.py that write a light rule themselves (a SQL CASE, an ORM Case or a Python
+    branch ending in 'red')."""
+    return sorted(path for path, source in sources.items()
+                  if path != LIGHT_HOME and path not in OTHER_LIGHTS and LIGHT_RULE.search(source))
+
+
+def test_the_light_rules_are_written_once(sources):
+    """Issue 25: the problem light and the area light live in patrol/lights.py as Django expressions (with their
+    Python twins); raw queries render them to SQL from there."""
+    assert light_rules(sources) == []
+
+
+@pytest.mark.parametrize("source", [
+    "SQL = \"CASE WHEN status = 'closed' THEN 'green' WHEN red THEN 'red' ELSE 'yellow' END\"",
+    "x = Case(When(q, then=Value('red')), default=Value('yellow'))",
+    'light = "red" if counts["red"] else "green"',
+    'def f(s):\n    return "red"\n',
+])
+def test_a_second_light_rule_is_found(source):
+    assert light_rules({"layers/queries.py": source, LIGHT_HOME: source}) == ["layers/queries.py"]
+
+
 def test_no_module_computes_area_scope_but_geo_scope():
     """Code prefixes and truncations of area codes live in geo/scope.py; elsewhere they are a bug waiting."""
     pattern = re.compile(r"""(area|code|town|village|grid)\w*\[:\s*(6|9|12|15)\]|code__startswith|"""

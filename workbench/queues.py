@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Role
-from assessment import monthly
+from assessment import monthly, results
 from geo import scope
 from notifications.models import Notification
 from patrol.models import Action, Issue, IssueEvent, ReinspectionSample, Status
@@ -68,10 +68,7 @@ def overview(user, today, now=None):
     )
     long_qs = issues.long_unresolved(now=now, days=days).select_related("category", "village")
     area = scope.of(user)
-    try:
-        bottom = monthly.bottom_villages(area or None, settings.PATROL["BOTTOM_VILLAGES"]) if area else []
-    except Exception:  # the ranking needs a complete month of data; the workbench shows the rest without it
-        bottom = []
+    bottom = results.bottom(area, settings.PATROL["BOTTOM_VILLAGES"]) if area else []
     return {
         "lights": lights, "overdue_count": issues.overdue(today).count(), "long_days": days,
         "long_count": long_qs.count(), "long": list(long_qs.order_by("reported_at", "id")[:LIMIT]),

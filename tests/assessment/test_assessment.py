@@ -5,11 +5,10 @@ from datetime import date
 import pytest
 
 from assessment import monthly as assessment
+from assessment import results
 from assessment.models import WeeklyTarget
 from assessment.monthly import (
-    assess,
     bottom_set,
-    bottom_villages,
     competition_ranks,
     target_progress,
     third_party_adjustment,
@@ -50,7 +49,7 @@ def test_metrics_and_score_from_a_hand_made_history(people):
     transition_issue(p["town"], b.pk, "assign", now=at(2026, 3, 4), deadline="2026-03-11")
     transition_issue(p["district"], b.pk, "supervise", now=at(2026, 3, 20))
 
-    march = row(assess("2026-03", "310112"), V1)
+    march = row(results.month("310112", "2026-03"), V1)
     m = march["metrics"]
     assert (m["found"], m["closed"], m["closed_on_time"], m["open"], m["overdue"], m["red"]) == (2, 1, 1, 1, 1, 1)
     assert m["found_by_source"] == {"district_patrol": 1, "town_self_check": 1}
@@ -65,9 +64,9 @@ def test_metrics_and_score_from_a_hand_made_history(people):
     # Closing b late in April leaves March exactly as it was; April sees a late closure.
     submit(p["cun"], b, at(2026, 4, 2), 30)
     transition_issue(p["town"], b.pk, "verify", now=at(2026, 4, 3))
-    again = row(assess("2026-03", "310112"), V1)
+    again = row(results.month("310112", "2026-03"), V1)
     assert (again["score"], again["metrics"]) == (march["score"], march["metrics"])
-    april = row(assess("2026-04", "310112"), V1)
+    april = row(results.month("310112", "2026-04"), V1)
     assert (april["metrics"]["closed"], april["metrics"]["on_time_rate"], april["light"]) == (1, 0.0, "green")
     assert april["score"] == 90.0  # 100 − 10 × (1 − 0)
     _same_as_reference("2026-03")
@@ -95,7 +94,7 @@ def test_rebounds_and_reinspections_count(people):
     transition_issue(verifier, old.pk, "verify", now=at(2026, 1, 8))
     new = make_issue(p["inspector"], V2, category="clutter", reported_at=at(2026, 2, 3))
     assert new.rebound_of_id == old.pk
-    m = row(assess("2026-02", "310112"), V2)["metrics"]
+    m = row(results.month("310112", "2026-02"), V2)["metrics"]
     assert (m["found"], m["rebounds_reported"], m["rebounds"], m["rebound_rate"]) == (1, 1, 1, 1.0)
     _same_as_reference("2026-01")
     _same_as_reference("2026-02")
@@ -103,7 +102,8 @@ def test_rebounds_and_reinspections_count(people):
 
 def test_ranks_share_places_and_flags_follow_the_seeds(people, small_cuts):
     p = people
-    # February: V1 loses 1, V3 loses 2; March: V1 and V2 lose 1 each (a tie), V3 loses 2, V4 stays clean.
+    # February: V1 loses 1, V3 loses 2; March: V1 and V2 lose 1 each (a tie), V3 loses 2. V4 has no record at
+    # all: it has no score (未评分), no rank, no flag and is on no list — never the full 100.
     make_issue(p["inspector"], V1, reported_at=at(2026, 2, 3))
     make_issue(p["inspector"], V3, reported_at=at(2026, 2, 3))
     make_issue(p["inspector"], V3, grid=2, reported_at=at(2026, 2, 4))
@@ -112,20 +112,21 @@ def test_ranks_share_places_and_flags_follow_the_seeds(people, small_cuts):
     make_issue(p["inspector"], V3, category="shack", reported_at=at(2026, 3, 3))
     make_issue(p["inspector"], V3, grid=2, category="shack", reported_at=at(2026, 3, 5))
 
-    result = assess("2026-03", "310112")
+    result = results.month("310112", "2026-03")
     scores = {r["code"]: r["score"] for r in result.rows}
-    assert scores == {V1: 99, V2: 99, V3: 98, V4: 100}
-    assert [r["code"] for r in result.rows] == [V4, V1, V2, V3]  # ties listed by code
-    assert [r["rank_district"] for r in result.rows] == [1, 2, 2, 4]  # competition ranking "1224"
+    assert scores == {V1: 99, V2: 99, V3: 98, V4: None}
+    assert row(result, V4)["score_text"] == "未评分"
+    assert [r["code"] for r in result.rows] == [V1, V2, V3, V4]  # ties listed by code, the unscored last
+    assert [r["rank_district"] for r in result.rows] == [1, 1, 3, None]  # competition ranking "113"
     assert (row(result, V1)["rank_town"], row(result, V2)["rank_town"]) == (1, 1)
     flags = {r["code"]: sorted(f["code"] for f in r["flags"]) for r in result.rows}
     # Town A's bottom 1 is a tie: both villages are in it. V1 was also last in February: two months running.
     assert flags == {V1: ["bottom_twice"], V2: ["bottom"], V3: ["bottom_twice", "notice"], V4: []}
     assert row(result, V1)["flag_points"] == -5 and row(result, V2)["flag_points"] == -3
-    assert [r["code"] for r in result.red_list] == [V4]
+    assert [r["code"] for r in result.red_list] == [V1, V2]
     assert [r["code"] for r in result.black_list] == [V3]
-    assert [v["code"] for v in bottom_villages("310112", 2, month="2026-03")] == [V3, V1, V2]
-    assert [v["code"] for v in bottom_villages(TOWN_B, 5, month="2026-03")] == [V3]
+    assert [v["code"] for v in results.bottom("310112", 2, month="2026-03")] == [V3, V1, V2]
+    assert [v["code"] for v in results.bottom(TOWN_B, 5, month="2026-03")] == [V3]
     _same_as_reference("2026-02")
     _same_as_reference("2026-03")
 
@@ -146,7 +147,7 @@ def test_pure_rank_and_cut_rules():
 def test_third_party_year_to_date(people):
     p = people
     issue = make_issue(p["inspector"], V4, source="third_party", reported_at=at(2026, 1, 10))
-    r = row(assess("2026-02", "310112"), V4)
+    r = row(results.month("310112", "2026-02"), V4)
     assert r["metrics"]["third_party_year"] == 1 and r["metrics"]["third_party_unrectified"] == 1
     assert r["third_party_adjustment"] == 0.2  # 0.1 × 7 − 0.5
     _same_as_reference("2026-02")
@@ -155,9 +156,9 @@ def test_third_party_year_to_date(people):
     transition_issue(p["town_b"], issue.pk, "assign", now=at(2026, 2, 2), deadline="2026-02-20")
     submit(make_user("village", V4), issue, at(2026, 2, 5), 60)
     transition_issue(p["town_b"], issue.pk, "verify", now=at(2026, 2, 6))
-    february = row(assess("2026-02", "310112"), V4)
+    february = row(results.month("310112", "2026-02"), V4)
     assert february["metrics"]["third_party_unrectified"] == 0 and february["third_party_adjustment"] == 0.7
-    january = row(assess("2026-01", "310112"), V4)
+    january = row(results.month("310112", "2026-01"), V4)
     assert january["metrics"]["third_party_unrectified"] == 1 and january["third_party_adjustment"] == 0.2
 
 
@@ -220,15 +221,15 @@ def test_ended_months_are_cached_until_their_history_grows(people):
     from assessment.models import MonthlyMetricsCache
 
     make_issue(people["inspector"], V1, reported_at=at(2026, 3, 2))
-    assert row(assess("2026-03", "310112"), V1)["metrics"]["found"] == 1
+    assert row(results.month("310112", "2026-03"), V1)["metrics"]["found"] == 1
     assert MonthlyMetricsCache.objects.filter(month=date(2026, 3, 1), scope="310112").count() == 1
     # A back-dated report (an import with a March date) grows March's history: March is computed again.
     make_issue(people["inspector"], V1, grid=2, reported_at=at(2026, 3, 20))
-    assert row(assess("2026-03", "310112"), V1)["metrics"]["found"] == 2
+    assert row(results.month("310112", "2026-03"), V1)["metrics"]["found"] == 2
     # Events after March leave its cache as it is.
     cached = MonthlyMetricsCache.objects.get(month=date(2026, 3, 1), scope="310112")
     make_issue(people["inspector"], V2, reported_at=at(2026, 4, 2))
-    assert row(assess("2026-03", "310112"), V1)["metrics"]["found"] == 2
+    assert row(results.month("310112", "2026-03"), V1)["metrics"]["found"] == 2
     assert MonthlyMetricsCache.objects.get(pk=cached.pk).fingerprint == cached.fingerprint
 
 
@@ -238,7 +239,7 @@ def test_assess_month_command(people, capsys):
     make_issue(people["inspector"], V1, reported_at=at(2026, 3, 2))
     call_command("assess_month", "--month", "2026-03", "--area", "310112")
     out = capsys.readouterr().out
-    assert "2026-03 考核：4 个行政村" in out and "黑榜：甲村（99.0）" in out
+    assert "2026-03 考核（standard）：4 个行政村，未评分 3 个" in out and "黑榜：甲村（99）" in out
 
 
 def test_fast_path_rewinds_every_kind_of_later_change(people):

@@ -31,7 +31,7 @@ def test_town_ledger_reads_back(people, login):
     response = login(p["town"]).get("/api/ledger.xlsx", {"town": TOWN_A, "month": "2026-03"})
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["甲村", "乙村"]
+    assert wb.sheetnames == ["甲村", "乙村", "月度考核"]  # with a month: the month's result of its villages
     ws = wb["甲村"]
     assert [c.value for c in ws[1]] == HEADERS
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:O{ws.max_row}"

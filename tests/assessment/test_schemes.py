@@ -66,7 +66,7 @@ def test_schemes_endpoint_lists_the_three_with_contract_parameters(people):
     assert by["dazhangzhuang"]["parameters"] == {
         "rank_scope": "town", "bottom_n": 10, "bottom_points": 3, "bottom_twice_points": 5, "baseline": 8,
         "per_problem": 0.1, "unrectified_points": 0.5, "model_points": 5, "reward_n": 5, "deduct_n": 5,
-        "reward_amount": 1500}
+        "reward_amount": 1500, "min_months_share": 1.0}
     assert [(i["key"], i["max"]) for i in by["dazhangzhuang"]["items"]] == MAXES
     assert by["standard"]["items"] == []
 
@@ -230,8 +230,9 @@ def tp(user, code, when, close_on=None, town_user=None, cun=None):
 
 def test_dazhangzhuang_year_totals_by_hand(people):
     p = people
+    # min_months_share 0.5: a village scored in one of the two closed months (V4) has a year total
     scheme(DISTRICT, "dazhangzhuang", "--set", "rank_scope=district", "--set", "bottom_n=1", "--set", "reward_n=1",
-           "--set", "deduct_n=1")
+           "--set", "deduct_n=1", "--set", "min_months_share=0.5")
     town_b = p["town_b"]
     cun3 = make_user("village", V3)
     # Scorecards of 2025: November V1 80, V2 90, V3 70 (V4 not visited); December V1 50 and 70 (mean 60), V2 90,
@@ -267,6 +268,8 @@ def test_dazhangzhuang_year_totals_by_hand(people):
     r = api.post("/api/assessment/adjustments/", {"village": V2, "year": 2025, "kind": "model",
                                                   "reason": "承担县现场观摩点评"}, format="json")
     assert r.status_code == 201 and r.json()["points"] == 5
+    services.close_month("2025-11", DISTRICT)  # only closed months make a year total
+    services.close_month("2025-12", DISTRICT)
 
     got = api.get("/api/assessment/year/?year=2025").json()
     v = {r["code"]: r for r in got["villages"]}
@@ -299,7 +302,8 @@ def test_dazhangzhuang_year_totals_by_hand(people):
 
     sheet = load_workbook(BytesIO(xlsx.content)).active
     head = [c.value for c in sheet[1]]
-    assert "2025-01" in head and "2025-12" in head and "第三方测评" in head and "典型村" in head
+    # January to October were never closed: labelled （未结）; November and December were
+    assert "2025-01（未结）" in head and "2025-12" in head and "第三方测评" in head and "典型村" in head
     first = [c.value for c in sheet[2]]
     assert first[head.index("行政村代码")] == V2 and first[head.index("年度总成绩")] == 94.8
 
@@ -311,6 +315,7 @@ def test_bottom_twice_across_the_year_boundary(people):
     for month, a, b in (("2025-12", 50, 90), ("2026-01", 60, 80), ("2026-02", 70, 65)):
         card(d, V1, month, a)
         card(d, V2, month, b)
+        services.close_month(month, DISTRICT)
     api = as_user(d)
     y25 = {r["code"]: r for r in api.get("/api/assessment/year/?year=2025").json()["villages"]}
     y26 = api.get("/api/assessment/year/?year=2026").json()

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from assessment import monthly as assessment
-from assessment import services
+from assessment import results, services
 from core.errors import DomainError
 from core.months import parse_month
 
@@ -23,24 +23,22 @@ class Command(BaseCommand):
         try:
             month = parse_month(month) if month else assessment.last_complete_month()
             started = time.perf_counter()
-            result = assessment.assess(month, area or None)
-            schemed = services.month_result(month, area or "")
+            result = results.month(area or "", month)
         except DomainError as exc:
             raise CommandError(exc.detail) from exc
         flagged = [r for r in result.rows if r["flags"]]
-        self.stdout.write(f"{month:%Y-%m} 考核：{len(result.rows)} 个行政村，标记 {len(flagged)} 个，"
+        unscored = sum(1 for r in result.rows if r["score"] is None)
+        self.stdout.write(f"{result.label} 考核（{'、'.join(s['name'] for s in result.schemes)}）："
+                          f"{len(result.rows)} 个行政村，未评分 {unscored} 个，标记 {len(flagged)} 个，"
                           f"用时 {time.perf_counter() - started:.1f} 秒")
         for label, rows in (("红榜", result.red_list), ("黑榜", result.black_list)):
-            names = "、".join(f"{r['name']}（{r['score']}）" for r in rows[:20])
+            names = "、".join(f"{r['name']}（{r['score_text']}）" for r in rows[:20])
             self.stdout.write(f"{label}：{names or '无'}")
-        if schemed is not None:
-            rows = [r for r in schemed["rows"] if r["scheme"] != "standard"]
-            marked = [r for r in rows if r["flags"]]
-            self.stdout.write(f"按考核方案（{'、'.join(schemed['schemes'])}）：{len(rows)} 个行政村，"
-                              f"标记 {len(marked)} 个：" + "、".join(
-                                  f"{r['name']}（{r['score']}，{r['flags'][0]['code']}）" for r in marked[:30]))
-            for w in schemed["warnings"]:
-                self.stdout.write(f"注意：{w}")
+        if flagged:
+            self.stdout.write("标记：" + "、".join(f"{r['name']}（{r['score_text']}，{r['flags'][0]['code']}）"
+                                                 for r in flagged[:30]))
+        for w in result.warnings:
+            self.stdout.write(f"注意：{w}")
         if not no_close:
             if month > assessment.last_complete_month():  # this month (or later) has not ended
                 self.stdout.write("本月尚未结束，未关账")
