@@ -524,7 +524,7 @@ class LivePins(LiveLayer):
                 var p = f.properties, c = f.geometry.coordinates, shut = p.light === "green";
                 var icon = L.AwesomeMarkers.icon({icon: icons[p.category] || "circle", prefix: "fa",
                                                   markerColor: colors[p.light] || "gray",
-                                                  extraClasses: "map-pin-" + p.light});
+                                                  className: "awesome-marker map-pin-" + p.light});
                 // Red above yellow above green, whatever their latitude (Leaflet stacks by y + offset).
                 L.marker(toMap(c[1], c[0]), {icon: icon, zIndexOffset: rank[p.light] || 0, opacity: shut ? 0.5 : 1})
                   .bindTooltip("#" + p.id + " " + (names[p.category] || p.category) + " " + (labels[p.light] || ""))
