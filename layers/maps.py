@@ -67,14 +67,17 @@ class MapFrame(JSCSSMixin):
           {% if this.base_url %}
           L.offlineBaseMap({{ this.base_url|tojson }}, {attribution: {{ this.attribution|tojson }}}).addTo(map);
           {% endif %}
-          {% if this.names %}L.placeNames({{ this.names|tojson }}).addTo(map);{% endif %}
+          {% if this.names %}L.placeNames({{ this.names }}).addTo(map);{% endif %}
         })();
         {% endmacro %}
     """)
 
     def __init__(self, base_url=None, attribution="", names=None):
         super().__init__()
-        self.base_url, self.attribution, self.names = base_url, attribution, names
+        self.base_url, self.attribution = base_url, attribution
+        # Chinese as UTF-8, not \\uXXXX (a third of the bytes); "<", ">" and "&" escaped for the script element.
+        self.names = json.dumps(names, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c").replace(
+            ">", "\\u003e").replace("&", "\\u0026") if names else None
         self.default_js = [("rp_basemap", static("js/basemap.js")), ("rp_labels", static("js/map-labels.js"))]
         self.default_css = [("rp_maps", static("css/maps.css"))]
 

@@ -35,7 +35,7 @@ def area_map_png(area_lights, villages, towns=(), width_px=1400, dpi=200, colors
     ax = fig.add_axes([0.01, 0.01, 0.98, 0.98])
     ax.set_axis_off()
     if polys:
-        ax.add_collection(PolyCollection(polys, facecolors=faces, edgecolors="#666666", linewidths=0.35, alpha=0.8))
+        ax.add_collection(PolyCollection(polys, facecolors=faces, edgecolors="#666666", linewidths=0.35))
         town_lines = []
         for t in towns:
             geom = t.boundary.simplify(0.0002, preserve_topology=True)

@@ -128,7 +128,7 @@ def scope_bounds(user):
 
 # Names drawn on the page itself (placed in the browser, layers/maps.MapFrame); above these counts a level's
 # names are left out of the page rather than make it heavy (a district of 10,000 villages shows town names).
-MAX_NAMES = {"village": 2500, "grid": 2500}
+MAX_NAMES = {"village": 1000, "grid": 1000}
 
 
 def place_names(user):

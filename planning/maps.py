@@ -52,6 +52,7 @@ def plan_map(user, plan):
     coords += [[s["lon"], s["lat"]] for s in data["dropped"]]
     lons, lats = zip(*coords, strict=True)
     m = maps.new_map(bounds=(min(lons), min(lats), max(lons), max(lats)), user=user)
+    maps.add_boundaries(m, villages_geojson(user), "行政村", color="#888888", weight=1)
     routes = []
     for r in data["routes"]:
         if not r["coordinates"]:
@@ -86,6 +87,7 @@ def area_map(user):
     """The planner's villages around the default start, before any plan exists."""
     lon, lat = default_start(user)
     m = maps.new_map(bounds=(lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05), user=user)
+    maps.add_boundaries(m, villages_geojson(user), "行政村", color="#888888", weight=1)
     return maps.map_parts(m)
 
 
