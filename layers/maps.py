@@ -1,17 +1,18 @@
 """Every map in the product is built here, with folium, from our own static files (no CDN, no internet).
 
 Pages assemble layers (`new_map`, `add_*`) and embed `map_parts(m)`; they never build maps by hand.
+
+folium is imported inside the functions that use it: it imports pandas, and this module is loaded with the URLs
+(a served worker imports it before it accepts connections: config/wsgi.py). branca, which the classes below
+extend, is light.
 """
 import json
 
-import folium
 from branca.element import MacroElement, Template
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from django.urls import reverse
-from folium.elements import JSCSSMixin
-from folium.plugins import HeatMap, MarkerCluster
 
 from geo import coords
 
@@ -54,7 +55,7 @@ def basemap_name():
     return (settings.MAP_BASEMAP or BASE).lower()
 
 
-class MapFrame(JSCSSMixin):
+class MapFrame(MacroElement):
     """What every map carries: our map styles and scripts, a metric scale, a text-only attribution (Leaflet's
     prefix carries a flag image), the offline base map when it is the basemap, and the place names."""
 
@@ -78,8 +79,18 @@ class MapFrame(JSCSSMixin):
         # Chinese as UTF-8, not \\uXXXX (a third of the bytes); "<", ">" and "&" escaped for the script element.
         self.names = json.dumps(names, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c").replace(
             ">", "\\u003e").replace("&", "\\u0026") if names else None
-        self.default_js = [("rp_basemap", static("js/basemap.js")), ("rp_labels", static("js/map-labels.js"))]
-        self.default_css = [("rp_maps", static("css/maps.css"))]
+        self.js_links = [("rp_basemap", static("js/basemap.js")), ("rp_labels", static("js/map-labels.js"))]
+        self.css_links = [("rp_maps", static("css/maps.css"))]
+
+    def render(self, **kwargs):
+        from branca.element import CssLink, JavascriptLink
+
+        figure = self.get_root()
+        for name, url in self.js_links:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.css_links:
+            figure.header.add_child(CssLink(url), name=name)
+        super().render(**kwargs)
 
 
 def new_map(bounds=None, basemap=None, user=None, **kwargs):
@@ -90,6 +101,8 @@ def new_map(bounds=None, basemap=None, user=None, **kwargs):
     on it goes through `display_geojson`, which shifts a copy — never the stored data. A `custom` basemap is the
     office's own XYZ raster service (`MAP_TILE_URL`), taken to be in WGS-84 / CGCS2000 like Tianditu.
     """
+    import folium
+
     basemap = basemap or basemap_name()
     m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True, zoom_control=True, **kwargs)
     m._basemap = basemap
@@ -144,6 +157,8 @@ def display_geojson(m, data):
 
 def add_boundaries(m, geojson, name, color="#3366cc", weight=1.5, fields=("name", "code"),
                    aliases=("名称", "代码"), show=True):
+    import folium
+
     layer = folium.GeoJson(
         display_geojson(m, geojson), name=name, show=show,
         style_function=lambda f: {"color": color, "weight": weight, "fillOpacity": 0},
@@ -159,6 +174,8 @@ def add_choropleth(m, geojson, prop, colors, name, fields=("name",), aliases=("�
 
     `popup_fields` (optional) open a popup with those properties on a click (values may hold a link).
     """
+    import folium
+
     pick = colors if callable(colors) else (lambda v: colors.get(v, default))
     layer = folium.GeoJson(
         display_geojson(m, geojson), name=name,
@@ -191,6 +208,9 @@ def issue_page(pk):
 
 def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True):
     """Problem pins coloured by light, the category as the icon (`icons`: category code → Font Awesome name)."""
+    import folium
+    from folium.plugins import MarkerCluster
+
     icons = icons or {}
     group = MarkerCluster(name=name) if cluster else folium.FeatureGroup(name=name)
     colors = {"red": "red", "yellow": "orange", "green": "green"}
@@ -210,6 +230,7 @@ def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True):
 
 def add_heatmap(m, points, name="热力图", radius=18, **options):
     """points: [(lon, lat, weight), ...]; `options` go to Leaflet.heat (e.g. max=the largest weight)."""
+    from folium.plugins import HeatMap
 
     data = [display_point(m, lat, lon) + [w] for lon, lat, w in points]
     layer = HeatMap(data, name=name, radius=radius, min_opacity=0.3, **options)
@@ -220,6 +241,8 @@ def add_heatmap(m, points, name="热力图", radius=18, **options):
 def add_routes(m, routes, name="巡查路线"):
     """routes: [{"team": n, "coordinates": [[lon, lat], ...], "color": optional, "label": optional,
     "dash": optional SVG dash pattern such as "8 6" (a dashed line)}, ...]"""
+    import folium
+
     palette = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999"]
     group = folium.FeatureGroup(name=name)
     for i, route in enumerate(routes):
@@ -251,6 +274,8 @@ def geojson_bounds(fc):
 def add_stops(m, stops, start=None, name="计划点位"):
     """Patrol stops as numbered circles in their team's colour (stops: [{"lon", "lat", "number", "color",
     "label"}]), and the start as a ▶ 出发 marker above them."""
+    import folium
+
     group = folium.FeatureGroup(name=name)
     for s in stops:
         folium.Marker(
@@ -379,6 +404,8 @@ def localize(m):
 
 def map_parts(m, layer_control=True):
     """The map as three pieces for a Django template: `head` (styles/scripts), `body` (the div), `script`."""
+    import folium
+
     if layer_control:
         folium.LayerControl(collapsed=False).add_to(m)
     localize(m)
@@ -418,6 +445,8 @@ def add_hotspot_cells(m, geojson, name="热点网格", show=True):
 
     Expects properties `class`, `count`, `gi_z` and optionally `emerging`; labels are added here.
     """
+    import folium
+
     data = json.loads(json.dumps(geojson))
     for f in data.get("features", []):
         p = f["properties"]
@@ -556,6 +585,8 @@ def add_live_pins(m, url, params="", icons=None, names=None, min_zoom=14, page_s
 
     The page's weight does not depend on the number of problems: nothing is embedded.
     """
+    import folium
+
     group = folium.FeatureGroup(name=name)
     group.add_to(m)
     LivePins(m, group=group.get_name(), url=url, params=params, icons=icons or {}, names=names or {},
