@@ -5,62 +5,27 @@ The map is drawn server-side with matplotlib (Agg, no browser) and embedded as a
 core.pdf's.
 """
 import io
-import math
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from core.months import month_end
-from core.pdf import a4_pdf, cjk_font, font_path
+from core.pdf import a4_pdf, cjk_font
 from core.pdf import styles as pdf_styles
 from geo import scope
 from geo.models import Town, Village
-from layers.maps import LIGHT_COLORS, LIGHT_LABELS
+from layers import printmap
+from layers.maps import LIGHT_LABELS
 from patrol.history import states_at_month_end
 from patrol.models import Category
 
 from . import monthly as assessment
 
 
-def light_map_png(village_lights, villages, width_px=1400, dpi=200):
-    """PNG bytes: the villages filled by their month-end light, outlined in grey."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import PolyCollection
-
-    polys, faces = [], []
-    ys = []
-    for v in villages:
-        geom = v.boundary.simplify(0.0001, preserve_topology=True)
-        parts = geom.coords if geom.geom_type == "MultiPolygon" else [geom.coords]
-        for polygon in parts:
-            ring = polygon[0]
-            polys.append(ring)
-            faces.append(LIGHT_COLORS.get(village_lights.get(v.code, "green"), "#cccccc"))
-            ys.extend(p[1] for p in ring)
-    fig = plt.figure(figsize=(width_px / dpi, width_px * 0.62 / dpi), dpi=dpi)
-    ax = fig.add_axes([0, 0, 1, 1])
-    ax.set_axis_off()
-    if polys:
-        ax.add_collection(PolyCollection(polys, facecolors=faces, edgecolors="#555555", linewidths=0.4))
-        ax.autoscale_view()
-        mid = (min(ys) + max(ys)) / 2
-        ax.set_aspect(1 / math.cos(math.radians(mid)))
-        font = font_path()
-        if font and len(villages) <= 300:
-            from matplotlib.font_manager import FontProperties
-
-            props = FontProperties(fname=font, size=6 if len(villages) > 60 else 8)
-            for v in villages:
-                p = v.boundary.point_on_surface
-                ax.annotate(v.name, (p.x, p.y), ha="center", va="center", fontproperties=props, color="#111111")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    plt.close(fig)
-    return buf.getvalue()
+def light_map_png(village_lights, villages, width_px=1400, dpi=200, towns=()):
+    """PNG bytes: the villages filled by their month-end light, named, town borders heavier (layers.printmap)."""
+    return printmap.area_map_png(village_lights, villages, towns=towns, width_px=width_px, dpi=dpi)
 
 
 def _pct(v):
@@ -88,11 +53,13 @@ def monthly_report_pdf(month, area_code=None, town=None):
         Spacer(1, 3 * mm),
     ]
     villages = list(Village.objects.filter(code__in=codes))
-    png = light_map_png(lights, villages)
+    towns = Town.objects.filter(code__in={v.town_id for v in villages})
+    png = light_map_png(lights, villages, towns=towns)
     img = Image(io.BytesIO(png), width=180 * mm, height=180 * mm * 0.62)
     counts = {k: sum(1 for v in lights.values() if v == k) for k in ("red", "yellow", "green")}
-    legend = "　".join(f"{LIGHT_LABELS[k]}（{LIGHT_COLORS[k]}）{counts[k]} 个村" for k in ("red", "yellow", "green"))
-    story += [Paragraph("一、亮灯地图", styles["h"]), img, Paragraph(f"图例：{legend}", styles["p"])]
+    story += [Paragraph("一、亮灯地图", styles["h"]), img,
+              printmap.legend_table(printmap.light_legend_items(counts) + [("#ffffff", "虚线：街镇界")], font,
+                                    title=f"图例（{month:%Y年%m月}月末行政村亮灯）")]
 
     total = {k: sum(r["metrics"][k] for r in result.rows) for k in ("found", "closed", "closed_on_time", "open",
                                                                      "overdue", "red", "rebounds")}

@@ -15,7 +15,7 @@ from pathlib import Path
 os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-SECTIONS = ["startup", "geo", "issues", "maps", "routes", "assessment", "assessment_year", "households",
+SECTIONS = ["startup", "geo", "issues", "maps", "basemap", "routes", "assessment", "assessment_year", "households",
             "notifications", "campaigns", "facilities", "photos", "load"]
 
 

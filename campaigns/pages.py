@@ -46,12 +46,19 @@ def campaign_page(request, pk):
         light = services.village_light(v["quotas"])
         props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS[light],
                             "progress": "；".join(f'{q["name"]} {q["done"]}/{q["target"]}' for q in v["quotas"])}
-    m = maps.new_map(bounds=queries.scope_bounds(request.user))
     rows = queries.area_features(services.campaign_villages(campaign, area), queries.PAGE_SIMPLIFY_DEG,
                                  queries.PAGE_PRECISION)
-    maps.add_choropleth(m, _fc(rows, props), "light", maps.LIGHT_COLORS, f"指标完成（{data['week']}）",
-                        fields=("name", "light_label", "progress"), aliases=("行政村", "亮灯", "完成/目标"))
-    maps.light_legend(m, title="每周指标亮灯")
+    # The map opens on the campaign's villages (where the work is), not on the whole area.
+    m = maps.new_map(bounds=maps.geojson_bounds(_fc(rows, props)) or queries.scope_bounds(request.user),
+                     user=request.user)
+    layer = maps.add_choropleth(m, _fc(rows, props), "light", maps.LIGHT_COLORS, f"指标完成（{data['week']}）",
+                                fields=("name", "light_label", "progress"), aliases=("行政村", "亮灯", "完成/目标"))
+    maps.legend_section(m, f"视图内行政村每周指标（{data['week']}）", [
+        {"color": maps.LIGHT_COLORS[k], "label": label, "key": f"area-{k}",
+         "count": sum(1 for p in props.values() if p["light"] == k)}
+        for k, label in (("red", "红灯（完成不到目标一半）"), ("yellow", "黄灯（完成过半未达标）"),
+                         ("green", "绿灯（达到目标）"))], key="areas", unit="个村")
+    maps.add_live_area_counts(m, layer)
     weeks = []
     day = services.week_monday(campaign.start)
     while day <= campaign.end:
@@ -92,11 +99,15 @@ def task_map(request):
         worst.setdefault(r.area, []).append(r.light)
     props = {code: {"light": services.worst(ls), "light_label": maps.LIGHT_LABELS[services.worst(ls)],
                     "tasks": len(ls)} for code, ls in worst.items()}
-    m = maps.new_map(bounds=queries.scope_bounds(user))
+    m = maps.new_map(bounds=queries.scope_bounds(user), user=user)
     towns = queries.area_features(queries.scope_areas(user, Town), queries.PAGE_SIMPLIFY_DEG, queries.PAGE_PRECISION)
-    maps.add_choropleth(m, _fc(towns, props), "light", maps.LIGHT_COLORS, f"街镇任务亮灯（{month}）",
-                        fields=("name", "light_label", "tasks"), aliases=("街镇", "最差亮灯", "任务数"))
-    maps.light_legend(m, title="任务亮灯（最差）")
+    layer = maps.add_choropleth(m, _fc(towns, props), "light", maps.LIGHT_COLORS, f"街镇任务亮灯（{month}）",
+                                fields=("name", "light_label", "tasks"), aliases=("街镇", "最差亮灯", "任务数"))
+    maps.legend_section(m, f"视图内街镇任务亮灯（{month}，取最差一项）", [
+        {"color": maps.LIGHT_COLORS[k], "label": maps.LIGHT_LABELS[k], "key": f"area-{k}",
+         "count": sum(1 for p in props.values() if p["light"] == k)} for k in ("red", "yellow", "green")],
+        key="areas", unit="个街镇")
+    maps.add_live_area_counts(m, layer)
     tasks = {t.pk: t for t in Task.objects.filter(year=first.year)}
     names = dict(Town.objects.values_list("code", "name"))
     if level == "village":

@@ -307,7 +307,11 @@ PATROL = {
 }
 # Household points (积分制): the public look-up /h/ per client address
 HOUSEHOLD_LOOKUP_RATE = env("HOUSEHOLD_LOOKUP_RATE", "30/m")
-MAP_BASEMAP = env("MAP_BASEMAP", "none")  # none | osm | tianditu | gaode
+# Basemap: unset → our own offline vector tiles (/tiles/base/…); none | custom (MAP_TILE_URL) | osm | tianditu | gaode
+MAP_BASEMAP = env("MAP_BASEMAP", "")
+MAP_TILE_URL = env("MAP_TILE_URL", "")  # MAP_BASEMAP=custom: an XYZ raster template, e.g. the office's 天地图 service
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "底图：本单位地图服务")
+MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", "")  # the letters {s} in MAP_TILE_URL stands for
 TIANDITU_KEY = env("TIANDITU_KEY", "")
 DEMO_PASSWORD = env("DEMO_PASSWORD", "")
 # The issuing office printed on 通报 documents (assessment notices)
@@ -388,12 +392,27 @@ from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
 _TILE_HOSTS = {"osm": ["https://tile.openstreetmap.org"], "tianditu": ["https://*.tianditu.gov.cn"],
                "gaode": ["https://*.is.autonavi.com"]}
+
+
+def _tile_hosts(basemap, tile_url):
+    """The image hosts a basemap loads from: the known services', or MAP_TILE_URL's origin ({s} → any)."""
+    if basemap.lower() != "custom":
+        return _TILE_HOSTS.get(basemap.lower(), [])
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(tile_url)
+    if not parts.scheme or not parts.netloc:
+        return []
+    host = parts.netloc.split("}", 1)[-1].lstrip(".-") if "{" in parts.netloc else parts.netloc
+    return [f"{parts.scheme}://*.{host}" if "{" in parts.netloc else f"{parts.scheme}://{host}"]
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, "'unsafe-inline'"],
-        "img-src": [SELF, "data:", "blob:", *_TILE_HOSTS.get(MAP_BASEMAP.lower(), [])],
+        "img-src": [SELF, "data:", "blob:", *_tile_hosts(MAP_BASEMAP, MAP_TILE_URL)],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
         "worker-src": [SELF, "blob:"],

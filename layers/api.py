@@ -15,7 +15,7 @@ from core.months import current_month, parse_month
 from geo import scope
 from patrol.filters import IssueFilter
 
-from . import emerging, hotspots, queries, tiles, tiletoken
+from . import basemap, emerging, hotspots, queries, tiles, tiletoken
 
 STR = OpenApiTypes.STR
 
@@ -82,6 +82,21 @@ class IssueTile(APIView):
                    responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY})
     def get(self, request, z, x, y):
         return _tile_response(request.user, request.query_params, z, x, y)
+
+
+class BaseTile(APIView):
+    """GET /tiles/base/{z}/{x}/{y}.pbf: a Mapbox vector tile of the offline base map drawn under every map:
+    layers `roads` (kind, name), `water` (kind; the water-body extents recorded on problems in the caller's
+    area) and `boundaries` (level town | village | grid, code; villages from zoom 11, grids from 15)."""
+
+    @extend_schema(responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY})
+    def get(self, request, z, x, y):
+        if not tiles.valid_tile(z, x, y):
+            raise NotVisible("瓦片编号无效")
+        response = HttpResponse(basemap.base_tile(scope.of(request.user), z, x, y),
+                                content_type="application/vnd.mapbox-vector-tile")
+        response["Cache-Control"] = "private, max-age=300"
+        return response
 
 
 class TileToken(APIView):

@@ -10,6 +10,7 @@ import json
 
 from branca.element import MacroElement, Template
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from django.urls import reverse
 
@@ -44,28 +45,84 @@ BASEMAPS = {
     "gaode": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
               "© 高德地图"),
 }
+# The default: our own vector tiles from PostGIS (layers/basemap.py), drawn by static/js/basemap.js.
+BASE = "base"
+BASE_ATTRIBUTION = "底图：本系统道路、水系、行政区划数据"
 
 
 def basemap_name():
-    return (settings.MAP_BASEMAP or "none").lower()
+    """`MAP_BASEMAP`: unset → our own offline base map; none | custom | osm | tianditu | gaode otherwise."""
+    return (settings.MAP_BASEMAP or BASE).lower()
 
 
-def new_map(bounds=None, basemap=None, **kwargs):
-    """A blank map (boundaries only, the default) or one over the configured basemap.
+class MapFrame(MacroElement):
+    """What every map carries: our map styles and scripts, a metric scale, a text-only attribution (Leaflet's
+    prefix carries a flag image), the offline base map when it is the basemap, and the place names."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+          var map = {{ this._parent.get_name() }};
+          map.attributionControl.setPrefix("Leaflet");
+          L.control.scale({metric: true, imperial: false, maxWidth: 160}).addTo(map);
+          {% if this.base_url %}
+          L.offlineBaseMap({{ this.base_url|tojson }}, {attribution: {{ this.attribution|tojson }}}).addTo(map);
+          {% endif %}
+          {% if this.names %}L.placeNames({{ this.names }}).addTo(map);{% endif %}
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, base_url=None, attribution="", names=None):
+        super().__init__()
+        self.base_url, self.attribution = base_url, attribution
+        # Chinese as UTF-8, not \\uXXXX (a third of the bytes); "<", ">" and "&" escaped for the script element.
+        self.names = json.dumps(names, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c").replace(
+            ">", "\\u003e").replace("&", "\\u0026") if names else None
+        self.js_links = [("rp_basemap", static("js/basemap.js")), ("rp_labels", static("js/map-labels.js"))]
+        self.css_links = [("rp_maps", static("css/maps.css"))]
+
+    def render(self, **kwargs):
+        from branca.element import CssLink, JavascriptLink
+
+        figure = self.get_root()
+        for name, url in self.js_links:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.css_links:
+            figure.header.add_child(CssLink(url), name=name)
+        super().render(**kwargs)
+
+
+def new_map(bounds=None, basemap=None, user=None, **kwargs):
+    """A map over the configured basemap (our own offline vector tiles unless `MAP_BASEMAP` says otherwise),
+    with a metric scale and, given the `user`, the names of the towns, villages and grids of their area.
 
     Tianditu (CGCS2000) overlays our WGS-84 data with no shift; a Gaode basemap is GCJ-02, so everything drawn
-    on it goes through `display_geojson`, which shifts a copy — never the stored data.
+    on it goes through `display_geojson`, which shifts a copy — never the stored data. A `custom` basemap is the
+    office's own XYZ raster service (`MAP_TILE_URL`), taken to be in WGS-84 / CGCS2000 like Tianditu.
     """
     import folium
 
     basemap = basemap or basemap_name()
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_control=True, **kwargs)
+    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True, zoom_control=True, **kwargs)
     m._basemap = basemap
     if basemap in BASEMAPS:
         url, attr = BASEMAPS[basemap]
         subdomains = "01234567" if basemap == "tianditu" else "1234"
         folium.TileLayer(url.replace("{key}", settings.TIANDITU_KEY), attr=attr, name="底图",
                          subdomains=subdomains, max_zoom=18).add_to(m)
+    elif basemap == "custom":
+        if not settings.MAP_TILE_URL:
+            raise ImproperlyConfigured("MAP_BASEMAP=custom needs MAP_TILE_URL (an XYZ template with {z}/{x}/{y})")
+        folium.TileLayer(settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION, name="底图",
+                         subdomains=settings.MAP_TILE_SUBDOMAINS or "abc", max_zoom=18).add_to(m)
+    names = None
+    if user is not None:
+        from . import queries
+
+        names = queries.place_names(user)
+    base_url = reverse("layers:base-tile", args=[0, 0, 0]).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
+    MapFrame(base_url if basemap == BASE else None, BASE_ATTRIBUTION, names).add_to(m)
     if bounds:
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([display_point(m, miny, minx), display_point(m, maxy, maxx)])
@@ -197,35 +254,127 @@ def add_routes(m, routes, name="巡查路线"):
     return group
 
 
+def geojson_bounds(fc):
+    """(minx, miny, maxx, maxy) of a FeatureCollection's coordinates, or None when it has none."""
+    xs, ys = [], []
+
+    def walk(c):
+        if c and isinstance(c[0], int | float):
+            xs.append(c[0])
+            ys.append(c[1])
+        else:
+            for part in c or ():
+                walk(part)
+
+    for f in fc.get("features", []):
+        walk((f.get("geometry") or {}).get("coordinates"))
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
+def add_stops(m, stops, start=None, name="计划点位"):
+    """Patrol stops as numbered circles in their team's colour (stops: [{"lon", "lat", "number", "color",
+    "label"}]), and the start as a ▶ 出发 marker above them."""
+    import folium
+
+    group = folium.FeatureGroup(name=name)
+    for s in stops:
+        folium.Marker(
+            display_point(m, s["lat"], s["lon"]), tooltip=s["label"], z_index_offset=1000,
+            icon=folium.DivIcon(html=f'<div class="stop-number" style="color:{s["color"]}" data-stop="{s["number"]}">'
+                                     f'{s["number"]}</div>', icon_size=(24, 24), icon_anchor=(12, 12),
+                                class_name="stop-marker"),
+        ).add_to(group)
+    if start:
+        folium.Marker(
+            display_point(m, start[1], start[0]), tooltip="出发点", z_index_offset=5000,
+            icon=folium.DivIcon(html='<div class="stop-start" data-testid="start-marker">▶ 出发</div>',
+                                icon_size=(48, 20), icon_anchor=(6, 10), class_name="stop-marker"),
+        ).add_to(group)
+    group.add_to(m)
+    return group
+
+
 class Legend(MacroElement):
+    """One legend box per map, in sections that each say one thing (village lights counted as villages, problem
+    pins as problems, …), every entry with the symbol drawn on the map."""
+
     _template = Template("""
         {% macro html(this, kwargs) %}
-        <div class="map-legend" data-testid="map-legend" style="position:absolute;z-index:9999;bottom:24px;
-             right:12px;background:#fff;padding:8px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);
-             font-size:13px;line-height:1.6">
-          <b>{{ this.title }}</b>
-          {% for color, label, key, count in this.items %}
-          <div><span style="display:inline-block;width:12px;height:12px;background:{{ color }};
-               border-radius:50%;margin-right:6px;vertical-align:middle"></span>{{ label }}
-               {% if count is not none %}<span data-legend="{{ key }}">{{ count }}</span>{% endif %}</div>
+        <div class="map-legend" data-testid="map-legend">
+          {% for section in this.sections %}
+          <section data-section="{{ section.key }}"><b>{{ section.title }}</b>
+          {% for item in section["items"] %}
+          <div>{% if item.icon %}<span class="sym" style="color:{{ item.color }}">
+               <i class="fa fa-{{ item.icon }}"></i></span>
+               {% elif item.line %}<span class="swatch" style="height:4px;border:0;background:{{ item.color }}">
+               </span>{% else %}<span class="swatch{% if item.dot %} dot{% endif %}"
+               style="background:{{ item.color }}"></span>{% endif %}{{ item.label }}
+               {% if item.count is not none %}<span data-legend="{{ item.key }}">{{ item.count }}</span>
+               {{- section.unit }}{% endif %}</div>
+          {% endfor %}
+          {% if section.note %}<div class="text-muted small">{{ section.note }}</div>{% endif %}
+          {% if section.toggle %}<div><label><input type="checkbox" id="{{ section.toggle.id }}"
+               {% if section.toggle.checked %}checked{% endif %}> {{ section.toggle.label }}</label></div>{% endif %}
+          </section>
           {% endfor %}
         </div>
         {% endmacro %}
     """)
 
-    def __init__(self, title, items):
+    def __init__(self):
         super().__init__()
-        self.title, self.items = title, items
+        self.sections = []
+
+
+def legend_section(m, title, items, key="", unit="", note="", toggle=None):
+    """Add a section to the map's legend. items: [{"color", "label", "key", "count", and "dot" | "icon" | "line"},
+    ...]; `unit` follows each count (个村, 个问题); `toggle` {"id", "label", "checked"} a checkbox under it."""
+    legend = getattr(m, "_legend", None)
+    if legend is None:
+        legend = m._legend = Legend()
+        legend.add_to(m)
+    legend.sections.append({"title": title, "items": items, "key": key, "unit": unit, "note": note,
+                            "toggle": toggle})
 
 
 def add_legend(m, title, items):
     """items: [(colour, label, key, count or None), ...]"""
-    Legend(title, items).add_to(m)
+    legend_section(m, title, [{"color": c, "label": label, "key": k, "count": n, "dot": True}
+                              for c, label, k, n in items])
 
 
 def light_legend(m, counts=None, title="亮灯"):
     counts = counts or {}
     add_legend(m, title, [(LIGHT_COLORS[k], LIGHT_LABELS[k], k, counts.get(k)) for k in ("red", "yellow", "green")])
+
+
+# What each light means on a pin (a problem) and on an area (a village or town at the month's end).
+PIN_LIGHT_LABELS = {"red": "红灯（超期或督办）", "yellow": "黄灯（整改中）", "green": "绿灯（已销号）"}
+AREA_LIGHT_LABELS = {"red": "红灯（有超期或督办问题）", "yellow": "黄灯（有整改中问题）",
+                     "green": "绿灯（无未销号问题）"}
+
+
+def area_light_legend(m, title, level_name="行政村", counts=None):
+    """The areas' lights, counted as areas (keys area-red …), kept equal to the areas in view (LiveAreaCounts)."""
+    counts = counts or {}
+    unit = "个村" if level_name == "行政村" else "个街镇"
+    legend_section(m, title, [{"color": LIGHT_COLORS[k], "label": AREA_LIGHT_LABELS[k], "key": f"area-{k}",
+                               "count": counts.get(k, 0)} for k in ("red", "yellow", "green")],
+                   key="areas", unit=unit)
+
+
+def pin_legend(m, categories, counts=None, title="视图内问题"):
+    """Problem pins: lights counted as problems in view (keys red/yellow/green, kept live by add_live_counts),
+    each category's symbol, and the 显示已销号 switch for closed pins."""
+    counts = counts or {}
+    legend_section(m, title, [{"color": LIGHT_COLORS[k], "label": PIN_LIGHT_LABELS[k], "key": k,
+                               "count": counts.get(k), "dot": True} for k in ("red", "yellow", "green")],
+                   key="pins", unit="个问题")
+    legend_section(m, "问题类别（图钉符号）", [{"color": "#333", "label": name, "key": f"category-{code}",
+                                           "count": None, "icon": icon} for code, name, icon in categories],
+                   key="categories",
+                   toggle={"id": "show-closed", "label": "显示已销号", "checked": False},
+                   note="放大到 14 级显示问题图钉；红灯在上，已销号默认隐藏、显示时淡化。")
 
 
 def localize(m):
@@ -375,12 +524,22 @@ class LivePins(LiveLayer):
           var map = {{ this._parent.get_name() }}, group = {{ this.group }}, page = {{ this.issue_page|tojson }};
           var icons = {{ this.icons|tojson }}, names = {{ this.names|tojson }}, labels = {{ this.labels|tojson }};
           var colors = {red: "red", yellow: "orange", green: "green"}, seq = 0;
-          var box = map.getContainer();
+          var rank = {red: 20000, yellow: 10000, green: 0};
+          var box = map.getContainer(), closed = L.featureGroup(), toggle = document.getElementById("show-closed");
+          function showClosed() {
+            if (toggle && toggle.checked && map.getZoom() >= {{ this.min_zoom }}) closed.addTo(map);
+            else closed.remove();
+            box.setAttribute("data-pins-shown", String(group.getLayers().length +
+                                                       (map.hasLayer(closed) ? closed.getLayers().length : 0)));
+          }
+          if (toggle) toggle.addEventListener("change", showClosed);
           function load() {
             var hint = document.getElementById("pins-hint");
             if (map.getZoom() < {{ this.min_zoom }}) {
               group.clearLayers();
+              closed.clearLayers();
               box.setAttribute("data-pins", "0");
+              box.setAttribute("data-pins-shown", "0");
               if (hint) hint.textContent = "放大到第 {{ this.min_zoom }} 级以上显示问题点位（当前为村级汇总）";
               return;
             }
@@ -392,17 +551,23 @@ class LivePins(LiveLayer):
             fetch(url, {credentials: "same-origin"}).then(function(r) { return r.json(); }).then(function(fc) {
               if (mine !== seq) return;
               group.clearLayers();
+              closed.clearLayers();
               (fc.features || []).forEach(function(f) {
-                var p = f.properties, c = f.geometry.coordinates;
+                var p = f.properties, c = f.geometry.coordinates, shut = p.light === "green";
                 var icon = L.AwesomeMarkers.icon({icon: icons[p.category] || "circle", prefix: "fa",
-                                                  markerColor: colors[p.light] || "gray"});
-                L.marker(toMap(c[1], c[0]), {icon: icon})
+                                                  markerColor: colors[p.light] || "gray",
+                                                  className: "awesome-marker map-pin-" + p.light});
+                // Red above yellow above green, whatever their latitude (Leaflet stacks by y + offset).
+                L.marker(toMap(c[1], c[0]), {icon: icon, zIndexOffset: rank[p.light] || 0, opacity: shut ? 0.5 : 1})
                   .bindTooltip("#" + p.id + " " + (names[p.category] || p.category) + " " + (labels[p.light] || ""))
                   .bindPopup('<a href="' + page.replace("{id}", p.id) + '" target="_top">问题 #' + p.id + "</a><br>" +
                              (names[p.category] || p.category) + " · " + (labels[p.light] || ""))
-                  .addTo(group);
+                  .addTo(shut ? closed : group);
               });
               box.setAttribute("data-pins", String((fc.features || []).length));
+              box.setAttribute("data-pins-shown", String(group.getLayers().length +
+                                                         (map.hasLayer(closed) ? closed.getLayers().length : 0)));
+              showClosed();
               if (hint) hint.textContent = fc.count > (fc.features || []).length ?
                   "本视图共 " + fc.count + " 个问题，显示其中 " + fc.features.length + " 个，请放大查看" : "";
             });
@@ -463,6 +628,39 @@ class LiveCounts(LiveLayer):
 def add_live_counts(m, url, params=""):
     """Keep the legend's red/yellow/green counts equal to the counts API for the filters and the visible area."""
     LiveCounts(m, url=url, params=params).add_to(m)
+
+
+class LiveAreaCounts(MacroElement):
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+          var map = {{ this._parent.get_name() }}, areas = {{ this.layer }};
+          function count() {
+            var view = map.getBounds(), c = {red: 0, yellow: 0, green: 0};
+            areas.eachLayer(function(l) {
+              var light = l.feature && l.feature.properties.light;
+              if (light in c && view.intersects(l.getBounds())) c[light] += 1;
+            });
+            ["red", "yellow", "green"].forEach(function(k) {
+              document.querySelectorAll('[data-legend="area-' + k + '"]').forEach(function(el) {
+                el.textContent = c[k];
+              });
+            });
+          }
+          map.on("moveend", count);
+          map.whenReady(count);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+
+def add_live_area_counts(m, layer):
+    """Keep the legend's area counts (area-red …) equal to the areas of `layer` (a choropleth) in view."""
+    LiveAreaCounts(layer.get_name()).add_to(m)
 
 
 class HeatSlider(LiveLayer):

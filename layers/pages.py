@@ -66,7 +66,7 @@ def battle_map(request):
         p["detail"] = f'<a href="{issue_list}?{level}={p["code"]}">问题清单</a>'
     month_totals = {k: sum(1 for f in areas["features"] if f["properties"]["light"] == k) for k in queries.LIGHTS}
 
-    m = maps.new_map(bounds=bounds)
+    m = maps.new_map(bounds=bounds, user=user)
     level_name = "行政村" if level == "village" else "街镇"
     fields = ("name", "light_label", "red", "yellow", "green")
     aliases = (level_name, f"{month} 月末亮灯", "红灯问题", "黄灯问题", "绿灯问题")
@@ -74,11 +74,14 @@ def battle_map(request):
         # Drawn first, so that a click inside a village reaches the village (the choropleth above it).
         towns = queries.area_features(queries.scope_areas(user, queries.Town), simplify, queries.PAGE_PRECISION)
         maps.add_boundaries(m, _fc(towns), "街镇界", color="#1f4e79", weight=2.5)
-    maps.add_choropleth(m, areas, "light", maps.LIGHT_COLORS, f"{level_name}亮灯（{month}）", fields=fields,
-                        aliases=aliases, popup_fields=(*fields, "detail"), popup_aliases=(*aliases, "详情"))
+    lights = maps.add_choropleth(m, areas, "light", maps.LIGHT_COLORS, f"{level_name}亮灯（{month}）",
+                                 fields=fields, aliases=aliases, popup_fields=(*fields, "detail"),
+                                 popup_aliases=(*aliases, "详情"))
     params = query.urlencode()
     maps.add_live_pins(m, reverse("patrol:issues"), params, icons=_icons(), names=_names())
-    maps.light_legend(m, counts, title="视图内问题亮灯")
+    maps.area_light_legend(m, f"视图内{level_name}亮灯（{month} 月末）", level_name, month_totals)
+    maps.add_live_area_counts(m, lights)
+    maps.pin_legend(m, Category.objects.values_list("code", "name", "icon"), counts)
     maps.add_live_counts(m, reverse("layers:issue-counts"), params)
     signals.battle_map_drawn.send(battle_map, m=m, request=request)  # layers of higher apps (facilities …)
     return render(request, "layers/battle_map.html", {
@@ -148,7 +151,7 @@ def heatmap(request):
     class_counts = {k: int((classes == k).sum()) for k in hotspots.CLASSES}
     emerging_counts = {k: int((categories == k).sum()) for k in emerging.CATEGORIES if (categories == k).any()}
 
-    m = maps.new_map(bounds=queries.scope_bounds(user))
+    m = maps.new_map(bounds=queries.scope_bounds(user), user=user)
     month_points = queries.heat_points(queries.filtered_issues(
         user, queries.kind_params({**base, "from": month, "to": month})))
     heat = maps.add_heatmap(m, month_points, name="热力图（当月）",

@@ -126,6 +126,35 @@ def scope_bounds(user):
     return bounds
 
 
+# Names drawn on the page itself (placed in the browser, layers/maps.MapFrame); above these counts a level's
+# names are left out of the page rather than make it heavy (a district of 10,000 villages shows town names).
+MAX_NAMES = {"village": 1000, "grid": 1000}
+
+
+def place_names(user):
+    """{"town"|"village"|"grid": [[code, name, lat, lon], ...]} of the person's area, each at a point inside its
+    area (ST_PointOnSurface), larger areas first (the label layer places them in this order)."""
+    from django.contrib.gis.db.models.functions import Area, PointOnSurface
+
+    from geo.models import Grid
+
+    key = f"layers:names:{user.area_code or '*'}"
+    found = cache.get(key)
+    if found:
+        return found
+    area = scope.of(user)
+    names = {}
+    for level, model in (("town", Town), ("village", Village), ("grid", Grid)):
+        qs = model.objects.filter(scope.areas_q(area, level))
+        if level in MAX_NAMES and qs.count() > MAX_NAMES[level]:
+            continue
+        rows = qs.annotate(_p=PointOnSurface("boundary"), _a=Area("boundary")).order_by("-_a", "code")
+        names[level] = [[code, name, round(p.y, 5), round(p.x, 5)] for code, name, p in
+                        rows.values_list("code", "name", "_p")]
+    cache.set(key, names, 600)
+    return names
+
+
 def area_features(queryset, simplify=SIMPLIFY_DEG, precision=PRECISION):
     """[(code, name, geojson geometry str), ...] with simplified boundaries."""
     geom = Func(F("boundary"), Value(simplify), function="ST_SimplifyPreserveTopology",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/hotspots/emerging/", api.EmergingHotspots.as_view(), name="hotspots-emerging"),
     path("api/tiles/token/", api.TileToken.as_view(), name="tile-token"),
     path("tiles/issues/<int:z>/<int:x>/<int:y>.pbf", api.IssueTile.as_view(), name="issue-tile"),
+    path("tiles/base/<int:z>/<int:x>/<int:y>.pbf", api.BaseTile.as_view(), name="base-tile"),
     path("map/", pages.battle_map, name="battle-map"),
     path("heatmap/", pages.heatmap, name="heatmap"),
 ]

@@ -24,6 +24,12 @@ def default_start(user):
     return pt.x, pt.y
 
 
+def maps_bounds(user):
+    from layers import queries
+
+    return queries.scope_bounds(user)
+
+
 def _runs(coords, legs):
     """[(source, coordinates)]: the line cut where its legs change between roads and straight-line estimates
     (those are drawn dashed)."""
@@ -45,7 +51,7 @@ def plan_map(user, plan):
     coords += [[s["lon"], s["lat"]] for r in data["routes"] for s in r["stops"]]
     coords += [[s["lon"], s["lat"]] for s in data["dropped"]]
     lons, lats = zip(*coords, strict=True)
-    m = maps.new_map(bounds=(min(lons), min(lats), max(lons), max(lats)))
+    m = maps.new_map(bounds=(min(lons), min(lats), max(lons), max(lats)), user=user)
     maps.add_boundaries(m, villages_geojson(user), "行政村", color="#888888", weight=1)
     routes = []
     for r in data["routes"]:
@@ -58,29 +64,29 @@ def plan_map(user, plan):
                            "label": label + ("（虚线：直线估算路段）" if estimated else ""),
                            "dash": "8 8" if estimated else None})
     maps.add_routes(m, routes)
-    stops = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
-              "properties": {"name": f"{s['team']}-{s['seq']} {s['label']}（{s['arrival'][11:16]}）",
-                             "code": "；".join(s["reasons"])}}
+    stops = [{"lon": s["lon"], "lat": s["lat"], "number": s["seq"], "team": r["team"],
+              "color": PALETTE[(r["team"] - 1) % len(PALETTE)],
+              "label": f"第{s['team']}组第{s['seq']}站 {s['label']}（{s['arrival'][11:16]}）"
+                       + (f"：{'；'.join(s['reasons'])}" if s["reasons"] else "")}
              for r in data["routes"] for s in r["stops"]]
-    stops.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": data["start"]},
-                  "properties": {"name": "出发点", "code": ""}})
-    maps.add_boundaries(m, {"type": "FeatureCollection", "features": stops}, "计划点位", fields=("name", "code"),
-                        aliases=("点位", "理由"))
+    maps.add_stops(m, stops, start=data["start"])
     if data["dropped"]:
         dropped = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
                     "properties": {"name": f"未安排：{s['label']}", "code": "；".join(s["reasons"])}}
                    for s in data["dropped"]]
         maps.add_boundaries(m, {"type": "FeatureCollection", "features": dropped}, "未安排的候选点",
                             fields=("name", "code"), aliases=("点位", "理由"), show=False)
-    maps.add_legend(m, "巡查组", [(PALETTE[(r["team"] - 1) % len(PALETTE)], f"第{r['team']}组", f"team{r['team']}",
-                                  len(r["stops"])) for r in data["routes"]])
+    maps.legend_section(m, "巡查组（圆圈内为到访顺序）", [
+        {"color": PALETTE[(r["team"] - 1) % len(PALETTE)], "label": f"第{r['team']}组", "key": f"team{r['team']}",
+         "count": len(r["stops"]), "line": True} for r in data["routes"]], key="teams", unit="个点位",
+        note="▶ 出发点；实线沿道路，虚线为直线估算路段。")
     return maps.map_parts(m), data
 
 
 def area_map(user):
     """The planner's villages around the default start, before any plan exists."""
     lon, lat = default_start(user)
-    m = maps.new_map(bounds=(lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05))
+    m = maps.new_map(bounds=(lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05), user=user)
     maps.add_boundaries(m, villages_geojson(user), "行政村", color="#888888", weight=1)
     return maps.map_parts(m)
 
@@ -93,9 +99,9 @@ def coverage_map(user, first, rows):
     if rows:
         xs = [c for r in rows for c in r["boundary"].extent[0::2]]
         ys = [c for r in rows for c in r["boundary"].extent[1::2]]
-        m = maps.new_map(bounds=(min(xs), min(ys), max(xs), max(ys)))
+        m = maps.new_map(bounds=(min(xs), min(ys), max(xs), max(ys)), user=user)
     else:
-        m = maps.new_map()
+        m = maps.new_map(bounds=maps_bounds(user), user=user)
     maps.add_choropleth(m, geo, "visited", {True: "#1a9641", False: "#d7191c"}, "本月巡查覆盖",
                         fields=("name", "visits", "last_day"), aliases=("行政村", "轨迹数", "最近巡查"))
     not_visited = [r for r in rows if not r["visited"]]
