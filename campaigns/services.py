@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role
+from core import inputs
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from core.months import local_start, next_month, parse_month
 from geo import scope
@@ -36,6 +37,7 @@ from .models import (
 )
 
 PLANNERS = {Role.DISTRICT, Role.TOWN}
+MAX_QUANTITY = 1e9  # a year's target or one progress report (project default: far above any county's count)
 
 
 def _planner(user, what):
@@ -352,10 +354,7 @@ def _check_schedule(schedule):
         return default_schedule()
     if not isinstance(schedule, list) or len(schedule) != 12:
         raise BadInput("月度计划应为 12 个累计比例（1 月至 12 月）", field="schedule")
-    try:
-        values = [float(v) for v in schedule]
-    except (TypeError, ValueError):
-        raise BadInput("月度计划应为数字", field="schedule") from None
+    values = [inputs.number(v, "schedule", low=0, high=1) for v in schedule]
     if any(v < 0 or v > 1 for v in values) or any(b < a for a, b in zip(values, values[1:], strict=False)):
         raise BadInput("月度计划应为 0 到 1 之间、逐月不减的累计比例", field="schedule")
     if abs(values[-1] - 1) > 1e-9:
@@ -384,7 +383,11 @@ def create_task(user, data):
     model = Town if level == TaskLevel.TOWN else Village
     area = scope.of(user)
     rows, seen = [], set()
+    if not isinstance(targets, list):
+        raise BadInput("年度目标应为 [{area, target}] 列表", field="targets")
     for t in targets:
+        if not isinstance(t, dict):
+            raise BadInput("年度目标应为 [{area, target}] 列表", field="targets")
         code = str(t.get("area") or "")
         if len(code) != scope.WIDTH[level] or not model.objects.filter(code=code).exists():
             raise BadInput(f"区域应为{TaskLevel(level).label}代码：{code!r}", field="targets")
@@ -392,10 +395,7 @@ def create_task(user, data):
             raise Forbidden(f"区域 {code} 不在您的辖区内", field="targets")
         if code in seen:
             raise BadInput(f"区域重复：{code}", field="targets")
-        try:
-            value = float(t.get("target"))
-        except (TypeError, ValueError):
-            raise BadInput(f"区域 {code} 的年度目标应为数字", field="targets") from None
+        value = inputs.number(t.get("target"), "targets", low=0, high=MAX_QUANTITY)
         if value <= 0:
             raise BadInput(f"区域 {code} 的年度目标应大于 0", field="targets")
         seen.add(code)
@@ -441,10 +441,11 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
     if task is None or not task.targets.filter(
             scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area")).exists():
         raise NotVisible("任务不存在或不在您的辖区内")
+    value = inputs.number(value, "value", low=0, high=MAX_QUANTITY)
     if client_uuid:
         existing = TaskProgress.objects.filter(client_uuid=client_uuid).first()
         if existing:
-            if existing.task_id != task.pk or existing.area != str(area_code) or existing.value != float(value):
+            if existing.task_id != task.pk or existing.area != str(area_code) or existing.value != value:
                 raise Conflict("该 client_uuid 已用于另一条内容不同的填报", field="client_uuid")
             return existing, False
     if task.category_id:
@@ -454,10 +455,6 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
         raise BadInput(f"该任务没有区域 {area_code!r} 的目标", field="area")
     if not scope.covers(area, target.area):
         raise Forbidden("该区域不在您的辖区内", field="area")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"数量应为数字：{value!r}", field="value") from None
     if value <= 0:
         raise BadInput("数量应大于 0", field="value")
     day = _date(day, "date") if day else timezone.localdate(now)
