@@ -96,8 +96,10 @@ def _check_areas(user, areas):
 
 def _check_phases(phases, start, end):
     rows = []
+    if not isinstance(phases or [], list) or not all(isinstance(p, dict) for p in phases or []):
+        raise BadInput("阶段应为 [{name, kind, start, end}] 列表", field="phases")
     for i, p in enumerate(phases or []):
-        name = (p.get("name") or "").strip()
+        name = inputs.note(p.get("name"), "phases", 50)
         if not name:
             raise BadInput(f"第 {i + 1} 个阶段缺少名称", field="phases")
         if p.get("kind") not in PhaseKind.values:
@@ -118,8 +120,10 @@ def _check_phases(phases, start, end):
 
 def _check_quotas(quotas, categories):
     rows = []
+    if not isinstance(quotas or [], list) or not all(isinstance(q, dict) for q in quotas or []):
+        raise BadInput("指标应为 [{name, categories, per_village_per_week}] 列表", field="quotas")
     for i, q in enumerate(quotas or []):
-        name = (q.get("name") or "").strip() or f"指标{i + 1}"
+        name = inputs.note(q.get("name"), "quotas", 50) or f"指标{i + 1}"
         codes = q.get("categories") or []
         if not codes:
             raise BadInput(f"指标“{name}”没有问题类别", field="quotas")
@@ -138,7 +142,7 @@ def _check_quotas(quotas, categories):
 
 def create_campaign(user, data):
     _planner(user, "创建专项行动")
-    name = (data.get("name") or "").strip()
+    name = inputs.note(data.get("name"), "name", inputs.NAME_MAX_LENGTH)
     if not name:
         raise BadInput("请填写专项行动名称", field="name")
     start, end = _date(data.get("start"), "start"), _date(data.get("end"), "end")
@@ -312,6 +316,7 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
     from core.stored_photos import attach_photo
 
     now = now or timezone.now()
+    note = inputs.note(note)
     _planner(user, "记录考核验收")
     campaign = visible_campaign(user, campaign_id)
     if result not in Acceptance.Result.values:
@@ -364,7 +369,7 @@ def _check_schedule(schedule):
 
 def create_task(user, data):
     _planner(user, "下达年度任务")
-    name = (data.get("name") or "").strip()
+    name = inputs.note(data.get("name"), "name", inputs.NAME_MAX_LENGTH)
     if not name:
         raise BadInput("请填写任务名称", field="name")
     year = data.get("year")
@@ -402,8 +407,9 @@ def create_task(user, data):
         rows.append(TaskTarget(area=code, target=value))
     with transaction.atomic():
         task = Task.objects.create(
-            name=name, year=year, unit=(data.get("unit") or "个").strip(), level=level, schedule=schedule,
-            category_id=category, office=(data.get("office") or "").strip(), person=(data.get("person") or "").strip(),
+            name=name, year=year, unit=inputs.note(data.get("unit"), "unit", 20) or "个", level=level,
+            schedule=schedule, category_id=category, office=inputs.note(data.get("office"), "office", 100),
+            person=inputs.note(data.get("person"), "person", 50),
             created_by=user)
         for row in rows:
             row.task = task
@@ -434,6 +440,7 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
     from core.stored_photos import attach_photo
 
     now = now or timezone.now()
+    note = inputs.note(note)
     if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):
         raise Forbidden("只有街镇、区工作人员可以填报任务进度")
     task = Task.objects.filter(pk=task_id).first()

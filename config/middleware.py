@@ -1,6 +1,7 @@
 """Middleware of our own.
 
 InputGuardMiddleware: request guards every view gets, so one class of bad input is refused once, at the door:
+- a JSON body above API_MAX_BODY_BYTES → 413 (before anything reads it);
 - a NUL byte in the path, a query or a form parameter (PostgreSQL cannot store or compare it) → 400;
 - a domain error (core.errors) raised anywhere, also on an HTML page → its 4xx, never a 500;
 - a value the database refuses (too long for its column, out of range) → 400, the transaction rolled back.
@@ -38,6 +39,10 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.content_type == "application/json" and _length(request) > settings.API_MAX_BODY_BYTES:
+            # One size limit for every JSON body (the API's parser and the public report form read no further).
+            return JsonResponse({"detail": f"请求体过大（上限 {settings.API_MAX_BODY_BYTES // 1024} KB）"},
+                                status=413, json_dumps_params={"ensure_ascii": False})
         bad = self._nul(request)
         if bad:
             return _error(request, BadInput(f"参数 {bad} 含有空字符（\\x00）", field=bad))
@@ -64,6 +69,13 @@ class InputGuardMiddleware:
             log.warning("refused by the database: %s", exc)
             return _error(request, BadInput("输入值超出允许范围（过长或数值越界）"))
         return None
+
+
+def _length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 class ReadAgainMiddleware:

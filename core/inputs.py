@@ -24,6 +24,8 @@ MAX_VERTICES = 5000
 EXTENT_MAX_DISTANCE_M = 2000  # an extent must lie near (touch a circle of this radius around) its problem
 EXTENT_MAX_AREA_M2 = 5_000_000  # 5 km²: a black-odour water body or a dump, not a town
 MAX_CODE_LENGTH = 15
+NOTE_MAX_LENGTH = 2000  # a note, a comment, an explanation (project default; a report may be longer)
+NAME_MAX_LENGTH = 100  # a name or a short label
 
 
 def _year_ok(value, field):
@@ -115,6 +117,16 @@ def text(value, field, max_length=None):
     return value
 
 
+def note(value, field="note", max_length=NOTE_MAX_LENGTH):
+    """Free text from a request body: a string (or nothing), stripped, without NUL, at most `max_length`
+    characters. A number or a list where text belongs is refused, not turned into its repr."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadInput(f"{field} 应为文字", field=field)
+    return text(value.strip(), field, max_length)
+
+
 def _coords(value):
     """Every coordinate tuple of a GeoJSON geometry's `coordinates`, however nested."""
     stack = [value]
@@ -181,6 +193,15 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("invalid")
         return value
+
+
+class TextField(serializers.CharField):
+    """DRF's CharField turns 5 into "5"; this one takes strings only (NUL and max_length as CharField)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class LonLatField(serializers.ListField):

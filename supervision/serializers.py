@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
+from core.inputs import TextField
+
 from .models import Order
 
 
@@ -23,14 +25,14 @@ class DraftIssue(serializers.Serializer):
 
 
 class OrderAnswerRequest(serializers.Serializer):
-    report = serializers.CharField(max_length=10000)
+    report = TextField(max_length=10000)
     similar = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
                                     help_text="举一反三发现并已上报的问题编号")
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
 class OrderNote(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, default="", max_length=5000)
+    note = TextField(allow_blank=True, default="", max_length=5000)
 
 
 def age_days(order, today=None):
