@@ -46,12 +46,8 @@ def _planner(user, what):
 
 
 def _date(value, field):
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise BadInput(f"日期应为 YYYY-MM-DD：{value!r}", field=field) from None
+    """A date within core.inputs.YEARS, like every date the system takes."""
+    return inputs.day(value, field)
 
 
 def _known_categories(codes, field):
@@ -208,9 +204,12 @@ def parse_week(value):
     """'YYYY-Www' (ISO week) → its Monday."""
     try:
         year, week = str(value).upper().split("-W")
-        return date.fromisocalendar(int(year), int(week), 1)
+        if not (len(year) == 4 and year.isdigit() and week.isdigit()):
+            raise ValueError
+        monday = date.fromisocalendar(int(year), int(week), 1)
     except ValueError:
         raise BadInput(f"周应为 ISO 周 YYYY-Www（如 2021-W51）：{value!r}", field="week") from None
+    return inputs.day(monday, "week")
 
 
 def default_week(campaign, today=None):

@@ -204,6 +204,16 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class DateField(serializers.DateField):
+    """DRF's DateField takes any year from 1 to 9999; this one only YEARS, like inputs.day."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise serializers.ValidationError(f"年份应在 {YEARS[0]} 与 {YEARS[1]} 之间")
+        return value
+
+
 class LonLatField(serializers.ListField):
     """[lon, lat] (WGS-84, finite, inside China)."""
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from core.inputs import TextField
+from core.inputs import DateField, TextField
 
 from .models import Order
 
@@ -11,7 +11,7 @@ from .models import Order
 class OrderCreate(serializers.Serializer):
     problems = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
     addressee = serializers.CharField(max_length=12, help_text="街镇（9位）或行政村（12位）代码")
-    deadline = serializers.DateField(help_text="新的整改期限 YYYY-MM-DD")
+    deadline = DateField(help_text="新的整改期限 YYYY-MM-DD")
     requirements = serializers.CharField(allow_blank=True, default="", max_length=5000)
     reflect = serializers.BooleanField(default=False, help_text="是否要求举一反三报告")
     issuing_office = serializers.CharField(allow_blank=True, default="", max_length=100)
@@ -19,7 +19,7 @@ class OrderCreate(serializers.Serializer):
 
 
 class DraftIssue(serializers.Serializer):
-    deadline = serializers.DateField()
+    deadline = DateField()
     requirements = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     reflect = serializers.BooleanField(required=False)
 
