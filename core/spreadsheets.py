@@ -114,7 +114,26 @@ def add_sheet(wb, title, headers, widths=None, freeze="A2", wrap=False):
     return ws
 
 
+# What a spreadsheet program reads as the start of a formula when the text is typed (or edited) in a cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(ws):
+    """Every text cell of a sheet written as text: openpyxl writes a string that starts with '=' as a live formula
+    (a name like =HYPERLINK(…) or =cmd|… would run when the file is opened); here it stays a string, and those
+    starting like a formula get the quote prefix, so editing the cell keeps it text."""
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if isinstance(value, str) and value.startswith(FORMULA_START):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def workbook_bytes(wb):
+    """The workbook as xlsx bytes; every export goes through here, so no text cell leaves as a formula."""
+    for ws in wb.worksheets:
+        as_text(ws)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
