@@ -11,6 +11,9 @@ crash recovery) is served again once on a new connection, which waits for the se
 reading twice is harmless, and the person sees the page instead of a 500. Writes are not repeated (the field app
 retries them from its outbox with the same client_uuid).
 
+ClientAddressMiddleware: REMOTE_ADDR becomes the client's address by the deployment's rule (core.clientaddr,
+PROXY_COUNT), first of all, so django-ratelimit, django-axes, DRF's throttles and the logs read the same value.
+
 CSPMiddleware: django-csp's, with the policy of an ordinary response built once per process.
 """
 import functools
@@ -25,9 +28,21 @@ from django.db import DataError, connection
 from django.dispatch import receiver
 from django.http import JsonResponse
 
+from core.clientaddr import client_address
 from core.errors import BadInput, DomainError
 
 log = logging.getLogger(__name__)
+
+
+class ClientAddressMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        meta["PATROL_PEER_ADDR"] = meta.get("REMOTE_ADDR", "")
+        meta["REMOTE_ADDR"] = client_address(meta, settings.PROXY_COUNT)
+        return self.get_response(request)
 
 
 def _error(request, exc):
