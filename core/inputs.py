@@ -127,6 +127,17 @@ def note(value, field="note", max_length=NOTE_MAX_LENGTH):
     return text(value.strip(), field, max_length)
 
 
+def phone(value, field="phone"):
+    """A phone number as ASCII: full-width digits and signs (１３８…, ＋８６) become ASCII ones (NFKC); then 7–20
+    characters of digits, '+', '-' and spaces, or empty."""
+    import unicodedata
+
+    found = unicodedata.normalize("NFKC", note(value, field, 40)).strip()
+    if found and not (7 <= len(found) <= 20 and all(c in "0123456789+- " for c in found)):
+        raise BadInput("电话号码格式不正确", field=field)
+    return found
+
+
 def _coords(value):
     """Every coordinate tuple of a GeoJSON geometry's `coordinates`, however nested."""
     stack = [value]
