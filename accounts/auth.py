@@ -53,7 +53,10 @@ class TokenAuthentication(KnoxTokenAuthentication):
     def authenticate_credentials(self, token):
         # knox.auth.TokenAuthentication.authenticate_credentials, reading the tokens through _tokens().
         msg = _("Invalid token.")
-        token = token.decode("utf-8")
+        try:
+            token = token.decode("utf-8")
+        except UnicodeDecodeError:  # bytes no client of ours sends: the same 401 as any unknown token
+            raise exceptions.AuthenticationFailed(msg) from None
         for auth_token in self._tokens(token[:CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue

@@ -3,8 +3,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from knox.models import AuthToken
+from knox.settings import knox_settings
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -56,5 +58,8 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         sweep_expired(user)
+        limit = knox_settings.TOKEN_LIMIT_PER_USER
+        if limit is not None and user.auth_token_set.count() >= limit:
+            raise PermissionDenied(f"该账号的登录令牌已达上限（{limit} 个），请先注销不用的设备")
         instance, token = AuthToken.objects.create(user=user)
         return Response({"token": token, "expiry": instance.expiry})

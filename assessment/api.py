@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import inputs
 from core.errors import BadInput, Forbidden, NotVisible
 from core.months import current_month, parse_month
 from core.spreadsheets import XLSX, xlsx_response
@@ -102,9 +103,9 @@ class TargetRequest(serializers.Serializer):
     village = serializers.CharField()
     category = serializers.CharField()
     per_week = serializers.IntegerField(min_value=1, max_value=1000)
-    starts_on = serializers.DateField(required=False)
-    ends_on = serializers.DateField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    starts_on = inputs.DateField(required=False)
+    ends_on = inputs.DateField(required=False, allow_null=True)
+    note = inputs.TextField(required=False, allow_blank=True, default="", max_length=inputs.NOTE_MAX_LENGTH)
 
 
 class TargetList(APIView):

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from core import inputs
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from core.months import current_month, parse_month, previous_month
 from geo import scope
@@ -286,10 +287,7 @@ def record_interview(user, village, month, held_on, held_by, note=""):
     _require(user, EDITORS, "登记约谈")
     village = visible_village(user, village)
     month = parse_month(month)
-    try:
-        held_on = date.fromisoformat(str(held_on))
-    except ValueError:
-        raise BadInput(f"约谈日期应为 YYYY-MM-DD：{held_on!r}", field="held_on") from None
+    held_on = inputs.day(held_on, "held_on")
     if held_on > timezone.localdate():
         raise BadInput("约谈日期不能晚于今天", field="held_on")
     if not str(held_by or "").strip():

@@ -3,10 +3,10 @@
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import inputs
 from core.errors import BadInput
 from core.spreadsheets import xlsx_response
 from geo import scope
@@ -68,8 +68,6 @@ class CampaignProgress(APIView):
 
 
 class CampaignAcceptance(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
     def get(self, request, pk):
         campaign = services.visible_campaign(request.user, pk)
         rows = services.acceptance_results(campaign, scope.of(request.user))
@@ -78,7 +76,7 @@ class CampaignAcceptance(APIView):
     def post(self, request, pk):
         body = _body(request)
         row, created = services.record_acceptance(
-            request.user, pk, body.get("village"), body.get("result"), (body.get("note") or "").strip(),
+            request.user, pk, body.get("village"), body.get("result"), inputs.note(body.get("note")),
             photos=request.FILES.getlist("photos") if request.FILES else ())
         return Response(acceptance_json(row), status=201 if created else 200)
 
@@ -113,15 +111,13 @@ class TaskList(APIView):
 
 
 class TaskProgressView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
     def post(self, request, pk):
         body = _body(request)
         confirm = body.get("confirm")
         confirm = confirm is True or str(confirm).lower() in ("true", "1", "yes")
         row, created = services.add_progress(
             request.user, pk, body.get("area"), body.get("value"), body.get("date"),
-            note=(body.get("note") or "").strip(), confirm=confirm, client_uuid=body.get("client_uuid") or None,
+            note=inputs.note(body.get("note")), confirm=confirm, client_uuid=body.get("client_uuid") or None,
             photos=request.FILES.getlist("photos") if request.FILES else ())
         return Response({"id": row.pk, "task": row.task_id, "area": row.area, "value": row.value,
                          "date": row.date.isoformat(), "note": row.note, "entered_at": row.entered_at.isoformat()},

@@ -99,6 +99,8 @@ def task_map(request):
         worst.setdefault(r.area, []).append(r.light)
     props = {code: {"light": services.worst(ls), "light_label": maps.LIGHT_LABELS[services.worst(ls)],
                     "tasks": len(ls)} for code, ls in worst.items()}
+    no_task = {"light": None, "light_label": "无任务", "tasks": 0}  # every town has the tooltip's fields
+    props = {code: props.get(code, no_task) for code in Town.objects.values_list("code", flat=True)}
     m = maps.new_map(bounds=queries.scope_bounds(user), user=user)
     towns = queries.area_features(queries.scope_areas(user, Town), queries.PAGE_SIMPLIFY_DEG, queries.PAGE_PRECISION)
     layer = maps.add_choropleth(m, _fc(towns, props), "light", maps.LIGHT_COLORS, f"街镇任务亮灯（{month}）",

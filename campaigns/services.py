@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role
+from core import inputs
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from core.months import local_start, next_month, parse_month
 from geo import scope
@@ -36,6 +37,7 @@ from .models import (
 )
 
 PLANNERS = {Role.DISTRICT, Role.TOWN}
+MAX_QUANTITY = 1e9  # a year's target or one progress report (project default: far above any county's count)
 
 
 def _planner(user, what):
@@ -44,12 +46,8 @@ def _planner(user, what):
 
 
 def _date(value, field):
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise BadInput(f"日期应为 YYYY-MM-DD：{value!r}", field=field) from None
+    """A date within core.inputs.YEARS, like every date the system takes."""
+    return inputs.day(value, field)
 
 
 def _known_categories(codes, field):
@@ -94,8 +92,10 @@ def _check_areas(user, areas):
 
 def _check_phases(phases, start, end):
     rows = []
+    if not isinstance(phases or [], list) or not all(isinstance(p, dict) for p in phases or []):
+        raise BadInput("阶段应为 [{name, kind, start, end}] 列表", field="phases")
     for i, p in enumerate(phases or []):
-        name = (p.get("name") or "").strip()
+        name = inputs.note(p.get("name"), "phases", 50)
         if not name:
             raise BadInput(f"第 {i + 1} 个阶段缺少名称", field="phases")
         if p.get("kind") not in PhaseKind.values:
@@ -116,8 +116,10 @@ def _check_phases(phases, start, end):
 
 def _check_quotas(quotas, categories):
     rows = []
+    if not isinstance(quotas or [], list) or not all(isinstance(q, dict) for q in quotas or []):
+        raise BadInput("指标应为 [{name, categories, per_village_per_week}] 列表", field="quotas")
     for i, q in enumerate(quotas or []):
-        name = (q.get("name") or "").strip() or f"指标{i + 1}"
+        name = inputs.note(q.get("name"), "quotas", 50) or f"指标{i + 1}"
         codes = q.get("categories") or []
         if not codes:
             raise BadInput(f"指标“{name}”没有问题类别", field="quotas")
@@ -136,7 +138,7 @@ def _check_quotas(quotas, categories):
 
 def create_campaign(user, data):
     _planner(user, "创建专项行动")
-    name = (data.get("name") or "").strip()
+    name = inputs.note(data.get("name"), "name", inputs.NAME_MAX_LENGTH)
     if not name:
         raise BadInput("请填写专项行动名称", field="name")
     start, end = _date(data.get("start"), "start"), _date(data.get("end"), "end")
@@ -202,9 +204,12 @@ def parse_week(value):
     """'YYYY-Www' (ISO week) → its Monday."""
     try:
         year, week = str(value).upper().split("-W")
-        return date.fromisocalendar(int(year), int(week), 1)
+        if not (len(year) == 4 and year.isdigit() and week.isdigit()):
+            raise ValueError
+        monday = date.fromisocalendar(int(year), int(week), 1)
     except ValueError:
         raise BadInput(f"周应为 ISO 周 YYYY-Www（如 2021-W51）：{value!r}", field="week") from None
+    return inputs.day(monday, "week")
 
 
 def default_week(campaign, today=None):
@@ -310,6 +315,7 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
     from core.stored_photos import attach_photo
 
     now = now or timezone.now()
+    note = inputs.note(note)
     _planner(user, "记录考核验收")
     campaign = visible_campaign(user, campaign_id)
     if result not in Acceptance.Result.values:
@@ -352,10 +358,7 @@ def _check_schedule(schedule):
         return default_schedule()
     if not isinstance(schedule, list) or len(schedule) != 12:
         raise BadInput("月度计划应为 12 个累计比例（1 月至 12 月）", field="schedule")
-    try:
-        values = [float(v) for v in schedule]
-    except (TypeError, ValueError):
-        raise BadInput("月度计划应为数字", field="schedule") from None
+    values = [inputs.number(v, "schedule", low=0, high=1) for v in schedule]
     if any(v < 0 or v > 1 for v in values) or any(b < a for a, b in zip(values, values[1:], strict=False)):
         raise BadInput("月度计划应为 0 到 1 之间、逐月不减的累计比例", field="schedule")
     if abs(values[-1] - 1) > 1e-9:
@@ -365,7 +368,7 @@ def _check_schedule(schedule):
 
 def create_task(user, data):
     _planner(user, "下达年度任务")
-    name = (data.get("name") or "").strip()
+    name = inputs.note(data.get("name"), "name", inputs.NAME_MAX_LENGTH)
     if not name:
         raise BadInput("请填写任务名称", field="name")
     year = data.get("year")
@@ -384,7 +387,11 @@ def create_task(user, data):
     model = Town if level == TaskLevel.TOWN else Village
     area = scope.of(user)
     rows, seen = [], set()
+    if not isinstance(targets, list):
+        raise BadInput("年度目标应为 [{area, target}] 列表", field="targets")
     for t in targets:
+        if not isinstance(t, dict):
+            raise BadInput("年度目标应为 [{area, target}] 列表", field="targets")
         code = str(t.get("area") or "")
         if len(code) != scope.WIDTH[level] or not model.objects.filter(code=code).exists():
             raise BadInput(f"区域应为{TaskLevel(level).label}代码：{code!r}", field="targets")
@@ -392,18 +399,16 @@ def create_task(user, data):
             raise Forbidden(f"区域 {code} 不在您的辖区内", field="targets")
         if code in seen:
             raise BadInput(f"区域重复：{code}", field="targets")
-        try:
-            value = float(t.get("target"))
-        except (TypeError, ValueError):
-            raise BadInput(f"区域 {code} 的年度目标应为数字", field="targets") from None
+        value = inputs.number(t.get("target"), "targets", low=0, high=MAX_QUANTITY)
         if value <= 0:
             raise BadInput(f"区域 {code} 的年度目标应大于 0", field="targets")
         seen.add(code)
         rows.append(TaskTarget(area=code, target=value))
     with transaction.atomic():
         task = Task.objects.create(
-            name=name, year=year, unit=(data.get("unit") or "个").strip(), level=level, schedule=schedule,
-            category_id=category, office=(data.get("office") or "").strip(), person=(data.get("person") or "").strip(),
+            name=name, year=year, unit=inputs.note(data.get("unit"), "unit", 20) or "个", level=level,
+            schedule=schedule, category_id=category, office=inputs.note(data.get("office"), "office", 100),
+            person=inputs.note(data.get("person"), "person", 50),
             created_by=user)
         for row in rows:
             row.task = task
@@ -434,6 +439,7 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
     from core.stored_photos import attach_photo
 
     now = now or timezone.now()
+    note = inputs.note(note)
     if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):
         raise Forbidden("只有街镇、区工作人员可以填报任务进度")
     task = Task.objects.filter(pk=task_id).first()
@@ -441,10 +447,11 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
     if task is None or not task.targets.filter(
             scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area")).exists():
         raise NotVisible("任务不存在或不在您的辖区内")
+    value = inputs.number(value, "value", low=0, high=MAX_QUANTITY)
     if client_uuid:
         existing = TaskProgress.objects.filter(client_uuid=client_uuid).first()
         if existing:
-            if existing.task_id != task.pk or existing.area != str(area_code) or existing.value != float(value):
+            if existing.task_id != task.pk or existing.area != str(area_code) or existing.value != value:
                 raise Conflict("该 client_uuid 已用于另一条内容不同的填报", field="client_uuid")
             return existing, False
     if task.category_id:
@@ -454,10 +461,6 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
         raise BadInput(f"该任务没有区域 {area_code!r} 的目标", field="area")
     if not scope.covers(area, target.area):
         raise Forbidden("该区域不在您的辖区内", field="area")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"数量应为数字：{value!r}", field="value") from None
     if value <= 0:
         raise BadInput("数量应大于 0", field="value")
     day = _date(day, "date") if day else timezone.localdate(now)

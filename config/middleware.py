@@ -1,6 +1,7 @@
 """Middleware of our own.
 
 InputGuardMiddleware: request guards every view gets, so one class of bad input is refused once, at the door:
+- a JSON body above API_MAX_BODY_BYTES → 413 (before anything reads it);
 - a NUL byte in the path, a query or a form parameter (PostgreSQL cannot store or compare it) → 400;
 - a domain error (core.errors) raised anywhere, also on an HTML page → its 4xx, never a 500;
 - a value the database refuses (too long for its column, out of range) → 400, the transaction rolled back.
@@ -9,6 +10,9 @@ ReadAgainMiddleware: a read (GET, HEAD) whose query was running when the databas
 crash recovery) is served again once on a new connection, which waits for the server (core.postgis.base):
 reading twice is harmless, and the person sees the page instead of a 500. Writes are not repeated (the field app
 retries them from its outbox with the same client_uuid).
+
+ClientAddressMiddleware: REMOTE_ADDR becomes the client's address by the deployment's rule (core.clientaddr,
+PROXY_COUNT), first of all, so django-ratelimit, django-axes, DRF's throttles and the logs read the same value.
 
 CSPMiddleware: django-csp's, with the policy of an ordinary response built once per process.
 """
@@ -24,9 +28,21 @@ from django.db import DataError, connection
 from django.dispatch import receiver
 from django.http import JsonResponse
 
+from core.clientaddr import client_address
 from core.errors import BadInput, DomainError
 
 log = logging.getLogger(__name__)
+
+
+class ClientAddressMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        meta["PATROL_PEER_ADDR"] = meta.get("REMOTE_ADDR", "")
+        meta["REMOTE_ADDR"] = client_address(meta, settings.PROXY_COUNT)
+        return self.get_response(request)
 
 
 def _error(request, exc):
@@ -38,6 +54,10 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.content_type == "application/json" and _length(request) > settings.API_MAX_BODY_BYTES:
+            # One size limit for every JSON body (the API's parser and the public report form read no further).
+            return JsonResponse({"detail": f"请求体过大（上限 {settings.API_MAX_BODY_BYTES // 1024} KB）"},
+                                status=413, json_dumps_params={"ensure_ascii": False})
         bad = self._nul(request)
         if bad:
             return _error(request, BadInput(f"参数 {bad} 含有空字符（\\x00）", field=bad))
@@ -64,6 +84,13 @@ class InputGuardMiddleware:
             log.warning("refused by the database: %s", exc)
             return _error(request, BadInput("输入值超出允许范围（过长或数值越界）"))
         return None
+
+
+def _length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 class ReadAgainMiddleware:

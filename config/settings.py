@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.ClientAddressMiddleware",  # first: every later reader of REMOTE_ADDR sees the client
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -362,8 +363,9 @@ if TESTING:
 # --- authentication: lockout (django-axes) and API tokens (django-rest-knox) ------------------------------
 from datetime import timedelta  # noqa: E402
 
-# Reverse proxies in front of the app (nginx: 1). Only that many X-Forwarded-For entries are trusted, for the
-# lockout and the API throttles alike; 0 (no proxy) trusts REMOTE_ADDR only.
+# Reverse proxies in front of the app (nginx: 1). Only that many X-Forwarded-For entries are trusted (then
+# X-Real-IP), for the rate limits, the lockout, the API throttles and the logs alike (core/clientaddr.py);
+# 0 (no proxy) trusts REMOTE_ADDR only.
 PROXY_COUNT = int(env("PROXY_COUNT", "0"))
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = int(env("LOGIN_MAX_FAILURES", "5"))
@@ -371,12 +373,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_LOCK_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a guesser behind a NAT locks out only that name
 AXES_RESET_ON_SUCCESS = False  # one's own successful login does not wipe a guesser's count
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every worker
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
+# config.middleware.ClientAddressMiddleware has already put the client's address (core.clientaddr) in REMOTE_ADDR.
+AXES_IPWARE_PROXY_COUNT = None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = None
 AXES_VERBOSE = False
-REST_FRAMEWORK["NUM_PROXIES"] = PROXY_COUNT
+REST_FRAMEWORK["NUM_PROXIES"] = 0  # REMOTE_ADDR, already the client's (ClientAddressMiddleware)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=int(env("API_TOKEN_HOURS", "72"))),
     "AUTO_REFRESH": True,  # each use pushes the expiry on: a device in use stays signed in, a lost one lapses

@@ -24,6 +24,8 @@ MAX_VERTICES = 5000
 EXTENT_MAX_DISTANCE_M = 2000  # an extent must lie near (touch a circle of this radius around) its problem
 EXTENT_MAX_AREA_M2 = 5_000_000  # 5 km²: a black-odour water body or a dump, not a town
 MAX_CODE_LENGTH = 15
+NOTE_MAX_LENGTH = 2000  # a note, a comment, an explanation (project default; a report may be longer)
+NAME_MAX_LENGTH = 100  # a name or a short label
 
 
 def _year_ok(value, field):
@@ -115,6 +117,27 @@ def text(value, field, max_length=None):
     return value
 
 
+def note(value, field="note", max_length=NOTE_MAX_LENGTH):
+    """Free text from a request body: a string (or nothing), stripped, without NUL, at most `max_length`
+    characters. A number or a list where text belongs is refused, not turned into its repr."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadInput(f"{field} 应为文字", field=field)
+    return text(value.strip(), field, max_length)
+
+
+def phone(value, field="phone"):
+    """A phone number as ASCII: full-width digits and signs (１３８…, ＋８６) become ASCII ones (NFKC); then 7–20
+    characters of digits, '+', '-' and spaces, or empty."""
+    import unicodedata
+
+    found = unicodedata.normalize("NFKC", note(value, field, 40)).strip()
+    if found and not (7 <= len(found) <= 20 and all(c in "0123456789+- " for c in found)):
+        raise BadInput("电话号码格式不正确", field=field)
+    return found
+
+
 def _coords(value):
     """Every coordinate tuple of a GeoJSON geometry's `coordinates`, however nested."""
     stack = [value]
@@ -180,6 +203,25 @@ class FiniteFloatField(serializers.FloatField):
         value = super().to_internal_value(data)
         if not math.isfinite(value):
             self.fail("invalid")
+        return value
+
+
+class TextField(serializers.CharField):
+    """DRF's CharField turns 5 into "5"; this one takes strings only (NUL and max_length as CharField)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class DateField(serializers.DateField):
+    """DRF's DateField takes any year from 1 to 9999; this one only YEARS, like inputs.day."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise serializers.ValidationError(f"年份应在 {YEARS[0]} 与 {YEARS[1]} 之间")
         return value
 
 

@@ -15,13 +15,43 @@ from .errors import DomainError
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+XLSX_MAX_UNCOMPRESSED = 50 * 1024 * 1024  # project default: far above any county's household or problem table
+XLSX_MAX_RATIO = 100  # a zip bomb packs thousands to one; an ordinary xlsx 5–20
+
+
+def check_xlsx(content):
+    """Before openpyxl reads a byte: a zip (not just 'PK'), no DOCTYPE in its XML, not expanding past
+    XLSX_MAX_UNCOMPRESSED or XLSX_MAX_RATIO. DomainError (field `file`) naming the problem."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > XLSX_MAX_UNCOMPRESSED or total > XLSX_MAX_RATIO * max(len(content), 1):
+                raise DomainError(f"xlsx 文件解压后过大（{total // (1024 * 1024)} MB，上限 "
+                                  f"{XLSX_MAX_UNCOMPRESSED // (1024 * 1024)} MB）", field="file")
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")):
+                    with z.open(info) as f:
+                        head = f.read(4096)
+                    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                        raise DomainError("xlsx 文件不能包含 DOCTYPE 或实体声明", field="file")
+    except zipfile.BadZipFile:
+        raise DomainError("文件不是有效的 xlsx（不是 zip 压缩包）", field="file") from None
+
+
 def read_table(content, filename):
     """(headers, [(row_number, [values])]) from xlsx or csv bytes (CSV in UTF-8, with or without BOM, or GBK)."""
     name = (filename or "").lower()
     if name.endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
         from openpyxl import load_workbook
 
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        check_xlsx(content)
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds on a broken or hostile file; each is the file's fault
+            raise DomainError(f"无法读取 xlsx 文件：{type(exc).__name__}", field="file") from None
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         headers = [str(h).strip() if h is not None else "" for h in next(rows, [])]
@@ -114,7 +144,26 @@ def add_sheet(wb, title, headers, widths=None, freeze="A2", wrap=False):
     return ws
 
 
+# What a spreadsheet program reads as the start of a formula when the text is typed (or edited) in a cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(ws):
+    """Every text cell of a sheet written as text: openpyxl writes a string that starts with '=' as a live formula
+    (a name like =HYPERLINK(…) or =cmd|… would run when the file is opened); here it stays a string, and those
+    starting like a formula get the quote prefix, so editing the cell keeps it text."""
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if isinstance(value, str) and value.startswith(FORMULA_START):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def workbook_bytes(wb):
+    """The workbook as xlsx bytes; every export goes through here, so no text cell leaves as a formula."""
+    for ws in wb.worksheets:
+        as_text(ws)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import inputs
 from core.errors import BadInput, Forbidden
 from core.pdf import pdf_response
 from core.spreadsheets import XLSX, xlsx_response
@@ -48,10 +49,7 @@ def filtered_facilities(user, query):
     if query.get("operator"):
         qs = qs.filter(operator_id=query["operator"])
     if query.get("bbox"):
-        try:
-            x0, y0, x1, y1 = (float(v) for v in query["bbox"].split(","))
-        except ValueError:
-            raise BadInput("bbox 应为 minlon,minlat,maxlon,maxlat", field="bbox") from None
+        x0, y0, x1, y1 = inputs.bbox(query["bbox"])
         qs = qs.filter(location__bboverlaps=Polygon.from_bbox((x0, y0, x1, y1)))
     return qs
 

@@ -14,8 +14,11 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
+from rest_framework.exceptions import APIException
 
+from core import inputs
 from core.errors import DomainError, NotVisible
+from geo import parsers
 
 from . import services
 from .models import Need
@@ -76,18 +79,19 @@ def report(request, code):
         return JsonResponse(body, status=429, json_dumps_params={"ensure_ascii": False})
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
-            if not isinstance(data, dict):
-                raise ValueError
-        except ValueError:
+            data = parsers.loads(request.body or b"{}")
+        except APIException as exc:
+            return JsonResponse({"detail": str(exc.detail)}, status=exc.status_code,
+                                json_dumps_params={"ensure_ascii": False})
+        if not isinstance(data, dict):
             return JsonResponse({"detail": "请求体应为 JSON 对象"}, status=400,
                                 json_dumps_params={"ensure_ascii": False})
         photo = None
     else:
         data, photo = request.POST, request.FILES.get("photo")
     try:
-        outcome = services.report(code, str(data.get("need") or ""), str(data.get("note") or ""),
-                                  str(data.get("phone") or ""), photo)
+        outcome = services.report(code, inputs.note(data.get("need"), "need", 40), inputs.note(data.get("note")),
+                                  inputs.note(data.get("phone"), "phone", 30), photo)
     except NotVisible:
         return _not_found(html)
     except DomainError as exc:

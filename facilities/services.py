@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from core import inputs
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from geo import scope
 from patrol import services as patrol
@@ -78,7 +79,7 @@ def report(code, need, note="", phone="", photo=None, now=None):
     if need not in Need.values:
         raise BadInput(f"need 应为 {' | '.join(Need.values)}", field="need")
     note = (note or "").strip()
-    phone = (phone or "").strip()
+    phone = inputs.phone(phone)
     if len(note) > 500:
         raise BadInput("留言不能超过 500 字", field="note")
     if phone and not (7 <= len(phone) <= 20 and all(c.isdigit() or c in "+- " for c in phone)):

@@ -33,7 +33,7 @@ def _float(text):
 
 
 def check(data, max_depth=MAX_DEPTH):
-    """Walk the parsed body (iteratively): depth and NUL characters."""
+    """Walk the parsed body (iteratively): depth and NUL characters (ParseError, a 400)."""
     stack = [(data, 1)]
     while stack:
         item, depth = stack.pop()
@@ -51,18 +51,24 @@ def check(data, max_depth=MAX_DEPTH):
             stack.extend((value, depth + 1) for value in item)
 
 
+def loads(raw, encoding="utf-8"):
+    """Bytes of a JSON body → data, by the rules above (TooLarge, or ParseError naming what is wrong). The API's
+    parser and every other view that reads a JSON body (the public report form) use it."""
+    limit = settings.API_MAX_BODY_BYTES
+    if len(raw) > limit:
+        raise TooLarge(f"请求体过大（上限 {limit // 1024} KB）")
+    try:
+        data = json.loads(raw.decode(encoding), parse_constant=_constant, parse_float=_float)
+    except RecursionError:
+        raise ParseError(f"JSON 嵌套过深（上限 {MAX_DEPTH} 层）") from None
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise ParseError(f"JSON 无效：{exc}") from None
+    check(data)
+    return data
+
+
 class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.API_MAX_BODY_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise TooLarge(f"请求体过大（上限 {limit // 1024} KB）")
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            data = json.loads(raw.decode(encoding), parse_constant=_constant, parse_float=_float)
-        except RecursionError:
-            raise ParseError(f"JSON 嵌套过深（上限 {MAX_DEPTH} 层）") from None
-        except ValueError as exc:
-            raise ParseError(f"JSON 无效：{exc}") from None
-        check(data)
-        return data
+        return loads(raw, (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET))

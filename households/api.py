@@ -3,7 +3,6 @@ from datetime import date
 
 from django.http import FileResponse, Http404
 from django.utils import timezone
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -96,8 +95,6 @@ class Rules(APIView):
 
 
 class Points(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
     def get(self, request, code):
         household = services.household_for(request.user, code)
         return Response({"code": household.code, "balance": household.balance,
@@ -107,7 +104,8 @@ class Points(APIView):
         data = request.data
         entry, created = services.score(
             request.user, code, item=data.get("item"), month=data.get("month") or None, day=data.get("date") or None,
-            note=data.get("note") or "", photo=request.FILES.get("photo"), client_uuid=data.get("client_uuid") or None)
+            note=inputs.note(data.get("note")), photo=request.FILES.get("photo"),
+            client_uuid=data.get("client_uuid") or None)
         return Response(services.entry_json(entry), status=201 if created else 200)
 
 

@@ -10,6 +10,7 @@ the file, is a bad row (the earlier row still imports). All good rows go in one 
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
+from core import inputs
 from core.errors import DomainError
 from core.spreadsheets import BadRow, UpsertResult, cell_text, match_columns, read_table
 from geo import scope
@@ -85,8 +86,12 @@ def parse_row(values, cols, villages):
     else:
         raise BadRow(f"本村居民应为“是”或“否”：{get('resident')!r}")
     grid = found["grid"]
+    try:
+        phone = inputs.phone(get("phone"))
+    except DomainError as exc:
+        raise BadRow(str(exc.detail)) from None
     return code, {"village_id": village.code, "town_id": village.town_id, "grid_id": grid.code if grid else None,
-                  "group": group[:40], "address": get("address")[:200], "head": head[:40], "phone": get("phone")[:30],
+                  "group": group[:40], "address": get("address")[:200], "head": head[:40], "phone": phone,
                   "members": int(members_text), "resident": resident, "location": Point(lon, lat, srid=4326)}
 
 

@@ -284,6 +284,7 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
     """Record one scored item for a household. Returns (entry, created): a retry with the same client_uuid
     returns the stored entry; a second monthly score of an item for the same month is a Conflict."""
     now = now or timezone.now()
+    note = inputs.note(note)
     today = timezone.localdate(now)
     household = household_for(user, code)
     if not may_score(user, household):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import inputs
-from core.errors import BadInput, DomainError, NotVisible
+from core.errors import BadInput, DomainError, Forbidden, NotVisible
 from core.months import current_month, parse_month
 from geo import scope
 from patrol.filters import IssueFilter
@@ -22,6 +22,12 @@ STR = OpenApiTypes.STR
 
 def _int(query, name, default, low, high):
     return inputs.number(query.get(name, default), name, low, high, integer=True)
+
+
+def _has_area(user):
+    """Heat and hot spots are of an area: an account without one (a service company's) is told so, not a 500."""
+    if scope.of(user) is None:
+        raise Forbidden("您的账号没有辖区，不能查看热力图和热点")
 
 
 def _area(request):
@@ -134,6 +140,7 @@ class Heatmap(APIView):
 
     @extend_schema(parameters=[OpenApiParameter(n, STR) for n in ("kind", "from", "to", "category", "town")])
     def get(self, request):
+        _has_area(request.user)
         params = queries.kind_params(request.query_params)
         points = queries.heat_points(queries.filtered_issues(request.user, params))
         return Response({"kind": request.query_params.get("kind", "all"), "count": sum(p[2] for p in points),
@@ -147,6 +154,7 @@ class Hotspots(APIView):
                                                                     "cell_m")])
     def get(self, request):
         q = request.query_params
+        _has_area(request.user)
         cell_m = _int(q, "cell_m", 500, 100, 20_000)
         qs = queries.filtered_issues(request.user, queries.kind_params(q))
         cells, counts, z, p, classes = hotspots.hotspots(qs, _area(request), cell_m)

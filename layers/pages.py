@@ -12,8 +12,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from core.errors import BadInput
+from core.errors import BadInput, Forbidden
 from core.months import last_months, parse_month
+from geo import scope
 from patrol.models import Category, Source, Status
 
 from . import emerging, hotspots, maps, queries, signals, tiletoken
@@ -117,6 +118,8 @@ def _fc(rows):
 
 def heatmap(request):
     user = request.user
+    if scope.of(user) is None:
+        raise Forbidden("您的账号没有辖区，不能查看热力图和热点")
     this_month = f"{timezone.localdate():%Y-%m}"
     kind = request.GET.get("kind", "rebound")
     category = request.GET.get("category", "")

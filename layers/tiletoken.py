@@ -4,7 +4,8 @@ A map asks for dozens of tiles a second; looking up the session and the user for
 So a page that shows tiles issues a token once (an HMAC, Django's signing, over the person's id, their area scope
 and an expiry) and puts it in the tile URLs. A tile request with `token=` is checked by the signature alone:
 neither the session nor the user table is read. A token that is altered, made for another purpose or past its
-expiry is refused with a 403.
+expiry is refused with a 403, and so is one issued before its holder's password changed or the account was
+deactivated (the token carries accounts.tokens.version_of, checked against a briefly cached current value).
 
 The token carries the area as `geo.scope.of(user)` computed it when it was issued; a person moved to another
 area keeps the old one until the token lapses, which is why tokens live minutes, not days (TILE_TOKEN_SECONDS).
@@ -17,6 +18,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import reverse
 
+from accounts import tokens
 from accounts.models import User
 from core.errors import Forbidden
 from geo import scope
@@ -34,7 +36,7 @@ def issue(user, now=None):
     if area is None:
         raise Forbidden("您的账号没有辖区，不能查看瓦片")
     expires = int((now or time.time()) + lifetime())
-    payload = {"u": user.pk, "a": area, "s": bool(user.is_superuser), "e": expires}
+    payload = {"u": user.pk, "a": area, "s": bool(user.is_superuser), "e": expires, "v": tokens.version_of(user)}
     return signing.dumps(payload, salt=SALT), expires
 
 
@@ -51,6 +53,8 @@ def bearer(token, now=None):
         raise Forbidden("瓦片令牌已过期，请刷新页面")
     if area is None:
         raise Forbidden("瓦片令牌无效")
+    if payload.get("v") != tokens.tile_version(payload["u"]):  # password changed or account deactivated since
+        raise Forbidden("瓦片令牌已失效，请重新登录")
     # area_code "" with is_superuser False would mean "nowhere" to scope.of; the token keeps what it meant.
     return User(pk=payload["u"], area_code=area, is_superuser=bool(payload.get("s")), is_active=True)
 

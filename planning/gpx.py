@@ -97,10 +97,12 @@ class GpxTrack:
 
 
 def _time(text):
+    """A point's time, or None when it is none or lies outside core.inputs.YEARS (a receiver's 0001 or 9999)."""
     try:
-        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        found = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    return found if inputs.YEARS[0] <= found.year <= inputs.YEARS[1] else None
 
 
 def read_track(data):

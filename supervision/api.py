@@ -1,7 +1,6 @@
 """Orders API: thin views over supervision.services."""
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -62,8 +61,6 @@ class OrderIssueDraft(APIView):
 
 
 class OrderAnswerView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
     @extend_schema(request=OrderAnswerRequest, responses={200: OrderDetailSerializer})
     def post(self, request, pk):
         data = request.data

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
+from core.inputs import DateField, TextField
 from patrol.serializers import photo_flags_for
 
 from .models import Order
@@ -11,7 +12,7 @@ from .models import Order
 class OrderCreate(serializers.Serializer):
     problems = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
     addressee = serializers.CharField(max_length=12, help_text="街镇（9位）或行政村（12位）代码")
-    deadline = serializers.DateField(help_text="新的整改期限 YYYY-MM-DD")
+    deadline = DateField(help_text="新的整改期限 YYYY-MM-DD")
     requirements = serializers.CharField(allow_blank=True, default="", max_length=5000)
     reflect = serializers.BooleanField(default=False, help_text="是否要求举一反三报告")
     issuing_office = serializers.CharField(allow_blank=True, default="", max_length=100)
@@ -19,20 +20,20 @@ class OrderCreate(serializers.Serializer):
 
 
 class DraftIssue(serializers.Serializer):
-    deadline = serializers.DateField()
+    deadline = DateField()
     requirements = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     reflect = serializers.BooleanField(required=False)
 
 
 class OrderAnswerRequest(serializers.Serializer):
-    report = serializers.CharField(max_length=10000)
+    report = TextField(max_length=10000)
     similar = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
                                     help_text="举一反三发现并已上报的问题编号")
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
 class OrderNote(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, default="", max_length=5000)
+    note = TextField(allow_blank=True, default="", max_length=5000)
 
 
 def age_days(order, today=None):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from core import inputs
 from core.errors import BadInput, Conflict, Forbidden, NotVisible
 from geo import scope
 from geo.models import Town, Village, level_of
@@ -72,10 +73,7 @@ def addressee(code):
 
 def _deadline(value, now):
     if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            raise BadInput(f"整改期限应为 YYYY-MM-DD 日期：{value!r}", field="deadline") from None
+        value = inputs.day(value, "deadline")
     if not isinstance(value, date):
         raise BadInput("请填写新的整改期限（YYYY-MM-DD）", field="deadline")
     if value < timezone.localdate(now):
