@@ -94,6 +94,8 @@ def task_map(request):
                     "tasks": len(ls)} for code, ls in worst.items()}
     m = maps.new_map(bounds=queries.scope_bounds(user))
     towns = queries.area_features(queries.scope_areas(user, Town), queries.PAGE_SIMPLIFY_DEG, queries.PAGE_PRECISION)
+    for code, _, _ in towns:  # a town without tasks still has the tooltip's fields (folium refuses missing ones)
+        props.setdefault(code, {"light": None, "light_label": "无任务", "tasks": 0})
     maps.add_choropleth(m, _fc(towns, props), "light", maps.LIGHT_COLORS, f"街镇任务亮灯（{month}）",
                         fields=("name", "light_label", "tasks"), aliases=("街镇", "最差亮灯", "任务数"))
     maps.light_legend(m, title="任务亮灯（最差）")
