@@ -15,8 +15,8 @@ from pathlib import Path
 os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-SECTIONS = ["geo", "issues", "maps", "routes", "assessment", "assessment_year", "households", "notifications",
-            "campaigns", "facilities", "load"]
+SECTIONS = ["startup", "geo", "issues", "maps", "routes", "assessment", "assessment_year", "households",
+            "notifications", "campaigns", "facilities", "load"]
 
 
 def main(argv=None):

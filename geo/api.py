@@ -1,5 +1,11 @@
 """Geography API: boundaries of the caller's area as GeoJSON, and point lookup."""
+import hashlib
+import json
+
 import django_filters
+from django.contrib.gis.db.models.functions import AsGeoJSON, GeomOutputGeoFunc, Transform
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -44,25 +50,67 @@ class GridFilter(AreaFilter):
         fields = ["village", "town"]
 
 
+class SimplifyPreserveTopology(GeomOutputGeoFunc):
+    function = "ST_SimplifyPreserveTopology"
+
+
+class Multi(GeomOutputGeoFunc):
+    function = "ST_Multi"
+
+
+MAX_SIMPLIFY_M = 200
+LITE_PRECISION = 6  # decimal places of a degree: about 0.1 m, below anything a phone's map shows
+
+
 class AreaList(generics.ListAPIView):
-    """Areas that lie in the caller's area, as an RFC 7946 FeatureCollection."""
+    """Areas that lie in the caller's area, as an RFC 7946 FeatureCollection.
+
+    `?simplify=M` (metres, 0–200) answers the light version the field app keeps on the phone: boundaries simplified
+    with tolerance M (topology kept, so neighbours still meet) and coordinates to 6 decimals, with an ETag, so the
+    phone revalidates (`If-None-Match` → 304, nothing sent again) instead of fetching it anew. The server's
+    point-in-polygon lookup stays exact: it decides a report's village, not the phone's copy."""
 
     model = None
+    lite_fields = {}  # property → column, for the light version
 
     def get_queryset(self):
         return self.model.objects.within(self.request.user.area_code)
 
+    def list(self, request, *args, **kwargs):
+        if "simplify" not in request.query_params:
+            return super().list(request, *args, **kwargs)
+        tolerance = inputs.number(request.query_params["simplify"], "simplify", 0, MAX_SIMPLIFY_M)
+        # Metres in Web Mercator (EPSG:3857): 1.15–1.2 true metres per unit in the districts' latitudes, close
+        # enough for a drawing tolerance, and what the phone's map draws in.
+        lite = AsGeoJSON(Multi(Transform(SimplifyPreserveTopology(Transform("boundary", 3857), tolerance), 4326)),
+                         precision=LITE_PRECISION)  # Multi: the same geometry type as the full answer
+        rows = (self.filter_queryset(self.get_queryset()).order_by("code")
+                .annotate(lite=lite).values("lite", *self.lite_fields.values()))
+        features = [{"type": "Feature", "id": r["code"], "geometry": json.loads(r["lite"]),
+                     "properties": {key: r[column] for key, column in self.lite_fields.items()}} for r in rows]
+        body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        response = get_conditional_response(request, etag=etag) or HttpResponse(
+            body, content_type="application/geo+json; charset=utf-8")
+        response["ETag"] = etag
+        patch_cache_control(response, private=True, no_cache=True)  # kept, but asked again each time
+        return response
+
 
 class TownList(AreaList):
     model, serializer_class, filterset_class = Town, TownSerializer, TownFilter
+    lite_fields = {"code": "code", "name": "name", "district": "district_id"}
 
 
 class VillageList(AreaList):
     model, serializer_class, filterset_class = Village, VillageSerializer, VillageFilter
+    lite_fields = {"code": "code", "name": "name", "town": "town_id"}
 
 
 class GridList(AreaList):
     model, serializer_class, filterset_class = Grid, GridSerializer, GridFilter
+    lite_fields = {"code": "code", "name": "name", "village": "village_id", "leader": "leader"}
 
 
 def area_json(area):

@@ -27,7 +27,6 @@ Method (a space-time cube of monthly bins over the hexagons of `layers.hotspots`
 import math
 
 import numpy as np
-from scipy.stats import norm
 
 from .hotspots import (
     HexGrid,
@@ -38,6 +37,7 @@ from .hotspots import (
     gi_star,
     neighbour_matrix,
     significant,
+    two_sided_p,
 )
 
 PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating",
@@ -61,7 +61,7 @@ def mann_kendall(series):
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(s > 0, (s - 1) / np.sqrt(var), np.where(s < 0, (s + 1) / np.sqrt(var), 0.0))
     z = np.where(np.isfinite(z), z, 0.0)
-    return s, z, 2 * norm.sf(np.abs(z))
+    return s, z, two_sided_p(z)
 
 
 def classify_series(bins, trend_z, trend_p, alpha=TREND_ALPHA):
@@ -127,7 +127,7 @@ def emerging(queryset, area_code, last_month, months=12, cell_m=500):
         np.add.at(counts, (cells.index(bq, br), bm - start), bn)
     w = neighbour_matrix(cells.q, cells.r)
     z = gi_star(counts.astype(float), w)
-    p = 2 * norm.sf(np.abs(z))
+    p = two_sided_p(z)
     bins = np.stack([significant(z[:, k], p[:, k]) for k in range(months)], axis=1) if len(cells) else \
         np.zeros((0, months), int)
     trend_s, trend_z, trend_p = mann_kendall(z) if len(cells) else (np.zeros(0),) * 3

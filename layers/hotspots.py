@@ -19,17 +19,17 @@ Benjamini–Hochberg cut-off is computed by `esda.fdr(p, alpha)` over all cells;
 when its p-value is below the cut-off (when no test survives, esda falls back to the Bonferroni bound alpha/n).
 A significant cell with z > 0 is hot, with z < 0 cold; the class is its highest level: hot_99 … cold_99.
 """
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from django.core.cache import cache
 from django.db import connection
-from esda import fdr
-from pyproj import Transformer
-from scipy import sparse
-from scipy.stats import norm
+
+# shapely, pyproj, scipy and esda are imported inside the functions that use them: this module is loaded with the
+# URLs, and esda alone pulls in libpysal, scikit-learn and pandas (seconds on every manage.py command). A served
+# worker imports them before it accepts connections (config/wsgi.py).
 
 METRIC_SRID = 32651
 CLASSES = ("hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95", "cold_99")
@@ -38,7 +38,12 @@ LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
 NEIGHBOURS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1))
 SQRT3 = math.sqrt(3)
 
-_to_wgs84 = Transformer.from_crs(METRIC_SRID, 4326, always_xy=True)
+
+@functools.cache
+def _to_wgs84():
+    from pyproj import Transformer
+
+    return Transformer.from_crs(METRIC_SRID, 4326, always_xy=True)
 
 
 class HexGrid:
@@ -78,6 +83,8 @@ class HexGrid:
 
     def covering(self, area):
         """(q, r) of every cell that intersects a metric (multi)polygon."""
+        import shapely
+
         minx, miny, maxx, maxy = area.bounds
         r0 = math.floor(miny / (1.5 * self.size)) - 1
         r1 = math.ceil(maxy / (1.5 * self.size)) + 1
@@ -102,6 +109,8 @@ class HexGrid:
 def neighbour_matrix(q, r, star=True):
     """Binary sparse weights between cells (q, r): 1 for each of the six neighbours present, and for the cell
     itself when `star`."""
+    from scipy import sparse
+
     n = len(q)
     q, r = np.asarray(q, np.int64), np.asarray(r, np.int64)
     base = 1 << 31
@@ -148,11 +157,15 @@ def gi_star(y, w):
 
 
 def two_sided_p(z):
+    from scipy.stats import norm
+
     return 2 * norm.sf(np.abs(z))
 
 
 def classify(z, p):
     """Hot/cold classes with a Benjamini–Hochberg FDR correction per confidence level (see module docstring)."""
+    from esda import fdr
+
     z, p = np.asarray(z, float), np.asarray(p, float)
     out = np.full(len(z), "not_significant", dtype=object)
     if len(z) == 0:
@@ -168,6 +181,8 @@ def classify(z, p):
 
 def significant(z, p, alpha=0.10):
     """+1 for a hot, −1 for a cold, 0 for a non-significant cell at one FDR-corrected level."""
+    from esda import fdr
+
     z, p = np.asarray(z, float), np.asarray(p, float)
     sig = p < fdr(p, alpha) if len(p) else np.zeros(0, bool)
     return np.where(sig, np.sign(z), 0).astype(int)
@@ -228,6 +243,8 @@ def area_geometry(area_code, simplify_m=10.0):
     Simplified by `simplify_m` metres (topology kept): cells are hundreds of metres, boundaries carry
     vertices every few metres.
     """
+    import shapely
+
     from geo.models import AREA_MODELS, District, level_of
 
     level = level_of(area_code) if area_code else None
@@ -270,7 +287,7 @@ class Cells:
 
     def polygons_wgs84(self, digits=6):
         rings = self.grid.corners(self.q, self.r)
-        lon, lat = _to_wgs84.transform(rings[..., 0], rings[..., 1])
+        lon, lat = _to_wgs84().transform(rings[..., 0], rings[..., 1])
         return np.round(np.stack([lon, lat], axis=-1), digits)
 
 

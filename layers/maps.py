@@ -1,15 +1,17 @@
 """Every map in the product is built here, with folium, from our own static files (no CDN, no internet).
 
 Pages assemble layers (`new_map`, `add_*`) and embed `map_parts(m)`; they never build maps by hand.
+
+folium is imported inside the functions that use it: it imports pandas, and this module is loaded with the URLs
+(a served worker imports it before it accepts connections: config/wsgi.py). branca, which the classes below
+extend, is light.
 """
 import json
 
-import folium
 from branca.element import MacroElement, Template
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
-from folium.plugins import HeatMap, MarkerCluster
 
 from geo import coords
 
@@ -54,6 +56,8 @@ def new_map(bounds=None, basemap=None, **kwargs):
     Tianditu (CGCS2000) overlays our WGS-84 data with no shift; a Gaode basemap is GCJ-02, so everything drawn
     on it goes through `display_geojson`, which shifts a copy — never the stored data.
     """
+    import folium
+
     basemap = basemap or basemap_name()
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_control=True, **kwargs)
     m._basemap = basemap
@@ -96,6 +100,8 @@ def display_geojson(m, data):
 
 def add_boundaries(m, geojson, name, color="#3366cc", weight=1.5, fields=("name", "code"),
                    aliases=("名称", "代码"), show=True):
+    import folium
+
     layer = folium.GeoJson(
         display_geojson(m, geojson), name=name, show=show,
         style_function=lambda f: {"color": color, "weight": weight, "fillOpacity": 0},
@@ -111,6 +117,8 @@ def add_choropleth(m, geojson, prop, colors, name, fields=("name",), aliases=("�
 
     `popup_fields` (optional) open a popup with those properties on a click (values may hold a link).
     """
+    import folium
+
     pick = colors if callable(colors) else (lambda v: colors.get(v, default))
     layer = folium.GeoJson(
         display_geojson(m, geojson), name=name,
@@ -143,6 +151,9 @@ def issue_page(pk):
 
 def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True):
     """Problem pins coloured by light, the category as the icon (`icons`: category code → Font Awesome name)."""
+    import folium
+    from folium.plugins import MarkerCluster
+
     icons = icons or {}
     group = MarkerCluster(name=name) if cluster else folium.FeatureGroup(name=name)
     colors = {"red": "red", "yellow": "orange", "green": "green"}
@@ -162,6 +173,7 @@ def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True):
 
 def add_heatmap(m, points, name="热力图", radius=18, **options):
     """points: [(lon, lat, weight), ...]; `options` go to Leaflet.heat (e.g. max=the largest weight)."""
+    from folium.plugins import HeatMap
 
     data = [display_point(m, lat, lon) + [w] for lon, lat, w in points]
     layer = HeatMap(data, name=name, radius=radius, min_opacity=0.3, **options)
@@ -172,6 +184,8 @@ def add_heatmap(m, points, name="热力图", radius=18, **options):
 def add_routes(m, routes, name="巡查路线"):
     """routes: [{"team": n, "coordinates": [[lon, lat], ...], "color": optional, "label": optional,
     "dash": optional SVG dash pattern such as "8 6" (a dashed line)}, ...]"""
+    import folium
+
     palette = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999"]
     group = folium.FeatureGroup(name=name)
     for i, route in enumerate(routes):
@@ -241,6 +255,8 @@ def localize(m):
 
 def map_parts(m, layer_control=True):
     """The map as three pieces for a Django template: `head` (styles/scripts), `body` (the div), `script`."""
+    import folium
+
     if layer_control:
         folium.LayerControl(collapsed=False).add_to(m)
     localize(m)
@@ -280,6 +296,8 @@ def add_hotspot_cells(m, geojson, name="热点网格", show=True):
 
     Expects properties `class`, `count`, `gi_z` and optionally `emerging`; labels are added here.
     """
+    import folium
+
     data = json.loads(json.dumps(geojson))
     for f in data.get("features", []):
         p = f["properties"]
@@ -402,6 +420,8 @@ def add_live_pins(m, url, params="", icons=None, names=None, min_zoom=14, page_s
 
     The page's weight does not depend on the number of problems: nothing is embedded.
     """
+    import folium
+
     group = folium.FeatureGroup(name=name)
     group.add_to(m)
     LivePins(m, group=group.get_name(), url=url, params=params, icons=icons or {}, names=names or {},

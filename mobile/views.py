@@ -29,6 +29,8 @@ SHELL_STATIC = [
     "vendor/fontawesome/webfonts/fa-solid-900.woff2",
 ]
 SW_SOURCE = Path(__file__).with_name("sw.js")
+# Tolerance of the phone's boundaries: a screen pixel at zoom 16 is about 2 m, so 2 m is not seen on the map.
+PHONE_SIMPLIFY_M = 2
 TEMPLATE = Path(__file__).parent / "templates" / "mobile" / "app.html"
 
 
@@ -42,7 +44,9 @@ def api_urls():
         return reverse(name, args=[0]).replace("/0/", "/{id}/")
 
     return {
-        "villages": reverse("geo:villages"), "grids": reverse("geo:grids"), "issues": reverse("patrol:issues"),
+        # Boundaries as the phone's map needs them (simplified to 2 m, revalidated by ETag; geo.api.AreaList).
+        "villages": reverse("geo:villages") + f"?simplify={PHONE_SIMPLIFY_M}",
+        "grids": reverse("geo:grids") + f"?simplify={PHONE_SIMPLIFY_M}", "issues": reverse("patrol:issues"),
         "issue_photos": with_id("patrol:issue-photos"), "issue_transition": with_id("patrol:issue-transition"),
         "reinspections": reverse("patrol:reinspections"), "reinspection_record": with_id("patrol:reinspection-record"),
         "app": reverse("mobile:app"), "sw": reverse("mobile:sw"),

@@ -25,15 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from pyvrp import Client, Depot, Location, ProblemData, RandomNumberGenerator, VehicleType
-from pyvrp import Solution as VrpSolution
-from pyvrp.IteratedLocalSearch import IteratedLocalSearch
-from pyvrp.PenaltyManager import PenaltyManager
-from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
-from pyvrp.solve import SolveParams
-from pyvrp.stop import MaxRuntime
 
 from . import tour
+
+# pyvrp is imported inside the functions that use it: this module is loaded with the URLs (planning.api), and
+# every manage.py command would pay for it.
 
 UNIT = 100  # model time unit per second: hundredths of a second
 BALANCE_RATIO = 1.2  # the longest day at most 20 % above the mean …
@@ -132,6 +128,8 @@ def _is_balanced(result, teams):
 def _plan(p, limit, seconds, seed, polish, deadline, start=None):
     """(PyVRP's best solution, orders): the orders are lists of matrix indices, depot first, one per team, each
     within `limit` seconds when given. `start`: a solution (of another limit) to start the search from."""
+    from pyvrp import Solution as VrpSolution
+
     durations, service_s, priority, required = p["durations"], p["service_s"], p["priority"], p["required"]
     n, teams = len(durations) - 1, p["teams"]
     cost = durations if p["objective"] == "duration" else p["distances"]
@@ -164,6 +162,8 @@ def _plan(p, limit, seconds, seed, polish, deadline, start=None):
 
 def _data(p, limit):
     """PyVRP's ProblemData straight from the matrices (no Python edge objects: 90,000 of them for 300 stops)."""
+    from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+
     durations, distances = p["durations"], p["distances"]
     n = len(durations) - 1
     dur = np.rint(durations * UNIT).astype(np.int64)
@@ -187,6 +187,13 @@ def _run(data, until, seed, tw_penalty, init=None):
     the search among plans that overrun the day), and when no stop is required the search also starts from the
     empty plan, which is always feasible, and keeps the better start. The search stops at `until` (monotonic
     clock): its time is counted from the moment it starts, after the set-up."""
+    from pyvrp import RandomNumberGenerator
+    from pyvrp import Solution as VrpSolution
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+    from pyvrp.PenaltyManager import PenaltyManager
+    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
+    from pyvrp.solve import SolveParams
+    from pyvrp.stop import MaxRuntime
 
     def stop():
         return MaxRuntime(max(0.01, until - time.monotonic()))

@@ -1,5 +1,6 @@
 """A gunicorn worker loads the whole URLconf while it starts, not on its first request (when its other threads
-would wait on it): importing config.wsgi leaves every view module imported."""
+would wait on it): importing config.wsgi leaves every view module imported, and the scientific libraries the
+views import inside their functions (config.wsgi.WARM; tests/test_startup.py keeps them out of manage.py)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_wsgi_application_has_loaded_the_views_before_it_serves():
     probe = ("import sys, config.wsgi; "
-             "print(' '.join(m for m in ('patrol.api', 'layers.api', 'mobile.views', 'assessment.api') "
-             "if m not in sys.modules))")
+             "print(' '.join(m for m in ('patrol.api', 'layers.api', 'mobile.views', 'assessment.api', "
+             "'esda', 'scipy.stats', 'pandas', 'folium', 'pyvrp') if m not in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "", f"not loaded at start: {done.stdout.strip()}"

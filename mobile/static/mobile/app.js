@@ -48,8 +48,8 @@
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return m ? decodeURIComponent(m[1]) : "";
   }
-  async function call(method, url, body) {
-    const headers = { Accept: "application/json", "X-CSRFToken": csrfToken() };
+  async function call(method, url, body, extra) {
+    const headers = Object.assign({ Accept: "application/json", "X-CSRFToken": csrfToken() }, extra || {});
     let payload = body;
     if (body && !(body instanceof FormData)) {
       headers["Content-Type"] = "application/json";
@@ -65,15 +65,23 @@
     if (response.status === 401 || (response.status === 403 && data && /CSRF|认证|credentials/.test(data.detail || ""))) {
       notice("登录已过期：请重新登录后再同步（未发送的内容已保存在手机上）");
     }
-    return { status: response.status, data };
+    return { status: response.status, data, etag: response.headers.get("ETag") };
   }
-  // GET with a copy kept on the phone: fresh when online, the last copy when offline.
-  async function getJSON(url) {
+  // GET with a copy kept on the phone: fresh when online, the last copy when offline. With `revalidate` the
+  // copy's ETag goes along (If-None-Match): an unchanged answer comes back as a 304 and nothing is sent again.
+  async function getJSON(url, revalidate) {
     if (navigator.onLine) {
       try {
-        const r = await call("GET", url);
+        const etag = revalidate ? await stash.get(`${url}#etag`) : null;
+        let r = await call("GET", url, undefined, etag ? { "If-None-Match": etag } : undefined);
+        if (r.status === 304) {
+          const copy = await stash.get(url);
+          if (copy) return copy;
+          r = await call("GET", url);  // the copy is gone: ask for the whole answer
+        }
         if (r.status === 200) {
           await stash.put(url, r.data);
+          if (revalidate && r.etag) await stash.put(`${url}#etag`, r.etag);
           return r.data;
         }
       } catch (err) { /* fall back to the copy */ }
@@ -138,7 +146,7 @@
   // --- areas (boundaries of the user's area, kept for offline use) -------------------------------------------
   const areas = { villages: [], grids: [], names: {} };
   async function loadAreas() {
-    const [villages, grids] = await Promise.all([getJSON(URLS.villages), getJSON(URLS.grids)]);
+    const [villages, grids] = await Promise.all([getJSON(URLS.villages, true), getJSON(URLS.grids, true)]);
     areas.villages = (villages && villages.features) || [];
     areas.grids = (grids && grids.features) || [];
     for (const f of areas.villages.concat(areas.grids)) areas.names[f.id] = f.properties.name;
