@@ -1,10 +1,13 @@
 """The order list page (/orders/): every order in the user's area with its state and age; district staff and
 supervisors 签发 a draft and 退回 or 办结 an answered order here, through the same services as the API."""
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from core import inputs, once
 from core.errors import BadInput, DomainError
+from geo import scope
+from patrol.models import Issue
 
 from . import services
 from .models import State
@@ -60,4 +63,48 @@ def order_list(request):
         o.failed = failed if failed and failed["order"] == o.pk else None
     return render(request, "supervision/order_list.html", {
         "orders": orders, "states": State.choices, "state": state, "may_issue": may_issue(request.user),
+    }, status=400 if failed else 200)
+
+
+# Candidates for 举一反三 on the answer form: problems in the addressee's area reported since the order was issued
+# (what the town or village found and reported while checking), newest first, at most this many.
+SIMILAR_CHOICES = 100
+
+
+def order_detail(request, pk):
+    """One order: its problems, requirements, history and answers with their photos; the addressee's staff
+    提交反馈 here (report, photos, 举一反三 problems chosen from their own area)."""
+    try:
+        order = services.visible_order(request.user, pk)
+    except DomainError:
+        raise Http404("督办单不存在或不在您的辖区内") from None
+    may_answer = services.may_answer(request.user, order) and order.state in (State.ISSUED, State.RETURNED)
+    failed = None
+    if request.method == "POST":
+        if not once.first_submit(request):
+            messages.info(request, "这一反馈已经提交过，未重复提交")
+            return redirect("supervision:order-page", pk=pk)
+        try:
+            report = inputs.text(request.POST.get("report", ""), "report", 10000)
+            order = services.answer_order(request.user, pk, report=report, similar=request.POST.getlist("similar"),
+                                          photos=request.FILES.getlist("photos"))
+            messages.success(request, f"已提交反馈：{order.number}")
+            return redirect("supervision:order-page", pk=pk)
+        except DomainError as exc:
+            failed = {"field": exc.field, "detail": exc.detail, "report": request.POST.get("report", ""),
+                      "similar": request.POST.getlist("similar")}
+            messages.error(request, f"反馈未提交：{exc.detail}")
+    similar = []
+    if may_answer:
+        own = set(order.order_problems.values_list("issue_id", flat=True))
+        since = order.issued_at or order.created_at
+        similar = [i for i in Issue.objects.for_user(request.user).filter(
+            scope.place_q(order.addressee_code), reported_at__gte=since).select_related("category", "village")
+            .order_by("-reported_at", "-id")[:SIMILAR_CHOICES] if i.pk not in own]
+    answers = order.answers.select_related("author").prefetch_related("photos", "similar").order_by("at", "id")
+    return render(request, "supervision/order_detail.html", {
+        "order": order, "problems": Issue.objects.filter(orders=order).select_related("category", "village"),
+        "events": order.events.select_related("actor").order_by("at", "id"), "answers": answers,
+        "may_answer": may_answer, "similar": similar, "failed": failed,
+        "chosen": set(failed["similar"]) if failed else set(),
     }, status=400 if failed else 200)

@@ -108,3 +108,46 @@ def test_same_form_token_twice_closes_once(client, geography):
     again = client.post("/orders/", body, follow=True)
     assert again.status_code == 200 and "已经提交过" in again.content.decode()
     assert order.events.filter(action="close").count() == 1
+
+
+def test_town_answers_on_a_phone_with_photo_and_similar(browser, live_server, geography, tmp_path):
+    import io
+
+    from PIL import Image
+
+    inspector, district = make_user("inspector", DISTRICT), make_user("district", DISTRICT)
+    town = make_user("town", TOWN_A)
+    order, _ = services.issue_order(district, problems=[_assigned(inspector, district).pk], addressee_code=TOWN_A,
+                                    deadline=timezone.localdate() + timedelta(days=10), reflect=True)
+    similar = make_issue(town, village=V1, source="town_self_check")
+    photo = tmp_path / "answer.jpg"
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 200)).save(buf, "JPEG")
+    photo.write_bytes(buf.getvalue())
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = watch_errors(context.new_page())
+    page.set_default_timeout(40_000)
+    sign_in(page, live_server.url, town)
+    page.goto(live_server.url + "/orders/")
+    page.get_by_role("link", name=order.number).click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("button", name="提交反馈").click()  # no report yet
+    page.wait_for_load_state("networkidle")
+    assert "请填写整改报告" in page.get_by_test_id("answer-form").get_by_test_id("field-error").inner_text()
+    order.refresh_from_db()
+    assert order.state == "issued"
+    page.get_by_label("整改报告").fill("已全部清理，并排查全镇同类问题")
+    page.get_by_label("照片").set_input_files(str(photo))
+    page.get_by_label(f"#{similar.pk} ").check()
+    page.get_by_role("button", name="提交反馈").click()
+    page.wait_for_load_state("networkidle")
+    assert f"已提交反馈：{order.number}" in page.get_by_test_id("messages").inner_text()
+    order.refresh_from_db()
+    answer = order.answers.get()
+    assert order.state == "answered" and answer.report == "已全部清理，并排查全镇同类问题"
+    assert list(answer.similar.values_list("pk", flat=True)) == [similar.pk] and answer.photos.count() == 1
+    assert page.get_by_test_id("answer-form").count() == 0  # answered: nothing more to send
+    assert page.get_by_test_id("answer").locator("img").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways scroll
+    assert [e for e in page.errors if "400" not in e] == []
+    context.close()
