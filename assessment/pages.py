@@ -15,6 +15,7 @@ from geo import scope
 from geo.models import Town, Village
 from patrol.geojson import feature, feature_rows
 from patrol.models import Category, Issue, IssueEvent, Photo, Source, Status
+from patrol.photo_checks import village_month_counts
 
 from . import maps as assessment_maps
 from . import monthly as assessment
@@ -127,6 +128,7 @@ def village_dossier(request, code):
         "village": village, "year": year, "series": series, "issues": issues, "issue_count": len(features),
         "lights": lights, "map": village_map, "targets": assessment.target_progress([village.code], today),
         "statuses": dict(Status.choices), "sources": dict(Source.choices),
+        "photo_trust": village_month_counts(village.code, months),
     })
 
 

@@ -16,7 +16,7 @@ os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 SECTIONS = ["startup", "geo", "issues", "maps", "routes", "assessment", "assessment_year", "households",
-            "notifications", "campaigns", "facilities", "load"]
+            "notifications", "campaigns", "facilities", "photos", "load"]
 
 
 def main(argv=None):

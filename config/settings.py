@@ -244,6 +244,11 @@ PATROL = {
     "PHOTO_MAX_BYTES": int(env("PHOTO_MAX_BYTES", str(15 * 1024 * 1024))),
     "PHOTO_MAX_PIXELS": int(env("PHOTO_MAX_PIXELS", str(60_000_000))),
     "PHOTO_GPS_MISMATCH_M": env_float("PHOTO_GPS_MISMATCH_M", 100),
+    # Reused-photo check (core.photo_flags): pHash bits that may differ for two photos to count as the same picture.
+    # 12 from the measurements in tests/trust/test_hashes.py (README "照片可信"): altered copies ≤ 12, different ≥ 20.
+    "PHOTO_SAME_MAX_BITS": int(env("PHOTO_SAME_MAX_BITS", "12")),
+    # A report photo may be taken this long before its report (the inspector's outbox) without being flagged.
+    "PHOTO_REPORT_GRACE_H": env_float("PHOTO_REPORT_GRACE_H", 24),
     # task lights (亮灯管理): yellow when done ≥ planned × this share (project default)
     "TASK_YELLOW_SHARE": env_float("TASK_YELLOW_SHARE", 0.8),
     # patrol planning (巡查路线): travel model, working day, limits

@@ -75,6 +75,9 @@ class ProcessedPhoto:
     exif_lat: float | None
     exif_time: datetime | None  # DateTimeOriginal (else DateTime); aware when an EXIF offset is given, else naive
     original_format: str  # "JPEG" | "PNG" | "WEBP" | "HEIC"
+    phash: str | None = None  # 16 hex digits: perceptual hash of the upright picture; None when it could not be made
+    dhash: str | None = None  # 16 hex digits: difference hash, the second opinion on a near match
+    has_exif: bool = False  # the original carried any EXIF at all (a camera's photo does; a screenshot does not)
 
     def file_name(self, stem) -> str:
         """The stored file's name: "<stem>-<first 16 hex digits of the digest>.<extension>"."""
@@ -139,6 +142,7 @@ def process_photo(fileobj, max_bytes: int | None = None, max_pixels: int | None 
             raise PhotoRejected(_corrupt_message(fmt), "corrupt") from None
 
         lon, lat, taken = _read_exif(im)
+        has_exif = _has_exif(im)
         icc = im.info.get("icc_profile") or None
         transparency = im.info.get("transparency")
 
@@ -147,6 +151,7 @@ def process_photo(fileobj, max_bytes: int | None = None, max_pixels: int | None 
         except Exception:  # a malformed EXIF block must not lose the photo; serve it as stored
             pass
 
+        phash, dhash = perceptual_hashes(im)
         content, width, height = _encode(im, out_format, icc, transparency, lossless=_webp_lossless(data))
 
     return ProcessedPhoto(
@@ -160,6 +165,9 @@ def process_photo(fileobj, max_bytes: int | None = None, max_pixels: int | None 
         exif_lat=lat,
         exif_time=taken,
         original_format=fmt,
+        phash=phash,
+        dhash=dhash,
+        has_exif=has_exif,
     )
 
 
@@ -180,6 +188,35 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(min(1.0, math.sqrt(h)))
+
+
+HASH_SIDE = 256  # the picture is first shrunk (box filter) to fit this square: hashing a 12 Mpx photo stays fast
+
+
+def perceptual_hashes(im: Image.Image) -> tuple[str | None, str | None]:
+    """(pHash, dHash) of an upright picture as 16 hex digits each (64 bits), or (None, None) when they cannot be made.
+
+    The picture is reduced to grey and to at most HASH_SIDE pixels a side with a box filter first (``reduce`` on
+    whole factors, then one resize): ImageHash's own LANCZOS shrink of a 12 Mpx photo to 32×32 costs far more and
+    gives the same bits. Never raises: a photo whose hash fails is still stored (and flagged ``unchecked``)."""
+    try:
+        import imagehash
+
+        grey = im.convert("L") if im.mode not in ("L", "RGB") else im
+        factor = max(1, min(grey.width, grey.height) // HASH_SIDE)
+        if factor > 1:
+            grey = grey.reduce(factor)
+        grey = grey.convert("L")
+        if max(grey.size) > HASH_SIDE:
+            grey = grey.resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BOX)
+        return str(imagehash.phash(grey)), str(imagehash.dhash(grey))
+    except Exception:  # noqa: BLE001 - any failure here must not lose the photo
+        return None, None
+
+
+def hamming(a: str, b: str) -> int:
+    """Bits that differ between two 16-hex-digit hashes."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 # ── reading ───────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -323,6 +360,13 @@ def _read_exif(im: Image.Image) -> tuple[float | None, float | None, datetime | 
     except Exception:
         taken = None
     return lon, lat, taken
+
+
+def _has_exif(im: Image.Image) -> bool:
+    try:
+        return len(im.getexif()) > 0
+    except Exception:
+        return False
 
 
 def _gps_degrees(value, ref, negative_ref: bytes, limit: float) -> float | None:

@@ -173,7 +173,7 @@ class OrderPhoto(StoredPhoto):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredPhoto.Meta):
         ordering = ["uploaded_at", "id"]
         constraints = [models.UniqueConstraint(fields=["order", "kind", "sha256"], name="order_photo_once")]
 

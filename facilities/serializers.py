@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
+from patrol.serializers import photo_flags_for
+
 from .models import Need, OrderState
 from .services import may_see_phone
 
@@ -47,7 +49,8 @@ def order_json(user, order, photos=None, now=None):
     if getattr(order, "distance", None) is not None:
         out["distance_m"] = round(order.distance.m, 1)
     if photos is not None:
-        out["photos"] = [{"id": p.pk, "kind": p.kind, "url": reverse("facilities:order-photo", args=[p.pk])}
+        out["photos"] = [{"id": p.pk, "kind": p.kind, "url": reverse("facilities:order-photo", args=[p.pk]),
+                          "phash": p.phash, "flags": photo_flags_for(user, p.flags)}
                          for p in photos]
     return out
 

@@ -226,5 +226,7 @@ def _store_photo(order, kind, processed, user):
     """(photo, created): the same picture again for the same order and kind returns the first."""
     from core.stored_photos import attach_photo
 
+    from .photo_checks import check_order_photo
+
     return attach_photo(OrderPhoto(order=order, kind=kind, uploaded_by=user), processed, name=f"{order.pk}-{kind}",
-                        same=("order", "kind"))
+                        same=("order", "kind"), check=check_order_photo)

@@ -28,6 +28,7 @@ from .querysets import light_of
 from .serializers import (
     CategorySerializer,
     EventSerializer,
+    FlaggedPhotoSerializer,
     PhotoSerializer,
     PhotoUpload,
     ReinspectionRecord,
@@ -155,9 +156,11 @@ class IssueTransition(APIView):
         body = TransitionRequest(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        cited = data.get("cite_flags") if data["action"] == "reject" else None
         event = services.transition_issue(
             request.user, pk, data["action"], note=data["note"], deadline=data.get("deadline"),
             assignee=data["assignee"], location=data.get("location"),
+            data=services.cited_flags(cited) if cited else None,
         )
         return Response(issue_feature(request.user, event.issue, {"event": EventSerializer(event).data}))
 
@@ -177,15 +180,33 @@ class IssuePhotos(APIView):
     @extend_schema(responses={200: PhotoSerializer(many=True)})
     def get(self, request, pk):
         issue = services.visible_issue(request.user, pk)
-        return Response(PhotoSerializer(issue.photos.all(), many=True).data)
+        return Response(PhotoSerializer(issue.photos.all(), many=True, context={"request": request}).data)
 
     @extend_schema(request=PhotoUpload, responses={201: PhotoSerializer, 200: PhotoSerializer, 400: ErrorSchema})
     def post(self, request, pk):
         body = PhotoUpload(data=request.data)
         body.is_valid(raise_exception=True)
         photo, created = services.add_photo(request.user, pk, body.validated_data["image"],
-                                            body.validated_data["kind"])
-        return Response(PhotoSerializer(photo).data, status=201 if created else 200)
+                                            body.validated_data["kind"],
+                                            from_app=body.validated_data["source"] == "app")
+        return Response(PhotoSerializer(photo, context={"request": request}).data, status=201 if created else 200)
+
+
+class PhotoFlags(APIView):
+    """Flagged evidence: the problem photos in the caller's area that a trust check flagged (reused, the before-photo
+    again, taken before the assignment, far from the problem, no camera data, unchecked), newest first, at most 500.
+    town=: one town; month=YYYY-MM: photos uploaded that month."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("town", OpenApiTypes.STR), OpenApiParameter("month", OpenApiTypes.STR)],
+        responses={200: FlaggedPhotoSerializer(many=True), 400: ErrorSchema},
+    )
+    def get(self, request):
+        from .photo_checks import flagged_photos
+
+        q = request.query_params
+        photos = flagged_photos(request.user, town=q.get("town") or None, month=q.get("month") or None)[:500]
+        return Response(FlaggedPhotoSerializer(photos, many=True, context={"request": request}).data)
 
 
 class PhotoImage(APIView):

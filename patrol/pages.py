@@ -9,12 +9,14 @@ from django.utils import timezone
 
 from core import inputs, once
 from core.errors import BadInput, DomainError, NotVisible
+from core.photo_flags import CODES
 from geo import scope
 from geo.models import Town, Village
 
 from . import services
 from .filters import IssueFilter
 from .models import Action, Category, Issue, Light, Source, Status
+from .serializers import photo_flags_for
 
 # Columns the list sorts by (the `sort` parameter; a leading "-" for descending), newest first by default.
 SORTS = {"id": "id", "category": "category__sort", "status": "status", "town": "town_id", "village": "village_id",
@@ -152,6 +154,8 @@ def issue_detail(request, pk):
         messages.error(request, f"操作未完成：{error.detail}")
     issue = (Issue.objects.with_light(timezone.localdate()).select_related("category", "village", "grid", "town",
                                                                            "reporter", "rebound_of").get(pk=pk))
+    photos = list(issue.photos.all())
+    review = photo_review(request.user, photos)
     forms = action_forms(request.user, issue)
     posted = request.POST.get("action", "") if error else ""
     for form in forms:
@@ -164,13 +168,33 @@ def issue_detail(request, pk):
     return render(request, "patrol/issue_detail.html", {
         "issue": issue,
         "events": issue.events.select_related("actor", "photo").order_by("at", "id"),
-        "photos": issue.photos.all(),
+        "photos": photos,
+        "review": review,
+        "cite_codes": [(c, label) for c, label in CODES.items() if any(f["code"] == c for r in review
+                                                                         for f in r["flags"])],
         "forms": forms,
         "rebounds": issue.rebounds.all(),
         "status_labels": dict(Status.choices),
         "error": error.detail if error else None,
         "default_assignee": issue.assignee or issue.village.name,
     }, status=status)
+
+
+def photo_review(user, photos):
+    """The photos that carry a flag, each with its flags as this user may read them (serializers.photo_flags_for)
+    and, for a match they may see, its time in local time."""
+    from django.utils.dateparse import parse_datetime
+
+    out = []
+    for p in photos:
+        if not p.flags:
+            continue
+        flags = []
+        for f in photo_flags_for(user, p.flags):
+            at = (f["match"] or {}).get("at")
+            flags.append(f | {"label": CODES.get(f["code"], f["code"]), "at_local": at and parse_datetime(at)})
+        out.append({"photo": p, "flags": flags})
+    return out
 
 
 def _act(request, pk, action):
@@ -183,9 +207,11 @@ def _act(request, pk, action):
                     services.add_photo(request.user, pk, image, "after")
                 except BadInput as exc:
                     raise BadInput(exc.detail, field="image") from None
+        cited = request.POST.getlist("cite_flags") if action == Action.REJECT else []
         services.transition_issue(request.user, pk, action, note=request.POST.get("note", ""),
                                   deadline=request.POST.get("deadline") or None,
-                                  assignee=request.POST.get("assignee", ""))
+                                  assignee=request.POST.get("assignee", ""),
+                                  data=services.cited_flags(cited) if cited else None)
     except DomainError as exc:
         return exc
     return None

@@ -3,11 +3,14 @@ import math
 from datetime import UTC
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import inputs
 from core.errors import BadInput
 from core.inputs import FiniteFloatField, LonLatField
+from core.photo_flags import CODES, public_flags
+from geo import scope
 
 from .models import Category, IssueEvent, Photo, ReinspectionSample, Source
 
@@ -92,6 +95,10 @@ class TransitionRequest(serializers.Serializer):
     deadline = serializers.DateField(required=False, allow_null=True)
     assignee = serializers.CharField(allow_blank=True, default="", max_length=100)
     location = LonLatField(required=False, help_text="操作人所在位置 [经度, 纬度]（WGS-84，中国境内）")
+    cite_flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=["same_photo", "same_as_before", "taken_before_assignment",
+                                               "far_from_problem", "no_camera_data", "unchecked"]),
+        required=False, max_length=6, help_text="reject: the photo checks' flags the rejection cites")
 
     def validate_deadline(self, value):
         return value and checked(inputs.day, value, "deadline")
@@ -100,23 +107,60 @@ class TransitionRequest(serializers.Serializer):
 class PhotoUpload(serializers.Serializer):
     image = serializers.FileField()
     kind = serializers.ChoiceField(choices=Photo.Kind.choices)
+    source = serializers.ChoiceField(choices=[("app", "手机端"), ("web", "网页")], required=False, default="web",
+                                     help_text="app: sent by the phone app (a photo without any EXIF is flagged)")
+
+
+class PhotoFlagMatch(serializers.Serializer):
+    issue = serializers.IntegerField(allow_null=True)
+    village = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField(allow_null=True)
+    photo = serializers.IntegerField(required=False, help_text="the matching photo, when the caller may see it")
+    area = serializers.CharField(required=False, help_text="its town's code, when it lies outside the caller's area")
+
+
+class PhotoFlag(serializers.Serializer):
+    code = serializers.ChoiceField(choices=list(CODES.items()))
+    detail = serializers.CharField()
+    match = PhotoFlagMatch(allow_null=True)
+
+
+def photo_flags_for(user, flags):
+    """A photo's stored flags as this user may read them (a match outside their area named by its town only)."""
+    area = scope.of(user)
+    return public_flags(flags, lambda town, village, grid: scope.covers_place(area, town, village, grid))
 
 
 class PhotoSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     exif_location = serializers.SerializerMethodField()
     gps_flag = serializers.BooleanField(read_only=True)
+    phash = serializers.CharField(read_only=True, allow_null=True, help_text="pHash, 16 hex digits")
+    flags = serializers.SerializerMethodField()
 
     class Meta:
         model = Photo
         fields = ("id", "issue", "kind", "url", "content_type", "width", "height", "exif_location", "exif_time",
-                  "gps_mismatch_m", "gps_flag", "uploaded_at")
+                  "gps_mismatch_m", "gps_flag", "uploaded_at", "phash", "flags")
+
+    @extend_schema_field(PhotoFlag(many=True))
+    def get_flags(self, photo):
+        request = self.context.get("request")
+        return photo_flags_for(request.user if request else None, photo.flags)
 
     def get_url(self, photo):
         return reverse("patrol:photo-image", args=[photo.pk])
 
     def get_exif_location(self, photo):
         return finite_point(photo.exif_location)
+
+
+class FlaggedPhotoSerializer(PhotoSerializer):
+    village = serializers.CharField(source="issue.village_id", allow_null=True)
+    town = serializers.CharField(source="issue.town_id")
+
+    class Meta(PhotoSerializer.Meta):
+        fields = (*PhotoSerializer.Meta.fields, "village", "town")
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -534,12 +534,29 @@ def record_reinspection(user, sample_id, result, note="", location=None, now=Non
 # --- photos ----------------------------------------------------------------------------------------
 
 
-def add_photo(user, issue_id, fileobj, kind):
-    """Check, clean (EXIF stripped) and store a photo of an issue; the same picture again returns the first."""
+def cited_flags(codes):
+    """A rejection's reference to the photo checks' flags (core.photo_flags.CODES), kept in its event's data:
+    {"cited_flags": [...]}; an unknown code is a 400 naming cite_flags."""
+    from core.photo_flags import CODES
+
+    codes = list(dict.fromkeys(codes or ()))
+    unknown = [c for c in codes if c not in CODES]
+    if unknown:
+        raise BadInput(f"未知的照片提示：{'、'.join(map(str, unknown))}", field="cite_flags")
+    return {"cited_flags": codes}
+
+
+def add_photo(user, issue_id, fileobj, kind, *, from_app=False):
+    """Check, clean (EXIF stripped) and store a photo of an issue; the same picture again returns the first.
+    The trust checks (photo_checks) run as it comes in and their flags are stored with it; ``from_app``: sent by
+    the phone app, where a photo without any EXIF is worth a (weak) flag."""
     from core.stored_photos import attach_photo
+
+    from .photo_checks import check_issue_photo
 
     issue = visible_issue(user, issue_id)
     if not may(user, A.SUBMIT if kind == Photo.Kind.AFTER else A.REPORT):
         raise Forbidden("您的角色不能上传此类照片")
     return attach_photo(Photo(issue=issue, kind=kind, uploaded_by=user), fileobj, name=f"{issue.pk}-{kind}",
-                        same=("issue", "kind"))
+                        same=("issue", "kind"),
+                        check=lambda row, processed: check_issue_photo(row, processed, from_app=from_app))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/issues/<int:pk>/transition/", api.IssueTransition.as_view(), name="issue-transition"),
     path("api/issues/<int:pk>/history/", api.IssueHistory.as_view(), name="issue-history"),
     path("api/issues/<int:pk>/photos/", api.IssuePhotos.as_view(), name="issue-photos"),
+    path("api/photo-flags/", api.PhotoFlags.as_view(), name="photo-flags"),
     path("api/photos/<int:pk>/image", api.PhotoImage.as_view(), name="photo-image"),
     path("api/reinspections/", api.ReinspectionList.as_view(), name="reinspections"),
     path("api/reinspections/<int:pk>/record/", api.ReinspectionRecordView.as_view(), name="reinspection-record"),

@@ -40,13 +40,14 @@ class OrderList(APIView):
             requirements=d["requirements"], reflect=d["reflect"], client_uuid=d.get("client_uuid"),
             issuing_office=d["issuing_office"],
         )
-        return Response(OrderDetailSerializer(order).data, status=201 if created else 200)
+        return Response(OrderDetailSerializer(order, context={"request": request}).data, status=201 if created else 200)
 
 
 class OrderDetail(APIView):
     @extend_schema(responses={200: OrderDetailSerializer})
     def get(self, request, pk):
-        return Response(OrderDetailSerializer(services.visible_order(request.user, pk)).data)
+        order = services.visible_order(request.user, pk)
+        return Response(OrderDetailSerializer(order, context={"request": request}).data)
 
 
 class OrderIssueDraft(APIView):
@@ -57,7 +58,7 @@ class OrderIssueDraft(APIView):
         d = body.validated_data
         order = services.issue_draft(request.user, pk, deadline=d["deadline"], requirements=d.get("requirements"),
                                      reflect=d.get("reflect"))
-        return Response(OrderDetailSerializer(order).data)
+        return Response(OrderDetailSerializer(order, context={"request": request}).data)
 
 
 class OrderAnswerView(APIView):
@@ -73,7 +74,7 @@ class OrderAnswerView(APIView):
         body.is_valid(raise_exception=True)
         d = body.validated_data
         order = services.answer_order(request.user, pk, report=d["report"], similar=d["similar"], photos=d["photos"])
-        return Response(OrderDetailSerializer(order).data)
+        return Response(OrderDetailSerializer(order, context={"request": request}).data)
 
 
 class OrderReturn(APIView):
@@ -82,7 +83,7 @@ class OrderReturn(APIView):
         body = OrderNote(data=request.data)
         body.is_valid(raise_exception=True)
         order = services.return_order(request.user, pk, note=body.validated_data["note"])
-        return Response(OrderDetailSerializer(order).data)
+        return Response(OrderDetailSerializer(order, context={"request": request}).data)
 
 
 class OrderClose(APIView):
@@ -91,7 +92,7 @@ class OrderClose(APIView):
         body = OrderNote(data=request.data)
         body.is_valid(raise_exception=True)
         order = services.close_order(request.user, pk, note=body.validated_data["note"])
-        return Response(OrderDetailSerializer(order).data)
+        return Response(OrderDetailSerializer(order, context={"request": request}).data)
 
 
 class OrderPdf(APIView):

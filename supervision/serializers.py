@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
+from patrol.serializers import photo_flags_for
+
 from .models import Order
 
 
@@ -83,8 +85,15 @@ class OrderDetailSerializer(OrderSerializer):
                  "actor": e.actor and (e.actor.first_name or e.actor.username), "note": e.note}
                 for e in order.events.select_related("actor")]
 
+    def _user(self):
+        request = self.context.get("request")
+        return request.user if request else None
+
     def get_answers(self, order):
         return [{"at": a.at, "report": a.report, "problem_states": a.problem_states,
                  "similar": sorted(a.similar.values_list("pk", flat=True)),
-                 "photos": [reverse("supervision:answer-photo", args=[p.pk]) for p in a.photos.all()]}
+                 "photos": [reverse("supervision:answer-photo", args=[p.pk]) for p in a.photos.all()],
+                 "photo_items": [{"id": p.pk, "url": reverse("supervision:answer-photo", args=[p.pk]),
+                                  "phash": p.phash, "flags": photo_flags_for(self._user(), p.flags)}
+                                 for p in a.photos.all()]}
                 for a in order.answers.prefetch_related("photos")]

@@ -229,8 +229,10 @@ def answer_order(user, order_id, *, report, similar=(), photos=(), now=None):
         answer = OrderAnswer.objects.create(order=order, event=event, author=user, at=now, report=report,
                                             problem_states={str(k): v for k, v in states.items()})
         answer.similar.set(similar_issues)
+        from .photo_checks import check_answer_photo
+
         for p in photos:
-            attach_photo(AnswerPhoto(answer=answer), p, name=answer.pk)
+            attach_photo(AnswerPhoto(answer=answer), p, name=answer.pk, check=check_answer_photo)
         signals.order_answered.send(Order, order=order, event=event, user=user)
     return order
 

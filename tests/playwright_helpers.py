@@ -38,3 +38,13 @@ def sign_in(page, base_url, user, password="pass-1234"):
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state("networkidle")
+
+
+def sign_out(page):
+    """Signs out through the navbar's 退出 (opening the collapsed navbar on a phone first) and waits until done."""
+    toggler = page.get_by_role("button", name="展开导航")
+    if toggler.is_visible():
+        toggler.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="退出").click()
+    page.wait_for_load_state("networkidle")

@@ -11,7 +11,7 @@ from PIL import Image
 
 from patrol.models import IssueEvent, Photo
 from tests.factories import DISTRICT, TOWN_A, V1, make_issue, make_user
-from tests.playwright_helpers import sign_in, watch_errors
+from tests.playwright_helpers import sign_in, sign_out, watch_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -63,7 +63,7 @@ def test_assign_submit_reject_through_the_page(browser, live_server, geography, 
     assert f"已交办：问题 #{issue.pk}" in page.get_by_test_id("messages").inner_text()
     issue.refresh_from_db()
     assert (issue.status, issue.deadline, issue.assignee) == ("assigned", deadline, "甲村村委")
-    page.get_by_role("button", name="退出").click()
+    sign_out(page)
 
     # village staff: 提交整改 first, with 整改说明 and 整改后照片; without a photo the error is next to the photo
     sign_in(page, live_server.url, village)
@@ -84,7 +84,7 @@ def test_assign_submit_reject_through_the_page(browser, live_server, geography, 
     assert issue.status == "submitted"
     assert Photo.objects.filter(issue=issue, kind="after", submitted_with__isnull=False).count() == 1
     assert form_titles(page) == []  # nothing more for the village until the town has reviewed
-    page.get_by_role("button", name="退出").click()
+    sign_out(page)
 
     # town staff: 复核 with 意见 and the two buttons 通过 / 退回
     sign_in(page, live_server.url, town)
@@ -115,8 +115,7 @@ def test_district_sees_its_own_steps_first_and_a_leader_none(browser, live_serve
     page.goto(f"{live_server.url}/issues/{issue.pk}/")
     titles = form_titles(page)
     assert titles[0] != "提交整改" and titles[-1] == "提交整改"  # the village's step comes last for the district
-    page.get_by_role("button", name="展开导航").click()  # on a phone the navbar is collapsed
-    page.get_by_role("button", name="退出").click()
+    sign_out(page)  # on a phone, through the collapsed navbar
     sign_in(page, live_server.url, leader)
     page.goto(f"{live_server.url}/issues/{issue.pk}/")
     assert page.locator("main button, main form[method=post]").count() == 0  # read-only: no write button at all

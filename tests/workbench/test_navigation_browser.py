@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import Role
 from tests.factories import DISTRICT, TOWN_A, V1, make_user
-from tests.playwright_helpers import sign_in, watch_errors
+from tests.playwright_helpers import sign_in, sign_out, watch_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -57,7 +57,7 @@ def test_links_follow_the_role(browser, live_server, geography):
     paths = {urlparse(h).path for _, h in nav_links(page)}
     assert "/heatmap/" not in paths and "/tasks/" not in paths and "/admin/" not in paths
     assert {"/issues/", "/orders/", "/notifications/"} <= paths
-    page.get_by_role("button", name="退出").click()
+    sign_out(page)
     sign_in(page, live_server.url, leader)
     paths = {urlparse(h).path for _, h in nav_links(page)}
     assert "/issues/import/" not in paths and "/m/" not in paths and "/assessment/" in paths

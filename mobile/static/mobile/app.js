@@ -400,6 +400,7 @@
       const body = new FormData();
       body.append("image", item.photos[item.photosSent], `photo-${item.photosSent + 1}.jpg`);
       body.append("kind", kind);
+      body.append("source", "app");
       const r = await call("POST", URLS.issue_photos.replace("{id}", issueId), body);
       const v = await step(item, r, async () => { item.photosSent += 1; await outbox.put(item); });
       if (v !== "ok") return v;
