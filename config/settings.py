@@ -91,6 +91,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Django messages as Bootstrap alerts (the base layout shows them after every POST).
+from django.contrib.messages import constants as _message_levels  # noqa: E402
+
+MESSAGE_TAGS = {_message_levels.ERROR: "danger", _message_levels.DEBUG: "secondary"}
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -102,7 +106,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context.unread",
+                "workbench.nav.nav",
             ],
+            "libraries": {"pageforms": "core.formtags"},
         },
     },
 ]

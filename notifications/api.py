@@ -5,8 +5,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import BadInput
+
 from . import services
-from .models import Notification, Preference
+from .models import Kind, Notification, Preference
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -43,6 +45,19 @@ class NotificationRead(APIView):
     @extend_schema(request=None, responses={200: NotificationSerializer})
     def post(self, request, pk):
         return Response(NotificationSerializer(services.mark_read(request.user, pk)).data)
+
+
+class NotificationReadAll(APIView):
+    """Marks all the caller's unread notifications read (of one `kind` when given); answers how many were."""
+    leader_may_write = True  # their own inbox
+
+    @extend_schema(request=None, parameters=[OpenApiParameter("kind", OpenApiTypes.STR)],
+                   responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        kind = request.query_params.get("kind") or None
+        if kind is not None and kind not in Kind.values:
+            raise BadInput(f"未知的消息类型：{kind}", field="kind")
+        return Response({"marked": services.mark_all_read(request.user, kind)})
 
 
 class UnreadCount(APIView):

@@ -186,6 +186,14 @@ def mark_read(user, notification_id, now=None):
     return n
 
 
+def mark_all_read(user, kind=None, now=None):
+    """Marks the user's unread notifications (of one kind, when given) read; returns how many were unread."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.update(read_at=now or timezone.now())
+
+
 # --- daily and weekly jobs ---------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Pages for patrol plans (巡查路线): a plan on a map with a printable stop list, and monthly coverage."""
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,9 +26,11 @@ def patrols(request, pk=None):
                 start=[request.POST.get("lon"), request.POST.get("lat")], hours=request.POST.get("hours") or None,
                 balance=request.POST.get("balance") == "1" if "balance_sent" in request.POST else None,
             )
+            messages.success(request, f"已生成巡查计划：{plan.date} · {plan.teams} 组")
             return redirect("planning:patrol-detail", plan.pk)
         except DomainError as exc:
             error = exc.detail
+            messages.error(request, f"未生成巡查计划：{error}")
     visible = planning.visible_plans(user)
     if pk is not None:
         try:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/orders/<int:pk>/close/", api.OrderClose.as_view(), name="order-close"),
     path("api/order-photos/<int:pk>/image", api.AnswerPhotoImage.as_view(), name="answer-photo"),
     path("orders/", pages.order_list, name="order-list"),
+    path("orders/<int:pk>/", pages.order_detail, name="order-page"),
 ]

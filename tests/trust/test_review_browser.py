@@ -49,10 +49,10 @@ def test_reviewer_sees_the_match_side_by_side_and_rejects_citing_it(browser, liv
     for img in (mine, theirs):
         img.scroll_into_view_if_needed()
         wait_for_js(page, "el => el.complete && el.naturalWidth > 0", img.element_handle())
-    page.select_option("[data-testid=action]", "reject")
-    page.get_by_label("说明").fill(f"照片与问题 #{earlier.pk} 重复")
-    page.get_by_label("重复使用的照片").check()
-    page.get_by_role("button", name="提交").click()
+    review_form = page.get_by_test_id("form-review")  # 复核: 意见, the flags to cite, 通过 / 退回
+    review_form.get_by_label("意见").fill(f"照片与问题 #{earlier.pk} 重复")
+    review_form.get_by_label("重复使用的照片").check()
+    review_form.get_by_role("button", name="退回").click()
     page.wait_for_load_state("networkidle")
     event = IssueEvent.objects.get(issue=issue, action="reject")
     assert event.data["cited_flags"] == ["same_photo"]
