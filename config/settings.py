@@ -333,6 +333,11 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "patrol@localhost")
 NOTIFY = {
+    # Hosts a robot webhook may point to (http/https only): the two robot services by default; an office whose
+    # robots go through an intranet gateway adds that host. Any other host, a private, loopback or link-local
+    # address included, is refused when the channel is saved (the admin and notify_channel alike).
+    "WEBHOOK_HOSTS": [h.strip().lower() for h in env("NOTIFY_WEBHOOK_HOSTS",
+                                                     "qyapi.weixin.qq.com,oapi.dingtalk.com").split(",") if h.strip()],
     "EMAIL": env_bool("NOTIFY_EMAIL", False),  # off until the office's mail server is configured
     "EMAIL_SUBJECT": env("NOTIFY_EMAIL_SUBJECT", "农村人居环境巡查提醒"),
     "SMS_BACKEND": env("NOTIFY_SMS_BACKEND", ""),  # dotted path to a notifications.channels.SmsBackend subclass

@@ -177,6 +177,8 @@ def geometry(value, field="extent", types=("Polygon", "MultiPolygon", "LineStrin
         geom = GEOSGeometry(json.dumps(data), srid=4326)
     except Exception as exc:
         raise BadInput(f"{field} 几何无效：{exc}", field=field) from None
+    if geom.empty:
+        raise BadInput(f"{field} 是空几何（没有坐标）", field=field)
     if not geom.valid:
         raise BadInput(f"{field} 应为有效的面或线（{geom.valid_reason}）", field=field)
     if near is not None:

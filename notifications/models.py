@@ -76,6 +76,16 @@ class Channel(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} · {self.area_code}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .setup import check_target  # setup imports this module
+
+        try:
+            check_target(self.kind, self.target)
+        except ValidationError as exc:
+            raise ValidationError({"target": exc.messages}) from None
+
 
 class Preference(models.Model):
     """A user's own channels and quiet period (nothing but the inbox during it; sent when it ends)."""

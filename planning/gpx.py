@@ -117,6 +117,8 @@ def read_track(data):
         raise BadInput("GPX 文件不能包含 DOCTYPE 或实体声明", field="file") from None
     except ET.ParseError as exc:
         raise BadInput(f"GPX 文件损坏，无法解析：{exc}", field="file") from None
+    except (ValueError, LookupError):  # expat: a multi-byte (UTF-7) or unknown declared encoding
+        raise BadInput("GPX 文件的编码不受支持（应为 UTF-8 或 UTF-16）", field="file") from None
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if root.tag.split("}")[-1] != "gpx" or ns not in ("", NS, NS10):
         raise BadInput("不是 GPX 文件（根元素应为 GPX 1.0/1.1 的 gpx）", field="file")

@@ -27,6 +27,12 @@ def people(geography):
             "village2": make_user(Role.VILLAGE, V1 + "001"), "inspector": make_user(Role.INSPECTOR, DISTRICT)}
 
 
+@pytest.fixture(autouse=True)
+def robot_host(settings):
+    """The fake robot listens on the loopback address, which an office would have to list to allow."""
+    settings.NOTIFY = {**settings.NOTIFY, "WEBHOOK_HOSTS": [*settings.NOTIFY["WEBHOOK_HOSTS"], "127.0.0.1"]}
+
+
 def assign_one(people):
     issue = make_issue(people["inspector"], village=V1)
     transition_issue(people["town_a"], issue.pk, "assign")
@@ -153,6 +159,36 @@ def test_notify_channel_refuses_bad_input(people):
     with pytest.raises(CommandError):
         call_command("notify_channel", TOWN_A, kind="email", target="nobody")
     assert not Channel.objects.exists()
+
+
+@pytest.mark.parametrize("target", [
+    "file:///etc/passwd", "gopher://qyapi.weixin.qq.com/x", "javascript:alert(1)",
+    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.5/hook", "http://[::1]/hook", "http://localhost/hook",
+    "https://evil.example.com/cgi-bin/webhook/send", "https://user:pw@qyapi.weixin.qq.com/cgi-bin/webhook/send",
+])
+def test_a_robot_target_outside_the_allowed_hosts_is_refused_by_the_command_and_the_admin(people, target):
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    with pytest.raises(CommandError, match="URL|主机"):
+        call_command("notify_channel", TOWN_A, kind="wecom", target=target)
+    admin = site._registry[Channel]
+    request = RequestFactory().post("/admin/")
+    request.user = make_user(Role.ADMIN, "")
+    form = admin.get_form(request)(data={"area_code": TOWN_A, "kind": "wecom", "target": target, "enabled": "on"})
+    assert not form.is_valid() and "target" in form.errors
+    assert not Channel.objects.exists()
+
+
+def test_the_robot_services_and_a_listed_gateway_are_accepted(people, settings):
+    call_command("notify_channel", TOWN_A, kind="wecom",
+                 target="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc")
+    call_command("notify_channel", TOWN_A, kind="dingtalk", target="https://oapi.dingtalk.com/robot/send?access_token=x")
+    with pytest.raises(CommandError, match="主机"):
+        call_command("notify_channel", TOWN_A, kind="wecom", target="http://10.20.0.7/robot")
+    settings.NOTIFY = {**settings.NOTIFY, "WEBHOOK_HOSTS": [*settings.NOTIFY["WEBHOOK_HOSTS"], "10.20.0.7"]}
+    call_command("notify_channel", TOWN_A, kind="wecom", target="http://10.20.0.7/robot")
+    assert Channel.objects.count() == 3
 
 
 def test_robot_body_is_plain_json():

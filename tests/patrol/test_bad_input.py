@@ -131,6 +131,8 @@ def test_extent_3d_far_away_too_many_vertices_or_too_large(district, login):
         {"type": "Polygon", "coordinates": [[[x + 1, y] for x, y in ring]]},  # 95 km away
         {"type": "Polygon", "coordinates": [[[lon, lat], [lon + 0.2, lat], [lon + 0.2, lat + 0.2], [lon, lat]]]},
         {"type": "LineString", "coordinates": [[lon + i * 1e-6, lat] for i in range(6000)]},
+        {"type": "MultiPolygon", "coordinates": []},  # EMPTY: valid to GEOS, nothing to draw or to look for
+        {"type": "LineString", "coordinates": []},
     ]
     for extent in bad:
         assert_400(api.post("/api/issues/", feature(lon, lat, extent=extent), format="json"), "extent")

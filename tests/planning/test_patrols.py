@@ -481,3 +481,15 @@ def test_plan_on_connected_roads_says_roads_with_no_estimated_leg(people, login)
     body = plan(login(people["district"]), start=[121.410, 31.1021], stops=[issue.pk]).json()
     assert body["matrix"] == "roads" and body["matrix_label"] == "路网" and body["estimated_legs"] == 0
     assert {leg["source"] for leg in body["routes"][0]["legs"]} == {"roads"}
+
+
+@pytest.mark.parametrize("declared", ["UTF-7", "x-no-such-encoding"])
+def test_a_gpx_in_an_encoding_the_parser_cannot_read_is_a_400_naming_the_file(declared):
+    from core.errors import BadInput
+    from planning import gpx
+
+    content = (f'<?xml version="1.0" encoding="{declared}"?><gpx xmlns="http://www.topografix.com/GPX/1/1">'
+               '<trk><trkseg><trkpt lat="31.1" lon="121.41"/></trkseg></trk></gpx>').encode("ascii")
+    with pytest.raises(BadInput) as refused:
+        gpx.read_track(content)
+    assert refused.value.field == "file" and "编码" in refused.value.detail
