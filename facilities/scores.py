@@ -11,6 +11,7 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
 from accounts.models import Role
+from core import inputs
 from core.errors import BadInput, Forbidden, NotVisible
 from core.months import current_month, month_bounds, parse_month
 from core.spreadsheets import add_sheet, new_workbook, workbook_bytes
@@ -39,11 +40,8 @@ def rate(user, operator_code, month, score):
         level, code = "village", scope.village_of(area)
     else:
         raise Forbidden("只有街镇（乡）和村的工作人员可以给服务公司评分")
-    try:
-        score = Decimal(str(score))
-    except Exception:
-        raise BadInput("score 应为 0–100 的数字", field="score") from None
-    if not (0 <= score <= 100) or score != score.quantize(Decimal("0.01")):
+    score = Decimal(str(inputs.number(score, "score", 0, 100)))  # finite: Decimal("NaN") would not compare
+    if score != score.quantize(Decimal("0.01")):
         raise BadInput("score 应为 0–100 的数字（最多两位小数）", field="score")
     if first > timezone.localdate():
         raise BadInput("不能给未来的月份评分", field="month")

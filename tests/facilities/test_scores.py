@@ -61,6 +61,19 @@ def test_who_may_rate_what(facilities, login):
     assert r.status_code == 400 and r.json()["field"] == "score"
 
 
+@pytest.mark.parametrize("score", ["NaN", "sNaN", "Infinity", 1e400, "abc", 100.001])
+def test_the_rating_service_refuses_what_is_no_score(facilities, score):
+    """The service itself (a page's POST calls it as the API does): Decimal("NaN") would not even compare."""
+    from core.errors import BadInput
+    from facilities.models import Rating
+    from facilities.scores import rate as rate_company
+
+    town = make_user("town", "310112102")
+    with pytest.raises(BadInput) as refused:
+        rate_company(town, "clean-co", f"{timezone.localdate():%Y-%m}", score)
+    assert refused.value.field == "score" and not Rating.objects.exists()
+
+
 def test_scores_xlsx_and_page(facilities, login, client):
     from io import BytesIO
 
