@@ -38,7 +38,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from core.months import month_bounds, month_end, parse_month, previous_month
+from core.months import local_start, month_bounds, month_end, parse_month, previous_month
 from patrol import lights
 from patrol.history import ISSUES_AT_SQL, scope_sql
 
@@ -441,8 +441,6 @@ def target_progress(village_codes, today=None, weeks=4):
     """Progress of the weekly targets of some villages over the last `weeks` weeks (Monday–Sunday, this week
     included): [{"target", "village", "category", "per_week", "weeks": [{"start", "end", "done", "met"}]}].
     "done" counts the target's category problems of the village closed (verified) in the week."""
-    from datetime import datetime, time
-
     from patrol.models import IssueEvent
 
     from .models import WeeklyTarget
@@ -454,7 +452,7 @@ def target_progress(village_codes, today=None, weeks=4):
     if not targets:
         return []
     tz = timezone.get_current_timezone()
-    since = timezone.make_aware(datetime.combine(first, time.min), tz)
+    since = local_start(first)
     events = (IssueEvent.objects.filter(action="verify", at__gte=since,
                                         issue__village_id__in={t.village_id for t in targets})
               .values_list("issue__village_id", "issue__category_id", "issue_id", "at"))

@@ -27,6 +27,7 @@ from django.utils import timezone
 from assessment import results as assessment
 from core import inputs
 from core.errors import BadInput, NotVisible
+from core.months import current_month, local_start
 from geo import scope
 from geo.lookup import locate
 from geo.models import Village
@@ -118,16 +119,15 @@ def candidate_stops(user, day):
         issue_stop(issue, conf("PRIORITY_RED"), "红色督办" if issue.red_supervision else "超期未整改")
     for issue in issues.filter(status="submitted"):
         issue_stop(issue, conf("PRIORITY_VERIFY"), "待现场复核")
-    sample = ReinspectionSample.objects.filter(month=day.replace(day=1), result="",
+    sample = ReinspectionSample.objects.filter(month=current_month(day), result="",
                                                issue__in=issues.values("pk")).select_related("issue")
     visible = {i.pk: i for i in issues.filter(pk__in=sample.values("issue_id"))}
     for s in sample:
         issue_stop(visible[s.issue_id], conf("PRIORITY_REINSPECTION"), "本月回头看抽查")
 
-    since = timezone.make_aware(datetime.combine(day - timedelta(days=conf("HOTSPOT_WINDOW_DAYS")), time()))
+    since = local_start(day - timedelta(days=conf("HOTSPOT_WINDOW_DAYS")))
     rebounds = list(issues.filter(rebound_of__isnull=False, reported_at__gte=since,
-                                  reported_at__lt=timezone.make_aware(datetime.combine(day + timedelta(days=1),
-                                                                                       time())))
+                                  reported_at__lt=local_start(day + timedelta(days=1)))
                     .values_list("pk", flat=True))
     for k, (lon, lat, n) in enumerate(
             rebound_hotspots(rebounds, conf("HOTSPOT_EPS_M"), conf("HOTSPOT_MIN_REBOUNDS")), start=1):
