@@ -5,11 +5,11 @@ Target (issue 27): p95 ≤ 30 ms at every zoom from 12 to 16. `python -m bench -
 """
 import random
 import statistics
-import time
 
 from django.db import connection
 
-from bench.maps import _client, _user, percentile, tile_of
+from bench.base import percentile
+from bench.maps import _client, _user, tile_of, time_tiles
 
 TILES_PER_ZOOM = 40
 ROUNDS = 3
@@ -36,15 +36,6 @@ def run(report):
     points = _points(400)
     for z in range(12, 17):
         coords = list(dict.fromkeys(tile_of(lon, lat, z) for lon, lat in points))[:TILES_PER_ZOOM]
-        for x, y in coords[:5]:  # warm the caches and the prepared statement
-            client.get(f"/tiles/base/{z}/{x}/{y}.pbf")
-        ms, sizes = [], []
-        for _ in range(ROUNDS):
-            for x, y in coords:
-                t = time.perf_counter()
-                r = client.get(f"/tiles/base/{z}/{x}/{y}.pbf")
-                ms.append((time.perf_counter() - t) * 1000)
-                assert r.status_code == 200, r.status_code
-                sizes.append(len(r.content))
+        ms, sizes = time_tiles(client, f"/tiles/base/{z}/{{x}}/{{y}}.pbf", coords, ROUNDS)
         report("basemap", f"base tile z{z} p50 / p95", f"{statistics.median(ms):.1f} / {percentile(ms, 95):.1f}",
                "ms", f"target p95 ≤ 30; {len(coords)} tiles × {ROUNDS}, mean {statistics.mean(sizes) / 1024:.0f} KB")

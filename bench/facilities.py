@@ -10,7 +10,8 @@ import time
 from django.db import connection
 from django.test import Client
 
-from bench.maps import _client, _user, percentile, tile_of
+from bench.base import percentile
+from bench.maps import _client, _user, tile_of, time_tiles
 
 N_FACILITIES = 100_000
 TILES = 40
@@ -80,15 +81,7 @@ def run(report):
     random.Random(3).shuffle(rows)
 
     coords = list(dict.fromkeys(tile_of(p.x, p.y, 14) for _, p in rows))[:TILES]
-    for x, y in coords[:5]:
-        client.get(f"/tiles/facilities/14/{x}/{y}.pbf")
-    ms, sizes = [], []
-    for _ in range(ROUNDS):
-        for x, y in coords:
-            t = time.perf_counter()
-            r = client.get(f"/tiles/facilities/14/{x}/{y}.pbf")
-            ms.append((time.perf_counter() - t) * 1000)
-            sizes.append(len(r.content))
+    ms, sizes = time_tiles(client, "/tiles/facilities/14/{x}/{y}.pbf", coords, ROUNDS)
     report("facilities", "tile z14 p50 (district user, through the view)", statistics.median(ms), "ms",
            f"{len(coords)} tiles × {ROUNDS}, mean {statistics.mean(sizes) / 1024:.1f} KB")
     report("facilities", "tile z14 p95", percentile(ms, 95), "ms", "target ≤ 50")

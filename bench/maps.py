@@ -16,14 +16,27 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from bench.base import percentile
+
 N_PROBLEMS = 1_000_000
 TILES_PER_ZOOM = 40
 ROUNDS = 3
 
 
-def percentile(samples, q):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+def time_tiles(client, path, coords, rounds=ROUNDS):
+    """(milliseconds, sizes) of GET `path` (with {x} and {y}) for every tile of `coords`, `rounds` times over, after
+    five warming requests; every answer must be a 200."""
+    for x, y in coords[:5]:  # warm the caches and the prepared statements
+        client.get(path.format(x=x, y=y))
+    ms, sizes = [], []
+    for _ in range(rounds):
+        for x, y in coords:
+            t = time.perf_counter()
+            r = client.get(path.format(x=x, y=y))
+            ms.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200, (path, x, y, r.status_code)
+            sizes.append(len(r.content))
+    return ms, sizes
 
 
 def tile_of(lon, lat, z):
