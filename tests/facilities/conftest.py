@@ -1,6 +1,16 @@
 import pytest
+from django.conf import settings as django_settings
+from django.core.cache import caches
 
 from tests.factories import make_user
+
+
+@pytest.fixture
+def fresh_limits():
+    """The public pages' rate-limit counters empty before and after the test."""
+    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+    yield
+    caches[django_settings.RATELIMIT_USE_CACHE].clear()
 
 
 @pytest.fixture(autouse=True)

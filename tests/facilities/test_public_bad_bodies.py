@@ -4,20 +4,12 @@ import json
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
 from facilities.models import WorkOrder
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
-    yield
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 
 
 @pytest.mark.parametrize("raw", [

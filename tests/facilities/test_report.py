@@ -2,8 +2,6 @@
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -12,14 +10,7 @@ from facilities import services
 from facilities.models import Facility, OrderState, WorkOrder
 from patrol.models import Issue
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
-    yield
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 
 
 def post(client, code, body, **extra):
