@@ -8,6 +8,7 @@ none, demo accounts, loaders.
 - when the district was just created, the demo loaders of other apps run (LOADERS below).
 """
 import contextlib
+import functools
 import os
 import secrets
 import time
@@ -38,12 +39,22 @@ ACCOUNTS = [
 ]
 
 
+# The demo's size: problems per village in the year, and how many weeks of the campaign are told (None: all).
+# A test of the whole demo sets them smaller (tests/demo/test_demo_year.py).
+PROBLEMS_PER_VILLAGE = 30
+CAMPAIGN_WEEKS = None
+
+
 def load_demo_problems(district, stdout):
     """Demo problems: demo.problems.load(district)."""
-    from demo import problems
+    from demo import campaigns, orders, problems
 
-    problems.load(district)
-    stdout.write("示例问题已加载 / demo problems loaded (demo.problems)")
+    campaign = campaigns.create(district)  # its problems are told with the year's (demo.campaigns)
+    extra = campaigns.plans(campaign, weeks=CAMPAIGN_WEEKS) if campaign is not None else ()
+    problems.load(district, per_village=PROBLEMS_PER_VILLAGE, extra=extra,
+                  then=functools.partial(orders.tell, log=stdout.write))
+    campaigns.finish(campaign)
+    stdout.write("示例问题、专项行动与督办单已加载 / demo problems, campaign and orders loaded (demo.problems)")
 
 
 def load_demo_assessment(district, stdout):
@@ -59,10 +70,17 @@ def load_demo_campaigns(district, stdout):
     campaigns.load(district, stdout)
 
 
+def load_demo_inbox(district, stdout):
+    from demo import inbox
+
+    stdout.write(f"示例消息：{inbox.settle()} 条旧消息已标为已读 / old notifications marked read")
+
+
 LOADERS = [
-    load_demo_problems,  # problems: see demo.problems
-    load_demo_campaigns,  # a campaign and the year's task list: see demo.campaigns
-    load_demo_assessment,  # assessment scheme and scorecards: see demo.assessment
+    load_demo_problems,  # problems, Qukou's campaign and the orders: see demo.problems, demo.campaigns, demo.orders
+    load_demo_campaigns,  # the year's task list: see demo.campaigns
+    load_demo_assessment,  # two schemes, scorecards, 约谈, city checks, upkeep fund: see demo.assessment
+    load_demo_inbox,  # last: the year's old notifications read (demo.inbox)
 ]
 
 
