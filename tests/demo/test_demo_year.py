@@ -32,6 +32,7 @@ def demo(db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(demo_setup, "PASSWORD_FILE", tmp_path / "demo_password")
     monkeypatch.setattr(demo_setup, "PROBLEMS_PER_VILLAGE", 8)
     monkeypatch.setattr(demo_setup, "CAMPAIGN_WEEKS", 2)
+    monkeypatch.setattr("demo.households.HOUSEHOLDS_PER_VILLAGE", 8)
     out = StringIO()
     call_command("demo_setup", stdout=out)
     return out.getvalue()
@@ -128,6 +129,54 @@ def test_the_demo_year(demo):
         villages = campaigns.campaign_villages(campaign).count()
         assert Acceptance.objects.filter(campaign=campaign).values("village").distinct().count() == villages
         assert ReinspectionSample.objects.filter(campaign=campaign.pk, result__gt="").exists()
+
+    # --- households: seven villages of two towns, rules copied, a year of scoring, boards, one village behind ---
+    from households import services as households
+    from households.models import BoardPublication, Household, IssueLink, PointEntry, RuleSet
+
+    villages_with = set(Household.objects.values_list("village_id", flat=True))
+    assert len(villages_with) >= 6 and len({v[:9] for v in villages_with}) == 2
+    assert all(len(code.split("-")) == 3 for code in Household.objects.values_list("code", flat=True))
+    assert households.mask(Household.objects.first().head).endswith("**")
+    reference = RuleSet.objects.get(village=None)
+    for ruleset in RuleSet.objects.exclude(village=None):
+        assert ruleset.copied_from_id == reference.pk
+        assert (sorted(ruleset.items.values_list("key", "points")) == sorted(reference.items.values_list("key",
+                                                                                                         "points")))
+    assert RuleSet.objects.exclude(village=None).count() == len(villages_with)
+    scored_months = set(PointEntry.objects.filter(kind="monthly").values_list("month", flat=True))
+    assert {date(today.year, m, 1) for m in range(1, today.month + 1)} <= scored_months
+    assert PointEntry.objects.filter(kind="redemption").exists() and BoardPublication.objects.exists()
+    assert PointEntry.objects.filter(kind="issue").exists() and IssueLink.objects.exists()
+    black = [households.board(v, f"{today.year}-Q{q}")["black"] for v in villages_with for q in (1, 2, 3)]
+    assert any(black)
+    qu = User.objects.get(username="qu_admin")
+    rows = [r for r in households.supervision(qu)["villages"] if r["households"]]
+    assert any(r["behind"] for r in rows) and not all(r["behind"] for r in rows)
+
+    # --- facilities: every village, two companies with accounts, orders in every state, the ledger's kinds ---
+    from facilities import ledger
+    from facilities.models import Facility, Rating, WorkOrder
+
+    every = set(Village.objects.values_list("code", flat=True))
+    assert set(Facility.objects.filter(kind__is_toilet=True).values_list("village_id", flat=True)) == every
+    assert {"sewage_plant", "garbage_point", "public_toilet", "household_toilet"} <= set(
+        Facility.objects.values_list("kind_id", flat=True))
+    operators = User.objects.filter(role="operator")
+    assert {u.username for u in operators} >= {"yunwei", "yunwei2"}
+    assert {o.operator_code for o in operators} == set(Facility.objects.values_list("operator_id", flat=True))
+    orders = WorkOrder.objects.all()
+    assert {"open", "accepted", "done"} <= set(orders.values_list("state", flat=True))
+    assert orders.filter(reports__gt=1).exists() and orders.filter(reopen_of__isnull=False).exists()
+    assert orders.filter(escalated_at__isnull=False).exists() and orders.filter(issue__status="closed").exists()
+    reasons = " ".join(ledger.problem_toilets(qu).values_list("status_reason", flat=True))
+    assert all(kind in reasons for kind in ("不能用", "不好用", "不能常年用")), reasons
+    for month in months:
+        assert {"town", "village"} <= set(Rating.objects.filter(month=month).values_list("level", flat=True))
+    code = Facility.objects.filter(kind_id="public_toilet").values_list("code", flat=True).first()
+    from django.test import Client
+
+    assert Client().get(f"/f/{code}").status_code == 200
 
     # --- every village has problems, the accounts table's accounts exist ---
     assert set(Issue.objects.values_list("village_id", flat=True)) == set(Village.objects.values_list("code",
