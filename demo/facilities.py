@@ -144,9 +144,8 @@ def load(district, stdout=None, today=None, now=None, seed=20260404):
         if k % 10 == 5:  # back within the week: 返工
             outcome.order.refresh_from_db()
             if outcome.order.done_at and outcome.order.done_at + timedelta(days=3) < now:
-                again = outcome.order.done_at + timedelta(days=rng.randint(1, 3), hours=1)
-                if again.hour > 17:
-                    again -= timedelta(hours=6)
+                again = _at(timezone.localdate(outcome.order.done_at) + timedelta(days=rng.randint(1, 3)),
+                            rng.randint(8, 17), rng.randint(0, 59))
                 redo = services.report(code, need, note="刚修好又坏了", now=again)
                 handle(redo.order, again, 1)
     # Waiting and in progress now; the problem-toilet ledger's three kinds (repairs not yet done).
