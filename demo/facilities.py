@@ -9,7 +9,8 @@
   week (返工), some in progress, some waiting; the overdue timer escalates those past their deadline. Each report
   of a toilet is a problem in the loop, assigned by the town and closed once the company has fixed it.
 - The problem-toilet ledger holds a toilet of each kind the plan names (不能用、不好用、不能常年用).
-- A year of monthly ratings: the town (60 %) and each village (40 %) rate each company working there.
+- A year of monthly ratings: the town (60 %) and villages (40 %; the first two of each town, for the demo's size)
+  rate each company working there.
 """
 import random
 from datetime import date, datetime, time, timedelta
@@ -166,13 +167,17 @@ def load(district, stdout=None, today=None, now=None, seed=20260404):
     working = {}
     for operator, town, village in Facility.objects.values_list("operator_id", "town_id", "village_id").distinct():
         working.setdefault(operator, set()).add((town, village))
+    # Every town rates; of the villages, the first two of each town (and cun_staff's) — the demo's size.
+    raters = set()
+    for town in towns:
+        raters |= set(sorted(v for t, v in set().union(*working.values()) if t == town)[:2])
     for month in months:
         for operator in sorted(working):
             for town in sorted({t for t, _ in working[operator]}):
                 if town in towns:
                     scores.rate(towns[town], operator, f"{month:%Y-%m}", round(rng.uniform(82, 97), 1))
             for _, village in sorted(working[operator]):
-                if village in cun:
+                if village in cun and village in raters:
                     scores.rate(cun[village], operator, f"{month:%Y-%m}", round(rng.uniform(75, 98), 1))
     if stdout is not None:
         stdout.write(f"示例设施已加载：{result.created} 个设施，{reports} 次扫码反映，{len(months)} 个月的服务公司评分")

@@ -27,7 +27,7 @@ from core.months import last_day
 from .geography import _GIVEN as GIVEN_NAMES
 from .geography import _SURNAMES as SURNAMES
 
-HOUSEHOLDS_PER_VILLAGE = 15
+HOUSEHOLDS_PER_VILLAGE = 11
 REFERENCE_ITEMS = [
     {"key": "yard", "name": "庭院整洁、宅前屋后无杂物", "points": 5, "kind": "monthly", "category": "人居环境"},
     {"key": "sorting", "name": "垃圾分类投放到位", "points": 3, "kind": "monthly", "category": "垃圾分类"},
