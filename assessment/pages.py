@@ -71,6 +71,8 @@ def assessment_page(request):
         "definitions": assessment.METRIC_DEFINITIONS, "formula": assessment.formula_lines(),
         "tie_rules": assessment.tie_rules(), "list_scope": "排名范围（街镇或全区）",
         "flagged": sum(1 for r in rows if r["flags"]),
+        "communities": any(r["community"] for r in rows), "community_summary": results.communities(rows),
+        "inspected": any(r["inspection"] is not None for r in rows),
         "unscored": sum(1 for r in rows if r["score"] is None),
     })
 
@@ -158,6 +160,8 @@ def year_page(request):
             a["kind_label"] = kinds.get(a["kind"], a["kind"])
     return render(request, "assessment/year.html", {
         "result": result, "year": year, "town": town,
+        "communities": any(r["community"] for r in result["villages"]),
+        "community_summary": results.communities(result["villages"], key="total", flag_key="marks"),
         "towns": Town.objects.filter(scope.areas_q(area, "town")).order_by("code"),
         "years": list(range(today.year, today.year - 5, -1)),
     })
