@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import inputs
-from core.errors import BadInput
+from core.errors import BadInput, Conflict
 from core.spreadsheets import xlsx_response
 from geo import scope
 
@@ -65,6 +65,18 @@ class CampaignProgress(APIView):
         if request.query_params.get("export") == "xlsx":
             return xlsx_response(exports.progress_workbook(campaign, data), f"{campaign.name}-{data['week']}-进度.xlsx")
         return Response(data)
+
+
+class CampaignRanking(APIView):
+    """GET: the campaign's 考核评比 once its acceptance phase has begun (409 before): per village the acceptance
+    result, the work phase's done and prorated target, the rate and the rank, with the rules and their sources."""
+
+    def get(self, request, pk):
+        campaign = services.visible_campaign(request.user, pk)
+        ranking = services.campaign_ranking(campaign, scope.of(request.user))
+        if ranking is None:
+            raise Conflict("考核验收阶段尚未开始，还没有考核评比", field="campaign")
+        return Response(ranking)
 
 
 class CampaignAcceptance(APIView):

@@ -43,8 +43,8 @@ def campaign_page(request, pk):
     props = {}
     for v in data["villages"]:
         v["acceptance"] = results.get(v["code"])
-        light = services.village_light(v["quotas"])
-        props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS[light],
+        light = services.village_light(v["quotas"]) if data["work_days"] else "none"
+        props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS.get(light, "本周不设指标"),
                             "progress": "；".join(f'{q["name"]} {q["done"]}/{q["target"]}' for q in v["quotas"])}
     rows = queries.area_features(services.campaign_villages(campaign, area), queries.PAGE_SIMPLIFY_DEG,
                                  queries.PAGE_PRECISION)
@@ -71,6 +71,7 @@ def campaign_page(request, pk):
         "phase": phase,
         "villages": Village.objects.filter(code__in=[v["code"] for v in data["villages"]]).order_by("code"),
         "accepting": phase is not None and phase.kind == "acceptance",
+        "ranking": services.campaign_ranking(campaign, area),
     })
 
 
