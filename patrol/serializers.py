@@ -104,6 +104,19 @@ class TransitionRequest(serializers.Serializer):
         return value and checked(inputs.day, value, "deadline")
 
 
+class DemolishedRequest(serializers.Serializer):
+    """A structure already demolished, recorded as done (plan 002): where, what, and the before and after photos."""
+
+    lon = serializers.FloatField(help_text="经度（WGS-84）")
+    lat = serializers.FloatField(help_text="纬度（WGS-84）")
+    category = serializers.CharField(max_length=30, help_text="拆除类问题类别代码")
+    client_uuid = serializers.UUIDField()
+    description = serializers.CharField(allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(allow_blank=True, default="", max_length=2000)
+    before = serializers.FileField()
+    after = serializers.FileField()
+
+
 class PhotoUpload(serializers.Serializer):
     image = serializers.FileField()
     kind = serializers.ChoiceField(choices=Photo.Kind.choices)

@@ -20,6 +20,7 @@ LINKS = [
     ("问题", "热力图", "layers:heatmap", OFFICE | {R.SUPERVISOR}),
     ("问题", "批量导入", "patrol:issue-import", frozenset({R.INSPECTOR, R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
     ("问题", "移动端", "mobile:app", frozenset({R.INSPECTOR, R.VILLAGE, R.TOWN, R.DISTRICT})),
+    ("问题", "登记已拆除", "patrol:issue-demolished", frozenset({R.TOWN, R.DISTRICT, R.ADMIN})),
     ("督办", "红色督办单", "supervision:order-list",
      frozenset({R.DISTRICT, R.SUPERVISOR, R.TOWN, R.VILLAGE, R.LEADER, R.ADMIN})),
     ("督办", "巡查路线", "planning:patrols", frozenset({R.INSPECTOR, R.SUPERVISOR, R.TOWN, R.DISTRICT, R.ADMIN})),
