@@ -120,6 +120,7 @@ def task_map(request):
     counts = {k: sum(1 for r in rows if r.light == k) for k in ("red", "yellow", "green")}
     return render(request, "campaigns/task_map.html", {
         "map": maps.map_parts(m), "month": month, "level": level, "table": table[:2000], "total": len(table),
-        "counts": counts, "error": error, "months": [f"{first.year}-{k:02d}" for k in range(1, 13)],
+        "counts": counts, "error": error, "light_rule": services.task_light_rule(),
+        "months": [f"{first.year}-{k:02d}" for k in range(1, 13)],
         "month_index": first.month - 1, "problem_map": reverse("layers:battle-map"),
     })

@@ -563,6 +563,14 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
     return row, True
 
 
+def task_light_rule():
+    """What a task light means, with its sources (seed 000 says only "按月实施调度和落实亮灯管理")."""
+    share = settings.PATROL["TASK_YELLOW_SHARE"]
+    return (f"月末按进度亮灯：完成数达到本月计划（年度目标 × 已过月数 ÷ 12）为绿灯，达到计划的 {share:.0%} 为黄灯，"
+            "否则红灯。“按月调度、落实亮灯管理”出自工作方案 000；计划进度、颜色划分和黄灯线均为项目默认"
+            "（TASK_YELLOW_SHARE 可调）。")
+
+
 def task_light(done, planned, share=None):
     share = settings.PATROL["TASK_YELLOW_SHARE"] if share is None else share
     if done >= planned - 1e-9:

@@ -31,9 +31,11 @@ def checked(parse, value, field):
 
 
 class CategorySerializer(serializers.ModelSerializer):
+    campaign_source = serializers.CharField(read_only=True, help_text="净 分组的来源：工作方案 000 或项目默认")
+
     class Meta:
         model = Category
-        fields = ("code", "name", "campaign", "default_deadline_days", "icon")
+        fields = ("code", "name", "campaign", "campaign_source", "default_deadline_days", "icon")
 
 
 def _fresh(field):

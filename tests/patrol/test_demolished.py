@@ -134,3 +134,28 @@ def test_town_staff_record_it_on_the_page_with_the_phones_position(browser, live
     assert f"已登记 #{issue.pk}" in page.get_by_test_id("messages").inner_text()
     assert page.url.endswith(f"/issues/{issue.pk}/")
     assert page.errors == []
+
+
+def test_what_no_plan_sets_is_labelled_a_project_default_where_people_read_it(geography, login):
+    """Issue 25: the 净水 group, the facilities' 48 h / 72 h work-order deadlines and the task lights' yellow line
+    are ours, not a plan's, and the pages and the API say so (DOMAIN: "Categories under 净水 … are grouped so by
+    the project; plan 000 names 净厕, 净地 and 净宅 only. Work-order deadlines of facilities (48 h, 72 h) are
+    project defaults"; "the colours, the monthly schedule (target × k/12) and the yellow threshold are project
+    defaults")."""
+    from django.test import Client
+
+    from tests.factories import seed_categories
+
+    seed_categories()
+    district = make_user("district", DISTRICT)
+    cats = {c["code"]: c for c in login(district).get("/api/categories/").json()}
+    assert cats["black_water"]["campaign"] == "净水" and cats["black_water"]["campaign_source"].startswith("项目默认")
+    assert cats["dry_toilet"]["campaign_source"] == "工作方案 000"
+    page = Client()
+    page.force_login(district)
+    orders = page.get("/workorders/")
+    assert orders.status_code == 200
+    orders = orders.content.decode()
+    assert "48 小时" in orders and "72 小时" in orders and "均为本系统默认" in orders
+    tasks = page.get("/tasks/")
+    assert tasks.status_code == 200 and "黄灯线均为项目默认" in tasks.content.decode()
