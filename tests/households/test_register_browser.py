@@ -136,7 +136,8 @@ def test_town_staff_pick_a_village_and_print_its_door_cards(browser, live_server
     context, page = _page(browser, live_server, town, viewport={"width": 1280, "height": 900}, locale="zh-CN")
     try:
         page.goto(live_server.url + "/households/")
-        page.get_by_label("行政村").select_option(label="乙村")
+        with page.expect_navigation():
+            page.get_by_label("行政村").select_option(label="乙村")
         page.wait_for_load_state("networkidle")
         table = page.get_by_test_id("households").inner_text()
         assert "林二" in table and "林一" not in table
