@@ -85,12 +85,12 @@ def register(request):
     if village is not None:
         qs = services.visible_households(request.user).filter(village=village)
         groups = list(qs.order_by("group").values_list("group", flat=True).distinct())
-        counts = {"active": qs.filter(status=HouseholdStatus.ACTIVE).count(), "all": qs.count()}
+        from django.db.models import Count, Q
+
+        counts = qs.aggregate(all=Count("pk"), active=Count("pk", filter=Q(status=HouseholdStatus.ACTIVE)))
         if group:
             qs = qs.filter(group=group)
         if q:
-            from django.db.models import Q
-
             qs = qs.filter(Q(code__icontains=q) | Q(head__contains=q) | Q(address__contains=q))
         page = Paginator(qs.order_by("status", "group", "code").only(
             "code", "group", "address", "head", "phone", "members", "resident", "status", "balance", "village_id"),
@@ -102,6 +102,7 @@ def register(request):
         "may_edit": village is not None and services.is_manager(request.user),
         "personal": village is not None and services.sees_personal(request.user, village.code),
         "columns": "、".join(v[0] for v in imports.COLUMNS.values() if v[0] != "village"),
+        "base": reverse("households:register"),  # rows link to base + code + "/edit/" and "/card/" (no reverse each)
     }, status=status)
 
 
