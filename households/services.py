@@ -65,6 +65,11 @@ def is_manager(user):
     return user.is_superuser or user.role in MANAGERS
 
 
+def may_publish_reference(user):
+    """District staff (and admins) keep the district's reference rules."""
+    return user.is_superuser or user.role in (Role.DISTRICT, Role.ADMIN)
+
+
 def may_manage_village(user, village):
     """Village staff for their own village, town and district staff for theirs (not a grid's staff: rules and
     goods are the whole village's)."""
@@ -100,6 +105,131 @@ def household_row(user, h, personal=None):
     return {"code": h.code, "village": h.village_id, "group": h.group, "address": h.address,
             "head": h.head if personal else mask(h.head), "phone": (h.phone or None) if personal else None,
             "members": h.members, "resident": h.resident, "status": h.status, "balance": h.balance}
+
+
+# --- the register: households added, edited and moved out by hand (the pages and the API) ---------------------
+
+HOUSEHOLD_TEXT = {"group": ("村民小组", 40, True), "address": ("门牌/地址", 200, False), "head": ("户主", 40, True)}
+
+
+def managed_villages(user):
+    """The villages whose register the user keeps: their own village (village and grid staff), or every village
+    of their area (town and district staff), in code order."""
+    area = scope.of(user)
+    if not is_manager(user) or area is None:
+        return Village.objects.none()
+    if area and len(area) >= scope.WIDTH["village"]:
+        return Village.objects.filter(code=scope.village_of(area))
+    return Village.objects.filter(scope.areas_q(area, "village")).order_by("code")
+
+
+def _household_fields(data, village):
+    """The editable fields of a household from a form or a JSON body, checked; the gate's point must lie in the
+    village (its grid is found from it)."""
+    from geo.lookup import locate
+
+    fields = {}
+    for name, (label, limit, required) in HOUSEHOLD_TEXT.items():
+        value = inputs.note(data.get(name) if data.get(name) is not None else "", name, limit)
+        if required and not value:
+            raise BadInput(f"请填写{label}", field=name)
+        fields[name] = value
+    fields["phone"] = inputs.phone(data.get("phone") or "")
+    members = data.get("members")
+    try:
+        fields["members"] = inputs.number(members if members not in (None, "") else 1, "members", 1, 100,
+                                          integer=True)
+    except BadInput:
+        raise BadInput("人口数应为 1–100 的整数", field="members") from None
+    resident = data.get("resident", True)
+    if isinstance(resident, str):
+        if resident.strip().lower() not in {"是", "否", "true", "false", "1", "0", ""}:
+            raise BadInput("本村居民应为“是”或“否”", field="resident")
+        resident = resident.strip().lower() in {"是", "true", "1"}
+    fields["resident"] = bool(resident)
+    lon, lat = data.get("longitude"), data.get("latitude")
+    if lon in (None, "") or lat in (None, ""):
+        raise BadInput("请给出门口位置（经度、纬度，可用“使用当前位置”）", field="location")
+    try:
+        lon, lat = inputs.lonlat(lon, lat, "location")
+    except BadInput as exc:
+        raise BadInput(f"门口位置无效：{exc.detail}", field="location") from None
+    found = locate(lon, lat)
+    if found["village"] is None or found["village"].code != village.code:
+        raise BadInput(f"门口位置不在{village.name}范围内", field="location")
+    fields["grid_id"] = found["grid"].code if found["grid"] else None
+    from django.contrib.gis.geos import Point
+
+    fields["location"] = Point(lon, lat, srid=4326)
+    return fields
+
+
+def add_household(user, *, village, data):
+    """A new household of a village, by hand. The code is the door card's: unique, at most 40 characters, no
+    '/'. Returns (household, created): the same code with the same facts again (a resent form) is no error."""
+    village = village_for(user, village)
+    if not is_manager(user):
+        raise Forbidden("您的角色不能登记农户")
+    code = inputs.note(data.get("code"), "code", 40)
+    if not code or "/" in code or any(c.isspace() for c in code):
+        raise BadInput("请填写户编号（门牌卡上的编号，不含空格和“/”）", field="code")
+    fields = _household_fields(data, village)
+    if not scope.covers_place(scope.of(user), village.town_id, village.code, fields["grid_id"]):
+        raise Forbidden("门口位置不在您的辖区内", field="location")
+    with transaction.atomic():
+        existing = Household.objects.select_for_update().filter(code=code).first()
+        if existing is not None:
+            if existing.village_id == village.code and all(
+                    getattr(existing, f) == v for f, v in fields.items() if f != "location"):
+                return existing, False
+            raise Conflict(f"户编号 {code} 已被使用", field="code")
+        return Household.objects.create(code=code, village=village, town_id=village.town_id, **fields), True
+
+
+def edit_household(user, code, *, data):
+    """Change a household's facts (not its code or village). Returns the household."""
+    household = household_for(user, code)
+    if not may_score(user, household):
+        raise Forbidden("您的角色不能修改该户")
+    fields = _household_fields(data, household.village)
+    if not scope.covers_place(scope.of(user), household.town_id, household.village_id, fields["grid_id"]):
+        raise Forbidden("门口位置不在您的辖区内", field="location")
+    with transaction.atomic():
+        locked = household_for(user, code, lock=True)
+        for f, v in fields.items():
+            setattr(locked, f, v)
+        locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+def set_household_status(user, code, status):
+    """Move a household out of the register (已迁出) or back in (在册); its ledger stays. Returns (household,
+    changed): a repeat changes nothing."""
+    if status not in HouseholdStatus.values:
+        raise BadInput(f"状态应为 {'、'.join(HouseholdStatus.values)}：{status!r}", field="status")
+    with transaction.atomic():
+        household = household_for(user, code, lock=True)
+        if not may_score(user, household):
+            raise Forbidden("您的角色不能修改该户")
+        if household.status == status:
+            return household, False
+        household.status = status
+        household.save(update_fields=["status", "updated_at"])
+    return household, True
+
+
+def find_households(user, village, text, limit=20):
+    """Households of a village the user sees, by door-card code (exact first) or by the head's name or part of it;
+    for the counter and the problem page (the village's own staff, who may see names)."""
+    text = inputs.note(text, "q", 40)
+    qs = visible_households(user).filter(village=village)
+    if not text:
+        return []
+    exact = list(qs.filter(code=text))
+    if exact:
+        return exact
+    return list(qs.filter(Q(head__contains=text) | Q(code__icontains=text) | Q(address__contains=text))
+                .order_by("status", "group", "code")[:limit])
 
 
 # --- dates --------------------------------------------------------------------------------------------------
@@ -180,7 +310,7 @@ def save_rules(user, *, village=None, year, board_n=None, items=None, valid_from
         raise BadInput("board_n 应为 1–100 的整数", field="board_n")
     area = scope.of(user)
     if village is None:
-        if not (user.is_superuser or user.role in (Role.DISTRICT, Role.ADMIN)) or not area:
+        if not may_publish_reference(user) or not area:
             raise Forbidden("只有区级人员可以发布参考细则")
         district = District.objects.filter(code=scope.district_of(area)).first()
         if district is None:
@@ -410,6 +540,26 @@ def create_good(user, *, village, name, price, stock):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise BadInput(f"{field} 应为不小于 {low} 的整数：{value!r}", field=field)
     return Good.objects.create(village=village, name=name, price=price, stock=stock)
+
+
+def change_good(user, pk, *, add_stock=None, active=None):
+    """Restock a good (`add_stock` more on hand: added in the database, so a redemption racing with it keeps its
+    own decrement) or take it off and put it back on the shelf. Returns the good as stored."""
+    good = Good.objects.filter(pk=pk).select_related("village").first() if str(pk).isdigit() else None
+    if good is None or not scope.touches(scope.of(user), good.village_id):
+        raise NotVisible("兑换物品不存在或不在您的辖区内", field="good")
+    if not may_manage_village(user, good.village):
+        raise Forbidden("您不能管理该村的兑换物品")
+    if add_stock is not None:
+        try:
+            n = inputs.number(add_stock, "add_stock", 1, 100000, integer=True)
+        except BadInput:
+            raise BadInput("补货数量应为 1–100000 的整数", field="add_stock") from None
+        Good.objects.filter(pk=good.pk).update(stock=F("stock") + n)
+    if active is not None:
+        Good.objects.filter(pk=good.pk).update(active=bool(active))
+    good.refresh_from_db()
+    return good
 
 
 def redeem(user, code, *, good, quantity=1, now=None):

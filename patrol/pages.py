@@ -17,6 +17,7 @@ from . import services
 from .filters import IssueFilter
 from .models import Action, Category, Issue, Light, Source, Status
 from .serializers import photo_flags_for
+from .signals import issue_page_panels
 
 # Columns the list sorts by (the `sort` parameter; a leading "-" for descending), newest first by default.
 SORTS = {"id": "id", "category": "category__sort", "status": "status", "town": "town_id", "village": "village_id",
@@ -177,6 +178,7 @@ def issue_detail(request, pk):
         "status_labels": dict(Status.choices),
         "error": error.detail if error else None,
         "default_assignee": issue.assignee or issue.village.name,
+        "panels": [html for _, html in issue_page_panels.send(sender=Issue, request=request, issue=issue) if html],
     }, status=status)
 
 

@@ -29,6 +29,9 @@ LINKS = [
     ("考核", "考核排名", "assessment:assessment", OFFICE | {R.SUPERVISOR}),
     ("考核", "服务公司考核", "facilities:score-page", OFFICE | {R.VILLAGE, R.OPERATOR}),
     ("考核", "积分制", "households:supervision", frozenset({R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
+    ("农户积分", "农户登记", "households:register", frozenset({R.VILLAGE, R.TOWN})),
+    ("农户积分", "积分兑换", "households:redeem-page", frozenset({R.VILLAGE})),
+    ("农户积分", "积分细则与物品", "households:rules-page", frozenset({R.VILLAGE, R.TOWN, R.DISTRICT})),
     ("设施", "设施工单", "facilities:workorder-list", frozenset({R.OPERATOR, R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
 ]
 
