@@ -226,7 +226,7 @@ def _progress_step(request, action):
     names = _area_names()
     form = forms.ProgressForm(request.POST, areas=_progress_areas(user, task, names), auto_id=f"task{task.pk}-%s")
     if action == "store" and not once.first_submit(request):
-        messages.info(request, "这一进度已经填报过，未重复填报")
+        messages.info(request, "这一进度已经提交过，未重复填报")
         return redirect(request.get_full_path())
     if not form.is_valid():
         return task.pk, form

@@ -90,7 +90,8 @@ def test_bad_campaign_input_is_refused_next_to_the_field(browser, live_server, g
     page.goto(live_server.url + "/campaigns/new/")
     _submit(page, "创建")  # nothing filled in
     assert "请填写此项" in _field_error(page, "名称")
-    assert "请至少选择一项" in page.get_by_role("group", name="范围").locator("xpath=..").get_by_test_id("field-error").inner_text()
+    areas = page.get_by_role("group", name="范围").locator("xpath=..")
+    assert "请至少选择一项" in areas.get_by_test_id("field-error").inner_text()
     page.get_by_label("名称", exact=True).fill("百日攻坚")
     page.get_by_label("甲镇").check()
     page.get_by_label("开始日期").fill(iso(10))

@@ -53,7 +53,8 @@ def test_town_creates_a_task_and_reports_progress_with_a_confirm_step(browser, l
     form.get_by_label("责任部门").fill("农业农村办")
     _click(page, "下达任务")
     task = Task.objects.get()
-    assert (task.name, task.unit, task.year, task.level, task.office) == ("美丽庭院创建", "户", year, "town", "农业农村办")
+    assert (task.name, task.unit, task.year, task.level, task.office) == (
+        "美丽庭院创建", "户", year, "town", "农业农村办")
     assert [(t.area, t.target) for t in task.targets.all()] == [(TOWN_A, 120)]
     assert f"已下达年度任务“美丽庭院创建”（{year} 年）" in page.get_by_test_id("messages").inner_text()
 
