@@ -193,33 +193,70 @@ def task_area_choices(user):
     return [(TaskLevel.TOWN.label, towns), (TaskLevel.VILLAGE.label, villages)]
 
 
+TARGET_ROWS = 4  # areas one task line may name at once (each with its own yearly target)
+
+
 class TaskForm(Styled, forms.Form):
-    """One line of the year's task list: name, unit, year, one area (a town or a village) with its yearly target."""
+    """One line of the year's task list: name, unit, year, and the areas (towns, or villages) with their yearly
+    targets: 区域 / 年度目标, then 区域 2 / 年度目标 2 … for more areas of the same task."""
 
     name = forms.CharField(label="任务名称", max_length=100)
     unit = forms.CharField(label="单位", max_length=20, initial="个")
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    area = forms.ChoiceField(label="区域")
-    target = forms.FloatField(label="年度目标", min_value=0)
     office = forms.CharField(label="责任部门", max_length=100, required=False)
     person = forms.CharField(label="责任人", max_length=50, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", "请选择")] + task_area_choices(user)
+        choices = [("", "请选择")] + task_area_choices(user)
+        for i in range(1, TARGET_ROWS + 1):
+            suffix = "" if i == 1 else f" {i}"
+            self.fields[self.key("area", i)] = forms.ChoiceField(label=f"区域{suffix}", choices=choices,
+                                                                 required=i == 1)
+            self.fields[self.key("target", i)] = forms.FloatField(label=f"年度目标{suffix}", min_value=0,
+                                                                  required=i == 1)
         self.fields["year"].initial = timezone.localdate().year
         self.style()
 
+    @staticmethod
+    def key(part, i):
+        return part if i == 1 else f"{part}_{i}"
+
+    def target_rows(self):
+        return [(self[self.key("area", i)], self[self.key("target", i)]) for i in range(1, TARGET_ROWS + 1)]
+
+    def _rows(self):
+        d = self.cleaned_data
+        return [(i, d.get(self.key("area", i)), d.get(self.key("target", i))) for i in range(1, TARGET_ROWS + 1)]
+
+    def clean(self):
+        data = super().clean()
+        widths = set()
+        for i, area, target in self._rows():
+            if area and target is None and self.key("target", i) not in self.errors:
+                self.add_error(self.key("target", i), "请填写年度目标")
+            if target is not None and not area and self.key("area", i) not in self.errors:
+                self.add_error(self.key("area", i), "请选择区域")
+            if area:
+                if widths and len(area) not in widths:
+                    self.add_error(self.key("area", i), "同一任务的区域应同为街镇或同为行政村")
+                widths.add(len(area))
+        return data
+
     def service_data(self):
         d = self.cleaned_data
-        level = TaskLevel.TOWN if len(d["area"]) == scope.WIDTH["town"] else TaskLevel.VILLAGE
+        rows = [(area, target) for _, area, target in self._rows() if area]
+        level = TaskLevel.TOWN if len(rows[0][0]) == scope.WIDTH["town"] else TaskLevel.VILLAGE
         return {"name": d["name"], "unit": d["unit"], "year": d["year"], "level": level, "office": d["office"],
-                "person": d["person"], "targets": [{"area": d["area"], "target": d["target"]}]}
+                "person": d["person"], "targets": [{"area": a, "target": t} for a, t in rows]}
 
     def service_error(self, exc):
-        field = {"targets": "area", "level": "area"}.get(exc.field, exc.field)
-        if exc.field == "targets" and "年度目标" in exc.detail:  # the one target's value, not its area
-            field = "target"
+        """A target's error goes to the row whose area it names (the value's field when it is about the value)."""
+        field = exc.field
+        if exc.field in ("targets", "level"):
+            named = [i for i, area, _ in self._rows() if area and area in exc.detail]
+            i = named[0] if named else 1
+            field = self.key("target" if "年度目标" in exc.detail else "area", i)
         self.add_error(field if field in self.fields else None, exc.detail)
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import Task, TaskProgress
-from tests.factories import DISTRICT, TOWN_A, make_user
+from tests.factories import DISTRICT, TOWN_A, V1, V2, make_user
 from tests.playwright_helpers import sign_in, watch_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,38 +48,41 @@ def test_town_creates_a_task_and_reports_progress_with_a_confirm_step(browser, l
     form = page.get_by_test_id("task-form")
     form.get_by_label("任务名称").fill("美丽庭院创建")
     form.get_by_label("单位").fill("户")
-    form.get_by_label("区域").select_option(label="甲镇")
-    form.get_by_label("年度目标").fill("120")
+    form.get_by_label("区域", exact=True).select_option(label="甲镇 甲村")
+    form.get_by_label("年度目标", exact=True).fill("60")
+    form.get_by_label("区域 2", exact=True).select_option(label="甲镇 乙村")
+    form.get_by_label("年度目标 2", exact=True).fill("40")
     form.get_by_label("责任部门").fill("农业农村办")
     _click(page, "下达任务")
     task = Task.objects.get()
     assert (task.name, task.unit, task.year, task.level, task.office) == (
-        "美丽庭院创建", "户", year, "town", "农业农村办")
-    assert [(t.area, t.target) for t in task.targets.all()] == [(TOWN_A, 120)]
+        "美丽庭院创建", "户", year, "village", "农业农村办")
+    assert sorted((t.area, t.target) for t in task.targets.all()) == [(V1, 60), (V2, 40)]
     assert f"已下达年度任务“美丽庭院创建”（{year} 年）" in page.get_by_test_id("messages").inner_text()
 
     row = page.get_by_test_id(f"task-{task.pk}")
-    row.get_by_label("区域").select_option(label="甲镇")
+    row.get_by_label("区域").select_option(label="乙村")
     row.get_by_label("本次完成数量").fill("30")
     row.get_by_label("说明").fill("第一批")
     _click(page, "填报进度")
     summary = page.get_by_test_id("confirm-summary").inner_text()
-    assert "美丽庭院创建" in summary and "甲镇" in summary and "30户" in summary and "30 / 120" in summary
+    assert "美丽庭院创建" in summary and "乙村" in summary and "30户" in summary and "30 / 40" in summary
     assert TaskProgress.objects.count() == 0  # nothing stored before 确认
     _click(page, "确认")
     progress = TaskProgress.objects.get()
     assert (progress.task_id, progress.area, progress.value, progress.note, progress.date) == (
-        task.pk, TOWN_A, 30, "第一批", timezone.localdate())
-    assert "已填报进度：美丽庭院创建 甲镇 30户" in page.get_by_test_id("messages").inner_text()
-    assert "已填报 30" in page.get_by_test_id(f"task-{task.pk}").inner_text()
+        task.pk, V2, 30, "第一批", timezone.localdate())
+    assert "已填报进度：美丽庭院创建 乙村 30户" in page.get_by_test_id("messages").inner_text()
+    assert "乙村：40户，已填报 30" in page.get_by_test_id(f"task-{task.pk}").inner_text()
 
     # Far above twice the target: the confirm page says so; 确认 stores it all the same.
     row = page.get_by_test_id(f"task-{task.pk}")
+    row.get_by_label("区域").select_option(label="甲村")
     row.get_by_label("本次完成数量").fill("300")
     _click(page, "填报进度")
-    assert "超过年度目标 120 的两倍" in page.get_by_test_id("far-above").inner_text()
+    assert "超过年度目标 60 的两倍" in page.get_by_test_id("far-above").inner_text()
     _click(page, "确认")
-    assert sorted(TaskProgress.objects.values_list("value", flat=True)) == [30, 300]
+    assert sorted(TaskProgress.objects.values_list("area", "value")) == [(V1, 300), (V2, 30)]
     assert [e for e in page.errors if "400" not in e] == []
     context.close()
 
@@ -91,15 +94,21 @@ def test_bad_task_input_is_refused_next_to_the_field(browser, live_server, geogr
     page.goto(live_server.url + "/tasks/")
     form = page.get_by_test_id("task-form")
     form.get_by_label("任务名称").fill("一事一议项目")
-    form.get_by_label("区域").select_option(label="甲镇")
-    form.get_by_label("年度目标").fill("0")
+    form.get_by_label("区域", exact=True).select_option(label="甲镇")
+    form.get_by_label("年度目标", exact=True).fill("0")
     _click(page, "下达任务")
     form = page.get_by_test_id("task-form")
     assert "年度目标应大于 0" in _field_error(form, "年度目标")
     assert form.get_by_label("任务名称").input_value() == "一事一议项目"
-    form.get_by_label("年度目标").fill("")
+    form.get_by_label("年度目标", exact=True).fill("")
     _click(page, "下达任务")
     assert "请填写此项" in _field_error(page.get_by_test_id("task-form"), "年度目标")
+    form = page.get_by_test_id("task-form")
+    form.get_by_label("年度目标", exact=True).fill("3")
+    form.get_by_label("区域 2", exact=True).select_option(label="甲镇 甲村")
+    form.get_by_label("年度目标 2", exact=True).fill("1")
+    _click(page, "下达任务")
+    assert "同为街镇或同为行政村" in _field_error(page.get_by_test_id("task-form"), "区域 2")
     assert Task.objects.count() == 1
 
     row = page.get_by_test_id(f"task-{task.pk}")
