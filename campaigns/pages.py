@@ -50,7 +50,8 @@ def campaign_form(request, pk=None):
     if campaign is not None and not services.may_edit(user, campaign):
         raise PermissionDenied("专项行动范围超出您的辖区，不能修改")
     started = campaign is not None and services.started(campaign)
-    form = forms.CampaignForm(request.POST or None, user=user, campaign=campaign, started=started)
+    form = forms.CampaignForm(request.POST if request.method == "POST" else None, user=user, campaign=campaign,
+                              started=started)
     if request.method == "POST":
         if not once.first_submit(request):
             messages.info(request, "这一表单已经提交过，未重复保存")
