@@ -47,11 +47,14 @@ class CampaignDetail(APIView):
         return Response(campaign_json(services.visible_campaign(request.user, pk)))
 
     def patch(self, request, pk):
-        """Only the quotas change after creation (logged; from next week on once the campaign started)."""
+        """Before the campaign starts every field may change (checked as on creation); from its start on only
+        `name` and `quotas` (quotas from next week on, logged). Absent fields stay as they are."""
         body = _body(request)
-        if "quotas" not in body:
-            raise BadInput("只能修改 quotas", field="quotas")
-        return Response(campaign_json(services.change_quotas(request.user, pk, body["quotas"])))
+        fields = ("name", "areas", "start", "end", "categories", "phases", "quotas")
+        if not any(f in body for f in fields):
+            raise BadInput(f"请给出要修改的字段：{', '.join(fields)}", field="quotas")
+        change = {f: body[f] for f in fields if f in body}
+        return Response(campaign_json(services.update_campaign(request.user, pk, change)))
 
 
 class CampaignProgress(APIView):

@@ -40,6 +40,15 @@ PLANNERS = {Role.DISTRICT, Role.TOWN}
 MAX_QUANTITY = 1e9  # a year's target or one progress report (project default: far above any county's count)
 
 
+def may_plan(user):
+    """District and town staff (and administrators) create and change campaigns and tasks; leaders only read."""
+    return user.is_authenticated and (user.is_superuser or user.role in (*PLANNERS, Role.ADMIN))
+
+
+def may_edit(user, campaign):
+    return may_plan(user) and all(scope.covers(scope.of(user), code) for code in campaign.areas)
+
+
 def _planner(user, what):
     if not (user.is_superuser or user.role in (*PLANNERS, Role.ADMIN)):
         raise Forbidden(f"只有区、街镇工作人员可以{what}")
@@ -166,29 +175,88 @@ def week_monday(day):
     return day - timedelta(days=day.weekday())
 
 
+def _editable(user, campaign_id, what, field):
+    _planner(user, what)
+    campaign = visible_campaign(user, campaign_id)
+    if not all(scope.covers(scope.of(user), code) for code in campaign.areas):
+        raise Forbidden("专项行动范围超出您的辖区，不能修改", field=field)
+    return campaign
+
+
 def change_quotas(user, campaign_id, quotas, now=None):
     """Replace a campaign's quotas. Before the start: outright. After: from next Monday on, the old rows kept
     for the weeks already begun; logged either way."""
-    _planner(user, "修改指标")
     now = now or timezone.now()
-    campaign = visible_campaign(user, campaign_id)
-    if not all(scope.covers(scope.of(user), code) for code in campaign.areas):
-        raise Forbidden("专项行动范围超出您的辖区，不能修改", field="quotas")
+    campaign = _editable(user, campaign_id, "修改指标", "quotas")
     rows = _check_quotas(quotas, campaign.categories)
-    today = timezone.localdate(now)
     with transaction.atomic():
-        current = list(campaign.quotas.select_for_update().filter(valid_until__isnull=True))
-        effective = None if today < campaign.start else week_monday(today) + timedelta(days=7)
-        if effective is None:
-            campaign.quotas.all().delete()
-        else:
-            Quota.objects.filter(pk__in=[q.pk for q in current]).update(valid_until=effective)
-        for row in rows:
-            row.campaign, row.valid_from = campaign, effective
-        Quota.objects.bulk_create(rows)
-        QuotaChange.objects.create(campaign=campaign, actor=user, at=now, effective_from=effective,
-                                   before=[_quota_json(q) for q in current], after=[_quota_json(q) for q in rows])
+        _replace_quotas(user, campaign, rows, now)
     return campaign
+
+
+# What may change once a campaign has started (its weeks are being counted): the name and the quotas (from next
+# week on). Areas, dates, categories and phases are fixed then (project default: a week already counted keeps
+# the villages, categories and period it was counted with).
+AFTER_START = ("name", "quotas")
+
+
+def started(campaign, now=None):
+    return timezone.localdate(now or timezone.now()) >= campaign.start
+
+
+def update_campaign(user, campaign_id, data, now=None):
+    """Change a campaign: before its start every field (checked as on creation); from its start on the name and
+    the quotas only (quotas from next Monday on, logged). Fields absent from `data` stay as they are."""
+    now = now or timezone.now()
+    campaign = _editable(user, campaign_id, "修改专项行动", "name")
+    if started(campaign, now):
+        for field in ("areas", "start", "end", "categories", "phases"):
+            if field in data:
+                raise BadInput(f"专项行动已于 {campaign.start} 开始，只能修改名称和每周指标", field=field)
+    name = campaign.name
+    if "name" in data:
+        name = inputs.note(data.get("name"), "name", inputs.NAME_MAX_LENGTH)
+        if not name:
+            raise BadInput("请填写专项行动名称", field="name")
+    start = _date(data["start"], "start") if "start" in data else campaign.start
+    end = _date(data["end"], "end") if "end" in data else campaign.end
+    if end < start:
+        raise BadInput("结束日期早于开始日期", field="end")
+    areas = _check_areas(user, data.get("areas")) if "areas" in data else campaign.areas
+    categories = (_known_categories(data.get("categories"), "categories") if "categories" in data
+                  else campaign.categories)
+    phases = data.get("phases") if "phases" in data else [
+        {"name": p.name, "kind": p.kind, "start": p.start, "end": p.end} for p in campaign.phases.all()]
+    phases = _check_phases(phases, start, end)
+    quotas = data["quotas"] if "quotas" in data else [_quota_json(q) for q in current_quotas(campaign)]
+    quotas = _check_quotas(quotas, categories)
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(name=name, areas=areas, start=start, end=end,
+                                                       categories=categories)
+        campaign.refresh_from_db()
+        if "phases" in data:
+            campaign.phases.all().delete()
+            for row in phases:
+                row.campaign = campaign
+            Phase.objects.bulk_create(phases)
+        if "quotas" in data:
+            _replace_quotas(user, campaign, quotas, now)
+    return campaign
+
+
+def _replace_quotas(user, campaign, rows, now):
+    today = timezone.localdate(now)
+    current = list(campaign.quotas.select_for_update().filter(valid_until__isnull=True))
+    effective = None if today < campaign.start else week_monday(today) + timedelta(days=7)
+    if effective is None:
+        campaign.quotas.all().delete()
+    else:
+        Quota.objects.filter(pk__in=[q.pk for q in current]).update(valid_until=effective)
+    for row in rows:
+        row.campaign, row.valid_from = campaign, effective
+    Quota.objects.bulk_create(rows)
+    QuotaChange.objects.create(campaign=campaign, actor=user, at=now, effective_from=effective,
+                               before=[_quota_json(q) for q in current], after=[_quota_json(q) for q in rows])
 
 
 def quotas_for_week(campaign, monday):
@@ -405,6 +473,9 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
     phase = phase_on(campaign, timezone.localdate(now))
     if phase is None or phase.kind != PhaseKind.ACCEPTANCE:
         raise Conflict("当前不在该专项行动的考核验收阶段", field="result")
+    if result == Acceptance.Result.FAIL and not note:
+        # Project default: a village told it failed is told why (the record is what it will rectify against).
+        raise BadInput("不通过须写明原因", field="note")
     processed = [clean_photo(f, field="photos") for f in photos]
     with transaction.atomic():
         last = (Acceptance.objects.select_for_update().filter(campaign=campaign, village=village)
@@ -502,11 +573,72 @@ def visible_tasks(user, year=None):
     return qs.order_by("year", "id")
 
 
+def progress_totals(tasks):
+    """{(task id, area): the sum of its manual reports so far}."""
+    rows = (TaskProgress.objects.filter(task__in=tasks).values_list("task_id", "area").annotate(s=Sum("value"))
+            .order_by())
+    return {(t, a): s for t, a, s in rows}
+
+
 def _progress_total(task, area, until=None):
     qs = TaskProgress.objects.filter(task=task, area=area)
     if until is not None:
         qs = qs.filter(entered_at__lt=until)
     return qs.aggregate(s=Sum("value"))["s"] or 0
+
+
+def _visible_task(user, task_id):
+    if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):
+        raise Forbidden("只有街镇、区工作人员可以填报任务进度")
+    task = Task.objects.filter(pk=task_id).first()
+    area = scope.of(user)
+    if task is None or not task.targets.filter(
+            scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area")).exists():
+        raise NotVisible("任务不存在或不在您的辖区内")
+    return task
+
+
+def _checked_progress(user, task, area_code, value, day, now):
+    """(target, day) of a manual report, or the BadInput naming what is wrong."""
+    if task.category_id:
+        raise BadInput("该任务按关联问题类别的销号数自动统计，不能手工填报", field="task")
+    target = task.targets.filter(area=str(area_code)).first()
+    if target is None:
+        raise BadInput(f"该任务没有区域 {area_code!r} 的目标", field="area")
+    if not scope.covers(scope.of(user), target.area):
+        raise Forbidden("该区域不在您的辖区内", field="area")
+    if value <= 0:
+        raise BadInput("数量应大于 0", field="value")
+    day = _date(day, "date") if day else timezone.localdate(now)
+    if day > timezone.localdate(now):
+        raise BadInput("完成日期不能晚于今天", field="date")
+    return target, day
+
+
+@dataclass
+class ProgressPreview:
+    """What a report would store, for a page's confirm step: the total after it and whether it is far above the
+    target (then the report needs `confirm`)."""
+    task: Task
+    target: TaskTarget
+    value: float
+    date: date
+    done_before: float
+    done_after: float
+
+    @property
+    def far_above(self):
+        return self.done_after > 2 * self.target.target
+
+
+def preview_progress(user, task_id, area_code, value, day, now=None):
+    """The checks of add_progress without storing anything: the confirm step of the /tasks/ page."""
+    now = now or timezone.now()
+    task = _visible_task(user, task_id)
+    value = inputs.number(value, "value", low=0, high=MAX_QUANTITY)
+    target, day = _checked_progress(user, task, area_code, value, day, now)
+    before = _progress_total(task, target.area)
+    return ProgressPreview(task, target, value, day, before, before + value)
 
 
 def add_progress(user, task_id, area_code, value, day, note="", confirm=False, client_uuid=None, photos=(),
@@ -517,13 +649,7 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
 
     now = now or timezone.now()
     note = inputs.note(note)
-    if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):
-        raise Forbidden("只有街镇、区工作人员可以填报任务进度")
-    task = Task.objects.filter(pk=task_id).first()
-    area = scope.of(user)
-    if task is None or not task.targets.filter(
-            scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area")).exists():
-        raise NotVisible("任务不存在或不在您的辖区内")
+    task = _visible_task(user, task_id)
     value = inputs.number(value, "value", low=0, high=MAX_QUANTITY)
     if client_uuid:
         existing = TaskProgress.objects.filter(client_uuid=client_uuid).first()
@@ -531,18 +657,7 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
             if existing.task_id != task.pk or existing.area != str(area_code) or existing.value != value:
                 raise Conflict("该 client_uuid 已用于另一条内容不同的填报", field="client_uuid")
             return existing, False
-    if task.category_id:
-        raise BadInput("该任务按关联问题类别的销号数自动统计，不能手工填报", field="task")
-    target = task.targets.filter(area=str(area_code)).first()
-    if target is None:
-        raise BadInput(f"该任务没有区域 {area_code!r} 的目标", field="area")
-    if not scope.covers(area, target.area):
-        raise Forbidden("该区域不在您的辖区内", field="area")
-    if value <= 0:
-        raise BadInput("数量应大于 0", field="value")
-    day = _date(day, "date") if day else timezone.localdate(now)
-    if day > timezone.localdate(now):
-        raise BadInput("完成日期不能晚于今天", field="date")
+    target, day = _checked_progress(user, task, area_code, value, day, now)
     processed = [clean_photo(f, field="photos") for f in photos]
     with transaction.atomic():
         Task.objects.select_for_update().filter(pk=task.pk).first()  # one report at a time per task

@@ -14,7 +14,9 @@ urlpatterns = [
     path("api/tasks/lights/", api.TaskLights.as_view(), name="task-lights"),
     path("api/tasks/<int:pk>/progress/", api.TaskProgressView.as_view(), name="task-progress"),
     path("campaigns/", pages.campaign_list, name="campaign-list"),
+    path("campaigns/new/", pages.campaign_form, name="campaign-new"),
     path("campaigns/<int:pk>/", pages.campaign_page, name="campaign-page"),
+    path("campaigns/<int:pk>/edit/", pages.campaign_form, name="campaign-edit"),
     path("campaigns/<int:pk>/report.pdf", pages.campaign_report, name="campaign-report"),
     path("tasks/", pages.task_map, name="task-map"),
 ]
