@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from core.months import current_month, months_of, next_month, parse_month, previous_month
+from core.months import current_month, month_bounds, months_of, next_month, parse_month, previous_month
 from geo import scope
 from patrol import lights
 
@@ -187,6 +187,7 @@ def _month(data, month, shown):
         used.setdefault(S.params_key(t.scheme.name, t.params), t)
     schemes = [{"name": t.scheme.name, "title": t.scheme.title, "source": t.scheme.source, "parameters": t.params,
                 "labels": t.scheme.labels, "rules": t.scheme.rule_lines(t.params),
+                "parameter_rows": t.scheme.parameter_rows(t.params),
                 "explain": [{"rule": r, "source": s} for r, s in t.scheme.explain(t.params)]} for t in used.values()]
     return MonthResult(month, rows, shown_tables, S.warnings(shown_tables, villages), schemes,
                        month >= current_month())
@@ -302,6 +303,9 @@ def year(year, area, town=None):
         scheme, p = S.get(name), json.loads(pj)
         share = float(p.get("min_months_share", 1.0))
         own = scheme.year_adjustments(year, codes, villages, p, data)
+        if p.get(S.PHOTO_POINTS):
+            for code, found in photo_adjustments(year, codes, villages, float(p[S.PHOTO_POINTS]), closed).items():
+                own.setdefault(code, []).extend(found)
         groups = defaultdict(dict)
         for code in codes:
             r = rows[code]
@@ -337,3 +341,19 @@ def year(year, area, town=None):
     return {"year": year, "months": [f"{m:%Y-%m}" for m in months],
             "provisional_month": f"{cur:%Y-%m}" if cur in months else None,
             "unclosed_months": provisional, "villages": shown}
+
+
+def photo_adjustments(year, codes, villages, points, closed):
+    """{code: [adjustment]}: −points for each 复核 rejection citing a photo flag in a closed month of the year
+    (issue 28). Only when a scheme's photo_flag_points is set: the plans say nothing of photos, so it is off by
+    default and the counts are a KPI only."""
+    from patrol.photo_checks import trust_counts
+
+    start, _ = month_bounds(date(year, 1, 1))
+    _, end = month_bounds(date(year, 12, 1))
+    out = defaultdict(list)
+    for (code, m), (_flagged, rejected) in sorted(trust_counts(codes, start, end).items()):
+        if rejected and m in closed[villages[code]["district"]]:
+            out[code].append({"kind": "photo", "points": round(-points * rejected, 2), "month": f"{m:%Y-%m}",
+                              "reason": f"整改照片被标记且因此退回 {rejected} 次"})
+    return out

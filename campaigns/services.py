@@ -485,9 +485,10 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
         row = Acceptance.objects.create(campaign=campaign, village=village, result=result, note=note,
                                         recorded_by=user, recorded_at=now)
         from .models import AcceptancePhoto
+        from .photo_checks import check_acceptance_photo
 
         for p in processed:
-            attach_photo(AcceptancePhoto(acceptance=row), p, name=row.pk)
+            attach_photo(AcceptancePhoto(acceptance=row), p, name=row.pk, check=check_acceptance_photo)
     return row, True
 
 
@@ -672,9 +673,10 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
         except IntegrityError:
             return TaskProgress.objects.get(client_uuid=client_uuid), False
         from .models import TaskProgressPhoto
+        from .photo_checks import check_progress_photo
 
         for p in processed:
-            attach_photo(TaskProgressPhoto(progress=row), p, name=row.pk)
+            attach_photo(TaskProgressPhoto(progress=row), p, name=row.pk, check=check_progress_photo)
     return row, True
 
 

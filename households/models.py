@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 
+from core.stored_photos import StoredPhoto
+
 
 class HouseholdStatus(models.TextChoices):
     ACTIVE = "active", "在册"
@@ -191,6 +193,23 @@ class PointEntry(models.Model):
             models.CheckConstraint(condition=Q(kind="monthly", month__isnull=False) | ~Q(kind="monthly"),
                                    name="entry_monthly_has_month"),
         ]
+
+
+class EntryPhoto(StoredPhoto):
+    """The photo of a ledger entry with its hashes and the trust checks' flags (issue 28). The entry keeps the file's
+    name (PointEntry.photo) in its one INSERT; this row follows it in the same transaction, so the append-only
+    ledger is never updated."""
+
+    entry = models.OneToOneField(PointEntry, models.PROTECT, related_name="photo_check")
+    household = models.ForeignKey(Household, models.PROTECT, related_name="+")
+    image = models.FileField(upload_to="household-photos/%Y/%m/")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(StoredPhoto.Meta):
+        verbose_name = verbose_name_plural = "积分台账照片"
+
+    def __str__(self):
+        return f"{self.entry_id} {self.sha256[:8]}"
 
 
 class IssueLink(models.Model):

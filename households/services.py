@@ -468,7 +468,7 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
         raise BadInput(f"项目 {key} 是月度评比项目，需要 month（YYYY-MM）", field="month")
     if rule.kind == ItemKind.OCCASIONAL:
         first = None
-    photo_name = _store_photo(household, photo) if photo is not None else ""
+    stored = _store_photo(household, photo, first) if photo is not None else None
     try:
         with transaction.atomic():
             locked = household_for(user, code, lock=True)
@@ -476,8 +476,11 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
                 raise BadInput("该户已迁出，不能再记分", field="code")
             entry = _append(locked, kind=rule.kind, item_key=rule.key, item=rule, name=rule.name, points=rule.points,
                             month=first, date=day, note=note or "", actor=user, created_at=now,
-                            client_uuid=client_uuid, photo=photo_name, source=source,
+                            client_uuid=client_uuid, photo=stored.image.name if stored else "", source=source,
                             scorer_group=scorer_group)
+            if stored is not None:
+                stored.entry = entry
+                stored.save(force_insert=True)
     except IntegrityError:
         if client_uuid:
             existing = PointEntry.objects.filter(client_uuid=client_uuid).select_related("household").first()
@@ -496,14 +499,18 @@ def _same_retry(existing, code, item, month):
     return existing
 
 
-def _store_photo(household, fileobj):
-    """Check and clean (EXIF stripped, as for problems) a photo and store it; its name goes into the entry's
-    INSERT (the ledger row is never updated), written by the caller under the household's lock."""
+def _store_photo(household, fileobj, month=None):
+    """Check and clean (EXIF stripped, as for problems) a photo, store its file and run the trust checks
+    (photo_checks): an unsaved EntryPhoto whose file name goes into the entry's INSERT (the ledger row is never
+    updated), written by the caller under the household's lock, the EntryPhoto right after it."""
     from core.stored_photos import attach_photo
 
-    entry, _ = attach_photo(PointEntry(household=household), fileobj, name=household.pk, field="photo",
-                            file_field="photo", save=False)
-    return entry.photo.name
+    from .models import EntryPhoto
+    from .photo_checks import check_entry_photo
+
+    row, _ = attach_photo(EntryPhoto(household=household), fileobj, name=household.pk, field="photo", save=False,
+                          check=lambda r, processed: check_entry_photo(r, processed, month=month))
+    return row
 
 
 def entry_json(entry, request=None):
