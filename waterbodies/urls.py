@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, pages
 
 app_name = "waterbodies"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/water-bodies/<int:pk>/status/", api.WaterBodyStatus.as_view(), name="status"),
     path("api/water-bodies/<int:pk>/visits/", api.WaterBodyVisits.as_view(), name="visits"),
     path("api/water-body-photos/<int:pk>/image", api.VisitPhotoImage.as_view(), name="photo"),
+    path("water-bodies/", pages.water_list, name="page"),
 ]
