@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "campaigns",
     "mobile",
     "facilities",
+    "waterbodies",
     "households",
     "supervision",
     "notifications",
