@@ -94,7 +94,7 @@ def village_dossier(request, code):
     issues_qs = Issue.objects.filter(village=village)
     features = [feature(r) for r in feature_rows(issues_qs, today)]
     lights = {k: sum(1 for f in features if f["properties"]["light"] == k) for k in ("red", "yellow", "green")}
-    village_map = assessment_maps.village_map(village, features, lights)
+    village_map = assessment_maps.village_map(request.user, village, features, lights)
 
     issues = (issues_qs.with_light(today).select_related("category", "grid")
               .prefetch_related(Prefetch("events", IssueEvent.objects.select_related("actor").order_by("at", "id")),

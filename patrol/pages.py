@@ -13,7 +13,7 @@ from core.photo_flags import CODES
 from geo import scope
 from geo.models import Town, Village
 
-from . import services
+from . import services, signals
 from .filters import IssueFilter
 from .models import Action, Category, Issue, Light, Source, Status
 from .serializers import photo_flags_for
@@ -177,6 +177,7 @@ def issue_detail(request, pk):
         "status_labels": dict(Status.choices),
         "error": error.detail if error else None,
         "default_assignee": issue.assignee or issue.village.name,
+        "panels": [p for _, p in signals.issue_page_panels.send(Issue, request=request, issue=issue) if p],
     }, status=status)
 
 

@@ -39,3 +39,10 @@ campaign_sampling = Signal()
 # a reason (str) why they may not (supervision: an open order holds it), or None; the first reason refuses (409).
 supervision_releasing = Signal()
 
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+# sender=Issue; request, issue: the problem's page (/issues/<id>/) is being drawn for request.user, who may see it.
+# A receiver returns a panel to show under the facts — a dict with "template" (the name of a template included
+# with `panel` = the dict) — or None. The layers app answers its small map. No receiver: no panel.
+issue_page_panels = Signal()
