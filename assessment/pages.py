@@ -109,6 +109,15 @@ def village_dossier(request, code):
 
 
 @page_errors
+def village_dossier_pdf(request, code):
+    """The dossier printed on A4 (map with its legend, the problem list)."""
+    from .dossier_pdf import village_dossier_pdf as make_pdf
+
+    village = checked_village(request.user, code)
+    return pdf_response(make_pdf(village, timezone.localdate()), f"dossier-{village.code}.pdf")
+
+
+@page_errors
 def monthly_report(request, month):
     from .report_pdf import monthly_report_pdf
 
