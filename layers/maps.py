@@ -531,6 +531,16 @@ class LiveLayer(MacroElement):
 
 
 class LivePins(LiveLayer):
+    """Problem pins of the visible area (add_live_pins); closed ones clustered with Leaflet.markercluster."""
+
+    def render(self, **kwargs):
+        from branca.element import CssLink, JavascriptLink
+
+        figure = self.get_root()
+        figure.header.add_child(JavascriptLink(static(LOCAL_ASSETS["markerclusterjs"])), name="markerclusterjs")
+        figure.header.add_child(CssLink(static(LOCAL_ASSETS["markerclustercss"])), name="markerclustercss")
+        super().render(**kwargs)
+
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
@@ -539,7 +549,16 @@ class LivePins(LiveLayer):
           var icons = {{ this.icons|tojson }}, names = {{ this.names|tojson }}, labels = {{ this.labels|tojson }};
           var colors = {red: "red", yellow: "orange", green: "green"}, seq = 0;
           var rank = {red: 20000, yellow: 10000, green: 0};
-          var box = map.getContainer(), closed = L.featureGroup(), toggle = document.getElementById("show-closed");
+          var box = map.getContainer(), toggle = document.getElementById("show-closed");
+          // Closed (green) pins, when shown, are faded and gather into faded clusters (counts) until zoom 18, so
+          // that a hundred closed pins never bury a red one (which also stacks above them: rank).
+          var closed = L.markerClusterGroup({maxClusterRadius: 45,
+            disableClusteringAtZoom: 18, showCoverageOnHover: false, spiderfyOnMaxZoom: false,
+            iconCreateFunction: function(c) {
+              var n = c.getChildCount();
+              return L.divIcon({html: "<div><span>" + n + "</span></div>", iconSize: L.point(34, 34),
+                                className: "marker-cluster closed-cluster"});
+            }});
           function showClosed() {
             if (toggle && toggle.checked && map.getZoom() >= {{ this.min_zoom }}) closed.addTo(map);
             else closed.remove();
