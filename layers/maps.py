@@ -416,6 +416,20 @@ def localize(m):
     return m
 
 
+# How the templates' `tojson` writes data (the GeoJSON of areas is most of a map page): no spaces after "," and
+# ":", and Chinese as UTF-8 rather than \\uXXXX (a third of the bytes). Jinja escapes <, >, & and ' after dumping,
+# so the result stays safe inside a <script> element.
+COMPACT_JSON = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
+
+
+def _compact(element):
+    template = getattr(element, "_template", None)
+    if template is not None:
+        template.environment.policies["json.dumps_kwargs"] = COMPACT_JSON
+    for child in element._children.values():
+        _compact(child)
+
+
 def map_parts(m, layer_control=True):
     """The map as three pieces for a Django template: `head` (styles/scripts), `body` (the div), `script`."""
     import folium
@@ -423,6 +437,7 @@ def map_parts(m, layer_control=True):
     if layer_control:
         folium.LayerControl(collapsed=False).add_to(m)
     localize(m)
+    _compact(m)
     figure = m.get_root()
     figure.render()
     return {
