@@ -172,6 +172,9 @@ def village_map(user, village, features, lights):
 
 
 def issue_panel(sender, request, issue, **kwargs):
-    """patrol.signals.issue_page_panels: the small map on the problem's page."""
+    """patrol.signals.issue_page_panels: the small map on the problem's page (its HTML)."""
+    from django.template.loader import render_to_string
+
     parts, earlier = issue_map(request.user, issue)
-    return {"template": "layers/_issue_map.html", "map": parts, "earlier": earlier, "metres": rebound_metres()}
+    panel = {"map": parts, "earlier": earlier, "metres": rebound_metres()}
+    return render_to_string("layers/_issue_map.html", {"panel": panel}, request=request)
