@@ -30,6 +30,7 @@ RECORD_TABLES = {
     "facilities_orderevent": (),
     "facilities_orderphoto": _HASHES,
     "households_pointentry": (),
+    "households_entryphoto": _HASHES,
     "households_exportlog": (),
     "supervision_orderevent": (),
     "supervision_orderanswer": (),

@@ -29,6 +29,7 @@ TABLES = {
     "facilities_orderevent": [],
     "facilities_orderphoto": HASHES,
     "households_pointentry": [],
+    "households_entryphoto": HASHES,
     "households_exportlog": [],
     "supervision_orderevent": [],
     "supervision_orderanswer": [],
@@ -153,10 +154,10 @@ def backward_sql():
 class Migration(migrations.Migration):
     dependencies = [
         ("patrol", "0012_photo_hashes_flags"),
-        ("assessment", "0002_schemes_scorecards_year_end"),
+        ("assessment", "0003_village_analysis"),
         ("campaigns", "0002_photo_hashes_flags"),
         ("facilities", "0003_photo_hashes_flags"),
-        ("households", "0003_supervision_partial_indexes"),
+        ("households", "0005_score_source"),
         ("supervision", "0003_photo_hashes_flags"),
     ]
     operations = [migrations.RunSQL(forward_sql(), backward_sql())]
