@@ -12,7 +12,7 @@ reading twice is harmless, and the person sees the page instead of a 500. Writes
 retries them from its outbox with the same client_uuid).
 
 ClientAddressMiddleware: REMOTE_ADDR becomes the client's address by the deployment's rule (core.clientaddr,
-PROXY_COUNT), first of all, so django-ratelimit, django-axes, DRF's throttles and the logs read the same value.
+PROXY_COUNT), first of all, so core.ratelimit, django-axes, DRF's throttles and the logs read the same value.
 
 CSPMiddleware: django-csp's, with the policy of an ordinary response built once per process.
 """

@@ -200,11 +200,10 @@ STORAGES = {
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Counters every worker must share (rate limits): the project has no cache server, so a database table
-    # (created by the households migration).
+    # What every worker must share (one-time form tokens): the project has no cache server, so a database table
+    # (created by the households migration). Rate limits count in their own table (core/ratelimit.py).
     "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
 }
-RATELIMIT_USE_CACHE = "shared"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
