@@ -352,6 +352,29 @@ def plan_geojson(plan):
     return {"type": "FeatureCollection", "features": features}
 
 
+def start_places(user):
+    """[{code, label, lon, lat, office}] the patrol page offers as start: each town of the person's area at its
+    office (镇政府) where the admin set it, else at a point inside the town, labelled as such."""
+    from geo.models import Town
+
+    rows = []
+    towns = Town.objects.filter(scope.areas_q(scope.of(user), "town")).annotate(inside=PointOnSurface("boundary"))
+    for t in towns.order_by("code"):
+        pt = t.office or t.inside
+        label = f"{t.name}政府" if t.office else f"{t.name}（未登记镇政府位置，取镇域内一点）"
+        rows.append({"code": t.code, "label": label, "lon": round(pt.x, 6), "lat": round(pt.y, 6),
+                     "office": t.office is not None})
+    return rows
+
+
+def start_of_town(user, code):
+    """[lon, lat] of the start place of a town in the person's area; BadInput naming `start_town` otherwise."""
+    for row in start_places(user):
+        if row["code"] == code:
+            return [row["lon"], row["lat"]]
+    raise BadInput("出发点的街镇不存在或不在您的辖区内", field="start_town")
+
+
 def day_plan(user, day):
     """The latest plan of `day` for a person in the field (the phone's 今日巡查计划), as a light dict, or None.
 

@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/patrols/<int:pk>/route.geojson", api.PlanGeoJSON.as_view(), name="plan-geojson"),
     path("patrols/", pages.patrols, name="patrols"),
     path("patrols/coverage/", pages.coverage, name="coverage-page"),
+    path("patrols/tracks/", pages.upload_track, name="track-upload"),
     path("patrols/<int:pk>/", pages.patrols, name="patrol-detail"),
 ]

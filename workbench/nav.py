@@ -29,6 +29,7 @@ LINKS = [
     ("考核", "服务公司考核", "facilities:score-page", OFFICE | {R.VILLAGE, R.OPERATOR}),
     ("考核", "积分制", "households:supervision", frozenset({R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
     ("设施", "设施工单", "facilities:workorder-list", frozenset({R.OPERATOR, R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
+    ("设施", "设施登记", "facilities:facility-list", frozenset({R.OPERATOR, R.TOWN, R.DISTRICT, R.ADMIN})),
 ]
 
 

@@ -163,11 +163,17 @@
 
   // --- areas (boundaries of the user's area, kept for offline use) -------------------------------------------
   const areas = { villages: [], grids: [], names: {} };
+  // Villages first, grids after: on a weak signal the village (what a report needs to show) comes without
+  // waiting for the grids, which are larger; the place is shown again when they come.
   async function loadAreas() {
-    const [villages, grids] = await Promise.all([getJSON(URLS.villages, true), getJSON(URLS.grids, true)]);
+    const villages = await getJSON(URLS.villages, true);
     areas.villages = (villages && villages.features) || [];
+    for (const f of areas.villages) areas.names[f.id] = f.properties.name;
+    drawAreas();
+    showPlace();
+    const grids = await getJSON(URLS.grids, true);
     areas.grids = (grids && grids.features) || [];
-    for (const f of areas.villages.concat(areas.grids)) areas.names[f.id] = f.properties.name;
+    for (const f of areas.grids) areas.names[f.id] = f.properties.name;
     drawAreas();
   }
   function placeOf(pt) {
@@ -810,9 +816,13 @@
     window.addEventListener("offline", showNet);
     showNet();
     startLocating();
-    loadAreas().then(showPlace).then(() => refresh()).then(sync).then(showUnread);
+    // The service worker (which downloads the app's files once more into its cache) is registered after the
+    // boundaries came: on a weak signal it does not share the line with what the first screen waits for.
+    const registerWorker = () => {
+      if ("serviceWorker" in navigator) navigator.serviceWorker.register(URLS.sw, { scope: URLS.app });
+    };
+    loadAreas().then(showPlace).finally(registerWorker).then(() => refresh()).then(sync).then(showUnread);
     window.addEventListener("online", showUnread);
-    if ("serviceWorker" in navigator) navigator.serviceWorker.register(URLS.sw, { scope: URLS.app });
   }
   start();
 })();
