@@ -86,7 +86,7 @@ def test_town_registers_and_edits_a_facility_on_the_map(browser, live_server, ge
     with context.expect_event("response", lambda r: "/api/facilities/labels.pdf" in r.url) as pdf:
         page.get_by_role("link", name="打印二维码标签").click()  # opens in a new tab, for printing
     assert pdf.value.status == 200 and pdf.value.header_value("content-type") == "application/pdf"
-    assert pdf.value.body()[:5] == b"%PDF-"
+    assert page.request.get(pdf.value.url).body()[:5] == b"%PDF-"
     with page.expect_download() as xlsx:
         page.get_by_role("link", name="问题厕所台账").click()
     assert xlsx.value.suggested_filename.endswith(".xlsx")
