@@ -361,7 +361,7 @@ def start_places(user):
     towns = Town.objects.filter(scope.areas_q(scope.of(user), "town")).annotate(inside=PointOnSurface("boundary"))
     for t in towns.order_by("code"):
         pt = t.office or t.inside
-        label = f"{t.name}政府" if t.office else f"{t.name}（未登记镇政府位置，取镇域内一点）"
+        label = f"镇政府：{t.name}" if t.office else f"{t.name}（未登记镇政府位置，取镇域内一点）"
         rows.append({"code": t.code, "label": label, "lon": round(pt.x, 6), "lat": round(pt.y, 6),
                      "office": t.office is not None})
     return rows

@@ -96,6 +96,7 @@ def test_the_demo_inspectors_phone_on_a_weak_link(browser, app_server, settings)
     base, counter = app_server
     geography.generate(log=lambda *a: None)
     district = District.objects.get()
+    assert not district.towns.filter(office__isnull=True).exists()  # the demo places each town's office
     # The demo's inspector works in the whole district (demo.problems makes "demo_xuncha" so); the open reads no
     # problem (the report screen), so the year of demo problems is left out to keep the test short.
     inspector = make_user("inspector", district.code, username="demo_xuncha")

@@ -34,7 +34,7 @@ def test_supervisor_plans_from_the_town_office_or_a_clicked_point(browser, live_
     sign_in(page, live_server.url, supervisor)
     page.goto(live_server.url + "/patrols/")
     start = page.get_by_label("出发点", exact=True)
-    start.select_option(label="甲镇政府")
+    start.select_option(label="镇政府：甲镇")
     assert page.get_by_label("出发点经度").input_value() == "121.402"
     page.get_by_label("组数").fill("1")
     page.get_by_role("button", name="生成巡查计划").click()
