@@ -202,9 +202,12 @@ def done(user, order_id, note="", now=None):
         facility.open_orders = max(0, facility.open_orders - 1)
         fields = ["open_orders"]
         still_broken = WorkOrder.objects.filter(facility=facility, need=Need.REPAIR).unfinished().exists()
-        if order.need == Need.REPAIR and facility.status == FacilityStatus.PROBLEM and not still_broken:
+        # An inspector's open problem_toilet problem on it (problem_issue) keeps it on the list until verified.
+        if (order.need == Need.REPAIR and facility.status == FacilityStatus.PROBLEM and not still_broken
+                and facility.problem_issue_id is None):
             facility.status, facility.status_since, facility.status_reason = FacilityStatus.IN_USE, now, ""
-            fields += ["status", "status_since", "status_reason"]
+            facility.problem_kind = ""
+            fields += ["status", "status_since", "status_reason", "problem_kind"]
         facility.save(update_fields=fields)
     return order
 
