@@ -8,11 +8,13 @@
   done), some merged (a second scan of the same need within the hour), a few done and reported again within a
   week (返工), some in progress, some waiting; the overdue timer escalates those past their deadline. Each report
   of a toilet is a problem in the loop, assigned by the town and closed once the company has fixed it.
-- The problem-toilet ledger holds a toilet of each kind the plan names (不能用、不好用、不能常年用).
+- The problem-toilet ledger holds a toilet of each kind the plan names (不能用、不好用、不能常年用), put there by
+  the inspector's problems (facilities.problem_toilets), and two scanned ones 待认定.
 - A year of monthly ratings: the town (60 %) and villages (40 %; the first two of each town, for the demo's size)
   rate each company working there.
 """
 import random
+import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -24,7 +26,7 @@ OPERATORS = [("yunwei-a", "城乡环卫服务有限公司（示例）", "021-640
 # Reports a villager makes from a label: (need, note).
 NOTES = {"pump": ["粪池满了，请尽快抽", "化粪池快溢出来了"], "dirty": ["厕所地面脏、有异味", "垃圾没有及时清运"],
          "repair": ["冲水按钮坏了", "门锁坏了关不上", "洗手池漏水"]}
-# The plan's three kinds of problem toilet (seed 004: 不能用、不好用、不能常年用), left open in the ledger.
+# The plan's three kinds of problem toilet (seed 004: 不能用、不好用、不能常年用), named by the inspector.
 PROBLEM_KINDS = ["不能用：便器堵塞，无法使用", "不好用：冲水不畅，异味重", "不能常年用：冬季水管冻裂，停用"]
 
 
@@ -149,15 +151,25 @@ def load(district, stdout=None, today=None, now=None, seed=20260404):
                             rng.randint(8, 17), rng.randint(0, 59))
                 redo = services.report(code, need, note="刚修好又坏了", now=again)
                 handle(redo.order, again, 1)
-    # Waiting and in progress now; the problem-toilet ledger's three kinds (repairs not yet done).
+    # The problem-toilet ledger's three kinds: the inspector's problem_toilet problems at three toilets, naming
+    # the kind (facilities.problem_toilets links each to its toilet), assigned and being rectified; and two
+    # villagers' repair scans (kind 待认定), one waiting and one in progress.
     recent = [c for c in toilets if c not in used]
     rng.shuffle(recent)
+    inspector = User.objects.filter(username="xuncha").first() or qu
     for k, note in enumerate(PROBLEM_KINDS):
+        toilet = Facility.objects.get(code=recent[k])
         when = _at(today - timedelta(days=2 + 3 * k), 10 + k, rng.randint(0, 59))
-        order = services.report(recent[k], "repair", note=note, now=when).order
-        handle(order, when, 3, leave="accepted" if k else "open")
-    for k in range(3, 6):
-        when = _at(today - timedelta(days=k - 2), 9 + k, rng.randint(0, 59))
+        issue = patrol.report_issue(
+            inspector, lon=toilet.location.x, lat=toilet.location.y, category="problem_toilet", reported_at=when,
+            description=f"问题厕所，{note}（示例）", client_uuid=uuid.UUID(int=rng.getrandbits(128))).issue
+        patrol.transition_issue(towns[issue.town_id], issue.pk, "assign", now=when + timedelta(minutes=40))
+    for k in (3, 4):
+        when = _at(today - timedelta(days=k), 10 + k, rng.randint(0, 59))
+        order = services.report(recent[k], "repair", note=rng.choice(NOTES["repair"]), now=when).order
+        handle(order, when, 3, leave="accepted" if k == 3 else "open")
+    for k in range(5, 8):
+        when = _at(today - timedelta(days=k - 4), 4 + k, rng.randint(0, 59))
         order = services.report(recent[k], "pump", note="粪池满了，请尽快抽", now=min(when, now)).order
         handle(order, min(when, now), 2, leave="open" if k % 2 else "accepted")
     services.escalate_overdue(now=now)
