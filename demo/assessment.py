@@ -15,7 +15,7 @@ work plan ranks its 44 villages together and talks to the bottom 10; ranked with
 bottom 10 would flag most villages. So the district ranks district-wide (rank_scope=district) and keeps the
 plan's bottom 10, top 5 / bottom 5 at year end (the 33 villages left under it after the minhang town)."""
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -66,10 +66,8 @@ def load(district, stdout=None, today=None):
     theirs = [c for c, t in villages if t == minhang_town]
     cards = (_cards(rnd, schemes.get("dazhangzhuang"), own, months, assessors, quality, Scorecard)
              + _cards(rnd, schemes.get("minhang"), theirs, months, assessors, quality, Scorecard))
+    # Scorecards are append-only (no UPDATE for the application's role): their entry time is the load's.
     Scorecard.objects.bulk_create(cards, batch_size=2000)
-    for month in months:  # entered in the month's last week, as the rounds are walked
-        entered = timezone.make_aware(datetime.combine(add_months(month, 1) - timedelta(days=5), datetime.min.time()))
-        Scorecard.objects.filter(month=month).update(created_at=entered + timedelta(hours=10))
 
     # Two city checks in the minhang town's year; the weakest village scores below the city average in the second.
     weakest = min(theirs, key=quality.get)
