@@ -134,7 +134,8 @@ class Points(APIView):
         entry, created = services.score(
             request.user, code, item=data.get("item"), month=data.get("month") or None, day=data.get("date") or None,
             note=inputs.note(data.get("note")), photo=request.FILES.get("photo"),
-            client_uuid=data.get("client_uuid") or None)
+            client_uuid=data.get("client_uuid") or None, source=data.get("source") or None,
+            scorer_group=data.get("scorer_group") or "")
         return Response(services.entry_json(entry), status=201 if created else 200)
 
 

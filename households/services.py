@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from .models import (
     PointEntry,
     RuleItem,
     RuleSet,
+    ScoreSource,
 )
 
 log = logging.getLogger(__name__)
@@ -391,8 +392,15 @@ def item_in_force(village_code, key, day):
     return item
 
 
+# What the seed does not set, said where the rules are shown (seed 003 names neither a board size nor a cadence).
+DEFAULTS_NOTE = ["红黑榜人数：未设定时 5 户为项目默认（工作方案 003 未规定人数）",
+                 "月度评比（每月入户评比）的频次为项目默认；村积分细则另有规定的，按村规执行",
+                 "本季度无任何评分记录的农户为“未评”，不上红黑榜（项目默认）"]
+
+
 def rules_json(ruleset, day):
     return {"village": ruleset.village_id, "year": ruleset.year, "board_n": ruleset.board_n, "on": day.isoformat(),
+            "defaults": DEFAULTS_NOTE,
             "items": [{"key": i.key, "name": i.name, "points": i.points, "kind": i.kind, "category": i.category,
                        "valid_from": i.valid_from.isoformat(),
                        "valid_until": i.valid_until.isoformat() if i.valid_until else None}
@@ -410,11 +418,22 @@ def _append(household, **fields):
     return entry
 
 
-def score(user, code, *, item, month=None, day=None, note="", photo=None, client_uuid=None, now=None):
+def score(user, code, *, item, month=None, day=None, note="", photo=None, client_uuid=None, now=None,
+          source=None, scorer_group=""):
     """Record one scored item for a household. Returns (entry, created): a retry with the same client_uuid
-    returns the stored entry; a second monthly score of an item for the same month is a Conflict."""
+    returns the stored entry; a second monthly score of an item for the same month is a Conflict, whichever
+    source gave it. `source` is who assessed (village staff by default, or 组组互评: then `scorer_group` names the
+    villagers' group that scored, never the household's own)."""
     now = now or timezone.now()
     note = inputs.note(note)
+    source = str(source or ScoreSource.CADRE)
+    if source not in ScoreSource.values:
+        raise BadInput(f"评分来源 source 应为 {'、'.join(ScoreSource.values)} 之一", field="source")
+    scorer_group = inputs.text(scorer_group or "", "scorer_group", 50).strip()
+    if source == ScoreSource.GROUP_MUTUAL and not scorer_group:
+        raise BadInput("组组互评须写明打分的村民小组 scorer_group", field="scorer_group")
+    if source == ScoreSource.CADRE:
+        scorer_group = ""
     today = timezone.localdate(now)
     household = household_for(user, code)
     if not may_score(user, household):
@@ -432,6 +451,8 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
         raise BadInput("请给出积分项目 item", field="item")
     if household.status != HouseholdStatus.ACTIVE:
         raise BadInput("该户已迁出，不能再记分", field="code")
+    if scorer_group and scorer_group == household.group:
+        raise BadInput("组组互评不能由本组给本组农户打分", field="scorer_group")
     first = None
     if month:
         first = parse_month(month)
@@ -447,7 +468,7 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
         raise BadInput(f"项目 {key} 是月度评比项目，需要 month（YYYY-MM）", field="month")
     if rule.kind == ItemKind.OCCASIONAL:
         first = None
-    photo_name = _store_photo(household, photo) if photo is not None else ""
+    stored = _store_photo(household, photo, first) if photo is not None else None
     try:
         with transaction.atomic():
             locked = household_for(user, code, lock=True)
@@ -455,7 +476,11 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
                 raise BadInput("该户已迁出，不能再记分", field="code")
             entry = _append(locked, kind=rule.kind, item_key=rule.key, item=rule, name=rule.name, points=rule.points,
                             month=first, date=day, note=note or "", actor=user, created_at=now,
-                            client_uuid=client_uuid, photo=photo_name)
+                            client_uuid=client_uuid, photo=stored.image.name if stored else "", source=source,
+                            scorer_group=scorer_group)
+            if stored is not None:
+                stored.entry = entry
+                stored.save(force_insert=True)
     except IntegrityError:
         if client_uuid:
             existing = PointEntry.objects.filter(client_uuid=client_uuid).select_related("household").first()
@@ -474,14 +499,18 @@ def _same_retry(existing, code, item, month):
     return existing
 
 
-def _store_photo(household, fileobj):
-    """Check and clean (EXIF stripped, as for problems) a photo and store it; its name goes into the entry's
-    INSERT (the ledger row is never updated), written by the caller under the household's lock."""
+def _store_photo(household, fileobj, month=None):
+    """Check and clean (EXIF stripped, as for problems) a photo, store its file and run the trust checks
+    (photo_checks): an unsaved EntryPhoto whose file name goes into the entry's INSERT (the ledger row is never
+    updated), written by the caller under the household's lock, the EntryPhoto right after it."""
     from core.stored_photos import attach_photo
 
-    entry, _ = attach_photo(PointEntry(household=household), fileobj, name=household.pk, field="photo",
-                            file_field="photo", save=False)
-    return entry.photo.name
+    from .models import EntryPhoto
+    from .photo_checks import check_entry_photo
+
+    row, _ = attach_photo(EntryPhoto(household=household), fileobj, name=household.pk, field="photo", save=False,
+                          check=lambda r, processed: check_entry_photo(r, processed, month=month))
+    return row
 
 
 def entry_json(entry, request=None):
@@ -495,7 +524,8 @@ def entry_json(entry, request=None):
             "date": entry.date.isoformat(), "note": entry.note, "photo": photo,
             "who": entry.actor.get_full_name() or entry.actor.username if entry.actor_id else None,
             "at": entry.created_at.isoformat(), "issue": entry.issue_id, "good": entry.good_id,
-            "quantity": entry.quantity, "client_uuid": str(entry.client_uuid) if entry.client_uuid else None}
+            "quantity": entry.quantity, "client_uuid": str(entry.client_uuid) if entry.client_uuid else None,
+            "source": entry.source, "scorer_group": entry.scorer_group or None}
 
 
 def ledger(household, limit=None):
@@ -620,23 +650,33 @@ def on_issue_transitioned(issue, action, actor, event, **_):
 # --- boards ---------------------------------------------------------------------------------------------------
 
 
+BOARD_N_NOTE = ("红黑榜各列 {n} 户：人数按本村积分细则（工作方案 003 只要求“开辟环境红黑榜、季度积分栏等模块张榜公示”，"
+                "未规定人数；未设定时的 5 户为项目默认）")
+UNSCORED = "未评"
+
+
 def board(village_code, quarter, group=None, n=None):
     """The red and black lists of a quarter: the n households that earned most and fewest points in it
     (entries dated in the quarter; redemptions are spending, not earning, and do not count). Active households
-    only, those without entries at 0. Ties: equal points share a rank; order within a tie is by household code,
-    and `ties` says where the cut falls inside a tie."""
+    only. A household with no earning entry in the quarter was not assessed: it is "未评", listed apart and on
+    neither list (a 0 would put it on the 黑榜 for a visit that never happened). Ties: equal points share a rank;
+    order within a tie is by household code, and `ties` says where the cut falls inside a tie."""
     start, end = parse_quarter(quarter)
     if n is None:
         ruleset = ruleset_of(village_code, start.year)
         n = ruleset.board_n if ruleset else 5
     # One index range per household (household, date) rather than a join of all its entries.
-    earned = (PointEntry.objects.filter(household=OuterRef("pk"), date__gte=start, date__lt=end)
-              .exclude(kind=EntryKind.REDEMPTION).values("household").annotate(s=Sum("points")).values("s"))
+    earning = (PointEntry.objects.filter(household=OuterRef("pk"), date__gte=start, date__lt=end)
+               .exclude(kind=EntryKind.REDEMPTION))
+    earned = earning.values("household").annotate(s=Sum("points")).values("s")
     qs = Household.objects.filter(village_id=village_code, status=HouseholdStatus.ACTIVE)
     if group:
         qs = qs.filter(group=group)
-    rows = list(qs.annotate(points=Coalesce(Subquery(earned, output_field=IntegerField()), Value(0)))
-                .order_by("-points", "code").values_list("code", "head", "group", "points"))
+    rows = list(qs.annotate(points=Subquery(earned, output_field=IntegerField()))
+                .order_by(F("points").desc(nulls_last=True), "code").values_list("code", "head", "group", "points"))
+    unscored = [{"code": code, "head": mask(head), "group": grp} for code, head, grp, points in rows
+                if points is None]
+    rows = [r for r in rows if r[3] is not None]
     ranked, rank = [], 0
     for i, (code, head, grp, points) in enumerate(rows):
         if i == 0 or points != rows[i - 1][3]:
@@ -646,7 +686,9 @@ def board(village_code, quarter, group=None, n=None):
     rest = ranked[len(red):]
     black = list(reversed(rest[-n:])) if rest else []
     return {"village": village_code, "quarter": quarter_of(start), "group": group or None, "n": n,
-            "households": len(ranked), "red": red, "black": black, "ties": _ties(ranked, red, black)}
+            "n_note": BOARD_N_NOTE.format(n=n), "households": len(ranked) + len(unscored),
+            "scored": len(ranked), "unscored": unscored, "red": red, "black": black,
+            "ties": _ties(ranked, red, black)}
 
 
 def _ties(ranked, red, black):
