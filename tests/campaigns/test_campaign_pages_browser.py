@@ -103,12 +103,12 @@ def test_bad_campaign_input_is_refused_next_to_the_field(browser, live_server, g
     page.get_by_label("集中攻坚 开始").fill(iso(5))  # before the campaign's start
     page.get_by_label("集中攻坚 结束").fill(iso(30))
     _submit(page, "创建")
-    assert "超出专项行动期间" in page.get_by_test_id("phases").get_by_test_id("field-error").inner_text()
+    assert "超出专项行动期间" in _field_error(page, "集中攻坚 开始")  # next to the phase it is about
     page.get_by_label("集中攻坚 开始").fill(iso(12))
     page.get_by_label("指标1 名称").fill("危房")
     page.get_by_label("指标1 每村每周至少").fill("3")  # no category chosen
     _submit(page, "创建")
-    assert "没有问题类别" in page.get_by_test_id("quotas").get_by_test_id("field-error").inner_text()
+    assert "没有问题类别" in _field_error(page, "指标1 问题类别")
     assert "未保存" in page.get_by_test_id("messages").inner_text()
     assert Campaign.objects.count() == 0
     assert [e for e in page.errors if "400" not in e] == []  # the refused forms answered 400
