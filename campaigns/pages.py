@@ -1,4 +1,6 @@
-"""Pages (Chinese): campaigns (map of villages by quota progress, table), the task lights map (挂图作战)."""
+"""Pages (Chinese): campaigns (map of villages by quota progress, table, 验收), the campaign form (new, edit), the
+year's tasks (挂图作战 of task lights, the task list, 下达任务, 填报进度 with a confirm step). Every POST calls the
+service the API calls and shows its BadInput next to the field it names."""
 import json
 import uuid
 
@@ -84,7 +86,7 @@ def _accept(request, campaign):
     except DomainError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return code, form
-    verb = "已验收" if created else "验收结果未变，未重复记录："
+    verb = "已验收" if created else "验收结果未变（未重复记录）"
     messages.success(request, f"{verb} {row.village.name}：{row.get_result_display()}")
     return code, None
 
