@@ -125,8 +125,8 @@ def campaign_page(request, pk):
     props = {}
     for v in data["villages"]:
         v["acceptance"] = results.get(v["code"])
-        light = services.village_light(v["quotas"])
-        props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS[light],
+        light = services.village_light(v["quotas"]) if data["work_days"] else "none"
+        props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS.get(light, "本周不设指标"),
                             "progress": "；".join(f'{q["name"]} {q["done"]}/{q["target"]}' for q in v["quotas"])}
     m = None if partial else _campaign_map(request, campaign, area, data, props)
     weeks = []
@@ -147,6 +147,7 @@ def campaign_page(request, pk):
         "map": m and maps.map_parts(m), "campaign": campaign, "data": data, "weeks": weeks, "error": error,
         "quota_names": [q.name for q in services.quotas_for_week(campaign, monday)],
         "phase": phase, "accepting": accepting, "may_edit": services.may_edit(request.user, campaign),
+        "ranking": services.campaign_ranking(campaign, area),
     }, status=400 if failed else 200)
 
 
@@ -312,7 +313,8 @@ def _task_map_context(request):
                   for x in t.targets.all() if scope.touches(area, x.area)]
     return {
         "map": maps.map_parts(m), "month": month, "level": level, "table": table[:2000], "total": len(table),
-        "counts": counts, "error": error, "months": [f"{first.year}-{k:02d}" for k in range(1, 13)],
+        "counts": counts, "error": error, "light_rule": services.task_light_rule(),
+        "months": [f"{first.year}-{k:02d}" for k in range(1, 13)],
         "month_index": first.month - 1, "problem_map": reverse("layers:battle-map"), "tasks": listed,
         "year": first.year, "levels": dict(TaskLevel.choices),
     }

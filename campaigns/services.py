@@ -78,7 +78,7 @@ def visible_campaigns(user):
 
 
 def visible_campaign(user, pk):
-    campaign = Campaign.objects.filter(pk=pk).first()
+    campaign = Campaign.objects.prefetch_related("phases").filter(pk=pk).first()
     if campaign is None or not any(scope.touches(scope.of(user), code) for code in campaign.areas):
         raise NotVisible("专项行动不存在或不在您的辖区内")
     return campaign
@@ -301,14 +301,54 @@ def _areas_issue_q(campaign, prefix=""):
     return q
 
 
+PRORATE_RULE = ("每周指标按该周落在集中攻坚阶段内的天数折算（一周只有 1 天在攻坚阶段，则目标为周指标的 1/7）；"
+                "宣传动员和考核验收阶段不设指标")
+
+
+def work_days(campaign, lo, hi):
+    """The days in [lo, hi) that fall inside a work phase (集中攻坚; its boundary days included); every day of the
+    campaign when it has no phases at all."""
+    phases = list(campaign.phases.all())
+    if not phases:
+        return (hi - lo).days
+    phases = [p for p in phases if p.kind == PhaseKind.WORK]
+    return sum(1 for i in range((hi - lo).days)
+               if any(p.start <= lo + timedelta(days=i) <= p.end for p in phases))
+
+
+def week_target(per_week, days):
+    """A weekly quota prorated by the week's work days (seed 002: "各村每周整治不少于5处"; the proration is ours)."""
+    return round(per_week * days / 7, 2)
+
+
 def week_progress(campaign, monday, area=scope.EVERYWHERE):
-    """{villages: [{code, name, quotas: [{name, target, done, light}]}], week, start, end} for one ISO week."""
+    """{villages: [{code, name, quotas: [{name, target, per_week, done, light}]}], week, start, end, work_days} for
+    one ISO week. `target` is the quota prorated by the week's days in the work phase (0 and light None when the
+    week has none: no quota while mobilising or in acceptance)."""
     week_end = monday + timedelta(days=7)
     lo, hi = max(monday, campaign.start), min(week_end, campaign.end + timedelta(days=1))
     if lo >= hi:
         raise BadInput(f"该周（{monday:%G-W%V}）不在专项行动期间 {campaign.start}—{campaign.end}", field="week")
+    days = work_days(campaign, lo, hi)
     quotas = quotas_for_week(campaign, monday)
     codes = sorted({c for q in quotas for c in q.categories})
+    done = _done(campaign, codes, lo, hi, area)
+    villages = campaign_villages(campaign, area).order_by("code").values_list("code", "name")
+    out = []
+    for code, name in villages:
+        qs = []
+        for q in quotas:
+            n = sum(done.get((code, c), 0) for c in q.categories)
+            target = week_target(q.per_village_per_week, days)
+            qs.append({"name": q.name, "target": target, "per_week": q.per_village_per_week, "done": n,
+                       "light": quota_light(n, target) if target else None})
+        out.append({"code": code, "name": name, "quotas": qs})
+    return {"week": f"{monday:%G-W%V}", "start": lo.isoformat(), "end": (hi - timedelta(days=1)).isoformat(),
+            "work_days": days, "rule": PRORATE_RULE, "villages": out}
+
+
+def _done(campaign, codes, lo, hi, area=scope.EVERYWHERE):
+    """{(village, category): problems closed in [lo, hi)} of the campaign's areas."""
     done = {}
     if codes:
         # Verify events, not issues' closed_at: history is append-only, so a week once past keeps its count.
@@ -318,17 +358,54 @@ def week_progress(campaign, monday, area=scope.EVERYWHERE):
                 .values_list("issue__village_id", "issue__category_id").annotate(n=Count("issue_id", distinct=True)))
         for village, category, n in rows:
             done[(village, category)] = n
-    villages = campaign_villages(campaign, area).order_by("code").values_list("code", "name")
-    out = []
-    for code, name in villages:
-        qs = []
-        for q in quotas:
-            n = sum(done.get((code, c), 0) for c in q.categories)
-            qs.append({"name": q.name, "target": q.per_village_per_week, "done": n,
-                       "light": quota_light(n, q.per_village_per_week)})
-        out.append({"code": code, "name": name, "quotas": qs})
-    return {"week": f"{monday:%G-W%V}", "start": lo.isoformat(), "end": (hi - timedelta(days=1)).isoformat(),
-            "villages": out}
+    return done
+
+
+RANKING_RULES = [
+    ("考核验收通过的村排在未通过的村之前；未验收的村不参加评比",
+     "工作方案 002：“由乡农村人居环境整治工作领导小组办公室对各村…进行考核验收，并根据考核验收结果进行考核评比”"),
+    ("同一验收结果内按集中攻坚阶段各项指标的总完成率（完成数 ÷ 折算后目标）排序，同率同名次",
+     "项目默认（工作方案未规定评比细则）"),
+]
+
+
+def campaign_ranking(campaign, area=scope.EVERYWHERE, today=None):
+    """评比 after acceptance: per village its latest acceptance result, its work-phase totals (done, prorated
+    target, rate) and its rank (RANKING_RULES). None before the acceptance phase has begun."""
+    today = today or timezone.localdate()
+    acceptance = [p for p in campaign.phases.all() if p.kind == PhaseKind.ACCEPTANCE]
+    opens = min((p.start for p in acceptance), default=campaign.end + timedelta(days=1))
+    if today < opens:
+        return None
+    totals = defaultdict(lambda: [0, 0.0])
+    monday = week_monday(campaign.start)
+    while monday <= campaign.end:
+        week = week_progress(campaign, monday, area)
+        for v in week["villages"]:
+            for q in v["quotas"]:
+                if q["target"]:
+                    totals[v["code"]][0] += q["done"]
+                    totals[v["code"]][1] += q["target"]
+        monday += timedelta(days=7)
+    results = acceptance_results(campaign, area)
+    rows = []
+    for code, name in campaign_villages(campaign, area).order_by("code").values_list("code", "name"):
+        done, target = totals[code]
+        latest = results.get(code)
+        rows.append({"code": code, "name": name, "result": latest.result if latest else None,
+                     "result_label": latest.get_result_display() if latest else "未验收",
+                     "done": done, "target": round(target, 2),
+                     "rate": round(done / target, 4) if target else None})
+    order = {Acceptance.Result.PASS: 0, Acceptance.Result.FAIL: 1}
+    ranked = sorted((r for r in rows if r["result"]), key=lambda r: (order[r["result"]], -(r["rate"] or 0), r["code"]))
+    rank = 0
+    for i, r in enumerate(ranked):
+        prev = ranked[i - 1] if i else None
+        if prev is None or (prev["result"], prev["rate"]) != (r["result"], r["rate"]):
+            rank = i + 1
+        r["rank"] = rank
+    unranked = [dict(r, rank=None) for r in rows if not r["result"]]
+    return {"rules": [{"rule": a, "source": b} for a, b in RANKING_RULES], "villages": ranked + unranked}
 
 
 def quota_light(done, target):
@@ -340,9 +417,9 @@ def quota_light(done, target):
 
 
 def village_light(quotas):
-    """A village's overall light for the map: its worst quota light."""
+    """A village's overall light for the map: its worst quota light (green when the week asks nothing)."""
     order = {"red": 0, "yellow": 1, "green": 2}
-    return min((q["light"] for q in quotas), key=order.__getitem__, default="green")
+    return min((q["light"] for q in quotas if q["light"]), key=order.__getitem__, default="green")
 
 
 def campaign_issues(campaign):
@@ -401,16 +478,19 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
         raise BadInput("不通过须写明原因", field="note")
     processed = [clean_photo(f, field="photos") for f in photos]
     with transaction.atomic():
-        last = (Acceptance.objects.select_for_update().filter(campaign=campaign, village=village)
+        # One acceptance at a time per campaign (acceptances are records: no row of them is ever locked for update)
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        last = (Acceptance.objects.filter(campaign=campaign, village=village)
                 .order_by("-recorded_at", "-id").first())
         if last and last.result == result and last.note == note and not processed:
             return last, False
         row = Acceptance.objects.create(campaign=campaign, village=village, result=result, note=note,
                                         recorded_by=user, recorded_at=now)
         from .models import AcceptancePhoto
+        from .photo_checks import check_acceptance_photo
 
         for p in processed:
-            attach_photo(AcceptancePhoto(acceptance=row), p, name=row.pk)
+            attach_photo(AcceptancePhoto(acceptance=row), p, name=row.pk, check=check_acceptance_photo)
     return row, True
 
 
@@ -595,10 +675,19 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
         except IntegrityError:
             return TaskProgress.objects.get(client_uuid=client_uuid), False
         from .models import TaskProgressPhoto
+        from .photo_checks import check_progress_photo
 
         for p in processed:
-            attach_photo(TaskProgressPhoto(progress=row), p, name=row.pk)
+            attach_photo(TaskProgressPhoto(progress=row), p, name=row.pk, check=check_progress_photo)
     return row, True
+
+
+def task_light_rule():
+    """What a task light means, with its sources (seed 000 says only "按月实施调度和落实亮灯管理")."""
+    share = settings.PATROL["TASK_YELLOW_SHARE"]
+    return (f"月末按进度亮灯：完成数达到本月计划（年度目标 × 已过月数 ÷ 12）为绿灯，达到计划的 {share:.0%} 为黄灯，"
+            "否则红灯。“按月调度、落实亮灯管理”出自工作方案 000；计划进度、颜色划分和黄灯线均为项目默认"
+            "（TASK_YELLOW_SHARE 可调）。")
 
 
 def task_light(done, planned, share=None):

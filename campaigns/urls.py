@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/campaigns/", api.CampaignList.as_view(), name="campaigns"),
     path("api/campaigns/<int:pk>/", api.CampaignDetail.as_view(), name="campaign"),
     path("api/campaigns/<int:pk>/progress/", api.CampaignProgress.as_view(), name="campaign-progress"),
+    path("api/campaigns/<int:pk>/ranking/", api.CampaignRanking.as_view(), name="campaign-ranking"),
     path("api/campaigns/<int:pk>/acceptance/", api.CampaignAcceptance.as_view(), name="campaign-acceptance"),
     path("api/tasks/", api.TaskList.as_view(), name="tasks"),
     path("api/tasks/lights/", api.TaskLights.as_view(), name="task-lights"),

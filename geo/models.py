@@ -45,17 +45,47 @@ class District(Area):
 
 class Town(Area):
     district = models.ForeignKey(District, models.PROTECT, related_name="towns", verbose_name="区")
+    # Where the town's patrols leave from (巡查路线's start); set in the admin. Without it the patrol page offers
+    # a point inside the town, saying so.
+    office = models.PointField("镇政府位置", srid=4326, null=True, blank=True)
 
     class Meta(Area.Meta):
         verbose_name = verbose_name_plural = "街镇"
         constraints = [
             _valid_boundary("town_boundary_valid"),
+            models.CheckConstraint(condition=Q(office__isnull=True) | Q(office__isvalid=True),
+                                   name="town_office_valid"),
             models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{9}$"), name="town_code_9_digits"),
         ]
 
 
+class Community(models.Model):
+    """党建共同体 (plan 001: "共同体书记为‘一线指挥长’"): villages of one town grouped under a secretary. A grouping
+    rankings and the year page show; it is no scope (nobody's area is a community)."""
+
+    town = models.ForeignKey(Town, models.PROTECT, related_name="communities", verbose_name="街镇")
+    name = models.CharField("名称", max_length=50)
+    secretary = models.CharField("共同体书记", max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["town", "name"]
+        verbose_name = verbose_name_plural = "党建共同体"
+        constraints = [models.UniqueConstraint(fields=["town", "name"], name="community_name_unique_in_town")]
+
+    def __str__(self):
+        return self.name
+
+
 class Village(Area):
     town = models.ForeignKey(Town, models.PROTECT, related_name="villages", verbose_name="街镇")
+    community = models.ForeignKey(Community, models.PROTECT, null=True, blank=True, related_name="villages",
+                                  verbose_name="党建共同体")
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.community_id and self.community.town_id != self.town_id:
+            raise ValidationError({"community": "党建共同体须属于本村所在的街镇"})
 
     class Meta(Area.Meta):
         verbose_name = verbose_name_plural = "行政村"

@@ -20,6 +20,7 @@ LINKS = [
     ("问题", "热力图", "layers:heatmap", OFFICE | {R.SUPERVISOR}),
     ("问题", "批量导入", "patrol:issue-import", frozenset({R.INSPECTOR, R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
     ("问题", "移动端", "mobile:app", frozenset({R.INSPECTOR, R.VILLAGE, R.TOWN, R.DISTRICT})),
+    ("问题", "登记已拆除", "patrol:issue-demolished", frozenset({R.TOWN, R.DISTRICT, R.ADMIN})),
     ("督办", "红色督办单", "supervision:order-list",
      frozenset({R.DISTRICT, R.SUPERVISOR, R.TOWN, R.VILLAGE, R.LEADER, R.ADMIN})),
     ("督办", "巡查路线", "planning:patrols", frozenset({R.INSPECTOR, R.SUPERVISOR, R.TOWN, R.DISTRICT, R.ADMIN})),
@@ -29,7 +30,12 @@ LINKS = [
     ("考核", "考核排名", "assessment:assessment", OFFICE | {R.SUPERVISOR}),
     ("考核", "服务公司考核", "facilities:score-page", OFFICE | {R.VILLAGE, R.OPERATOR}),
     ("考核", "积分制", "households:supervision", frozenset({R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
+    ("农户积分", "农户登记", "households:register", frozenset({R.VILLAGE, R.TOWN})),
+    ("农户积分", "积分兑换", "households:redeem-page", frozenset({R.VILLAGE})),
+    ("农户积分", "积分细则与物品", "households:rules-page", frozenset({R.VILLAGE, R.TOWN, R.DISTRICT})),
     ("设施", "设施工单", "facilities:workorder-list", frozenset({R.OPERATOR, R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
+    ("设施", "设施登记", "facilities:facility-list", frozenset({R.OPERATOR, R.TOWN, R.DISTRICT, R.ADMIN})),
+    ("设施", "黑臭水体清单", "waterbodies:page", FIELD),
 ]
 
 
