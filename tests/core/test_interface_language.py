@@ -1,4 +1,5 @@
 import pytest
+
 from tests.factories import DISTRICT, make_user
 
 pytestmark = pytest.mark.django_db
