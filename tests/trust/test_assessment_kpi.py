@@ -22,7 +22,8 @@ def trust_section(user, month):
     r = client.get("/assessment/", {"month": month})
     assert r.status_code == 200
     html = r.content.decode()
-    return html[html.index('data-testid="photo-trust"'):html.index("</section>", html.index('data-testid="photo-trust"'))]
+    start = html.index('data-testid="photo-trust"')
+    return html[start:html.index("</section>", start)]
 
 
 def number(section, testid):
