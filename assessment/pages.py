@@ -2,11 +2,13 @@
 import functools
 from datetime import date
 
+from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core import once
 from core.downloads import DOCX, download
 from core.errors import BadInput, DomainError, NotVisible
 from core.months import current_month, month_bounds, parse_month
@@ -21,6 +23,7 @@ from . import maps as assessment_maps
 from . import monthly as assessment
 from . import schemes as S
 from .api import checked_town, checked_village, user_area
+from .models import VillageAnalysis
 
 
 def page_errors(view):
@@ -137,6 +140,8 @@ def assessment_page(request):
         "definitions": assessment.METRIC_DEFINITIONS, "formula": assessment.formula_lines(),
         "tie_rules": assessment.tie_rules(), "list_scope": "排名范围（街镇或全区）",
         "flagged": sum(1 for r in rows if r["flags"]),
+        "communities": any(r["community"] for r in rows), "community_summary": results.communities(rows),
+        "inspected": any(r["inspection"] is not None for r in rows),
         "unscored": sum(1 for r in rows if r["score"] is None),
         "may_edit": may_edit, "interviews": interviews, "adjustment_form": adjustment_form,
         "adjustments": _year_adjustments(area, town, month.year),
@@ -169,9 +174,54 @@ def _trust(rows, month, schemes):
             "points_on": any(s["parameters"].get(S.PHOTO_POINTS) for s in schemes)}
 
 
+def _analysis_section(request, village, failed=None):
+    """一村一档一分析 on the dossier: the round of the last complete month, whether the village is in the district's
+    bottom third then, its analysis (newest revision) and the earlier rounds', and the form for district and town
+    staff."""
+    from . import analysis
+    from .services import EDITORS
+
+    month = assessment.last_complete_month()
+    first = analysis.round_of(village.town_id, month)
+    history = list(VillageAnalysis.objects.filter(village=village).select_related("written_by")
+                   .order_by("-round", "-written_at", "-id"))
+    latest_by_round = {}
+    for a in history:
+        latest_by_round.setdefault(a.round, a)
+    rounds = [{"label": analysis.round_label(village.town_id, r), "analysis": a, "current": r == first}
+              for r, a in latest_by_round.items()]
+    return {"round_label": analysis.round_label(village.town_id, first), "round_value": f"{month:%Y-%m}",
+            "needed": analysis.needs_analysis(village.code, month), "current": latest_by_round.get(first),
+            "rounds": rounds, "may_write": request.user.role in EDITORS, "failed": failed,
+            "source": analysis.SOURCE}
+
+
+def _write_analysis(request, village):
+    from . import analysis
+
+    if not once.first_submit(request):
+        messages.info(request, "这份分析已经提交过，未重复保存")
+        return None
+    try:
+        row, created = analysis.write(request.user, village.code, request.POST.get("round", ""),
+                                      request.POST.get("causes", ""), request.POST.get("measures", ""))
+    except DomainError as exc:
+        messages.error(request, f"分析未保存：{exc.detail}")
+        return {"field": exc.field, "detail": exc.detail, "causes": request.POST.get("causes", ""),
+                "measures": request.POST.get("measures", "")}
+    label = analysis.round_label(village.town_id, row.round)
+    messages.success(request, f"已保存 {village.name} {label}的一村一档一分析" if created else "内容未变，未另存新版本")
+    return None
+
+
 @page_errors
 def village_dossier(request, code):
     village = checked_village(request.user, code)
+    failed = None
+    if request.method == "POST":
+        failed = _write_analysis(request, village)
+        if failed is None:
+            return redirect(request.get_full_path())
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year") or today.year)
@@ -199,7 +249,8 @@ def village_dossier(request, code):
         "lights": lights, "map": village_map, "targets": assessment.target_progress([village.code], today),
         "statuses": dict(Status.choices), "sources": dict(Source.choices),
         "photo_trust": village_month_counts(village.code, months),
-    })
+        "analysis": _analysis_section(request, village, failed),
+    }, status=400 if failed else 200)
 
 
 @page_errors
@@ -253,6 +304,8 @@ def year_page(request):
             a["kind_label"] = kinds.get(a["kind"], a["kind"])
     return render(request, "assessment/year.html", {
         "result": result, "year": year, "town": town,
+        "communities": any(r["community"] for r in result["villages"]),
+        "community_summary": results.communities(result["villages"], key="total", flag_key="marks"),
         "towns": Town.objects.filter(scope.areas_q(area, "town")).order_by("code"),
         "years": list(range(today.year, today.year - 5, -1)),
     })

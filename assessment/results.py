@@ -18,11 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from core.months import current_month, month_bounds, months_of, parse_month, previous_month
+from core.months import current_month, month_bounds, months_of, next_month, parse_month, previous_month
 from geo import scope
 from patrol import lights
 
-from . import monthly
+from . import inspection, monthly
 from . import schemes as S
 
 PROVISIONAL = "（未结）"
@@ -149,6 +149,8 @@ def _month(data, month, shown):
     standard = data.standard(month)
     prev_scores = {}
     interviews = {i.village_id: i for i in Interview.objects.filter(month=month, village_id__in=shown)}
+    inspected = [c for c in shown if tables[c].scheme.monthly_inspection]
+    findings = inspection.month_counts(inspected, month) if inspected else {}
     rows = []
     for code in shown:
         t, info = tables[code], villages[code]
@@ -174,6 +176,9 @@ def _month(data, month, shown):
             "third_party_adjustment": monthly.third_party_adjustment(m) if is_standard else None,
             "previous_score": prev_scores[code], "list": lists.get(code, ""),
             "provisional": month >= current_month(),
+            "inspection": (findings.get(code, {"found": 0, "rectified": 0, "unrectified": 0,
+                                               "rechecked": next_month(month) < current_month()})
+                           if t.scheme.monthly_inspection else None),
         })
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
     shown_tables = list({id(tables[c]): tables[c] for c in shown}.values())
@@ -188,6 +193,31 @@ def _month(data, month, shown):
                        month >= current_month())
 
 
+def communities(rows, key="score", flag_key="flags"):
+    """Per 党建共同体 among the rows shown (plan 001's grouping of villages under a 共同体书记): its secretary, its
+    villages, how many were scored, their mean `key` (a month's score, or the year's total) and how many carry a
+    `flag_key` (the month's flags, or the year's marks). Best mean first."""
+    from geo.models import Community
+
+    groups = defaultdict(list)
+    for r in rows:
+        if r["community"]:
+            groups[(r["town"], r["community"])].append(r)
+    if not groups:
+        return []
+    secretaries = {(c.town_id, c.name): c.secretary for c in Community.objects.filter(
+        town_id__in={t for t, _ in groups}, name__in={n for _, n in groups})}
+    out = []
+    for (town, name), members in groups.items():
+        scores = [r[key] for r in members if r[key] is not None]
+        out.append({"name": name, "town": town, "secretary": secretaries.get((town, name), ""),
+                    "villages": len(members), "scored": len(scores),
+                    "mean": round(sum(scores) / len(scores), 2) if scores else None,
+                    "flagged": sum(1 for r in members if r.get(flag_key))})
+    out.sort(key=lambda c: (c["mean"] is None, -(c["mean"] or 0), c["town"], c["name"]))
+    return out
+
+
 def _interview_json(i):
     return {"held_on": i.held_on, "held_by": i.held_by, "note": i.note, "kind": i.kind}
 
@@ -197,6 +227,7 @@ def row_json(r):
     the rest) whatever the scheme; a scheme adds fields, never drops one."""
     return {
         "code": r["code"], "name": r["name"], "town": r["town"], "town_name": r["town_name"],
+        "community": r["community"], "inspection": r.get("inspection"),
         "scheme": r["scheme"], "score": r["score"], "scored": r["scored"], "rank": r["rank"],
         "rank_scope": r["rank_scope"], "rank_town": r["rank_town"], "rank_district": r["rank_district"],
         "light": r["light"], "metrics": r["metrics"],
@@ -260,6 +291,7 @@ def year(year, area, town=None):
                     adjustments.append({"kind": f["code"], "points": f["points"], "reason": f["label"],
                                         "month": labels[m]})
         rows[code] = {"code": code, "name": info["name"], "town": info["town"], "town_name": info["town_name"],
+                      "community": info["community"],
                       "district": info["district"], "scheme": year_schemes[info["town"]][0], "months": month_scores,
                       "counted_months": sorted(counted), "closed_months": len(shut),
                       "adjustments": adjustments, "_counted": counted}

@@ -28,7 +28,7 @@ from django.utils import timezone
 from core.months import add_months, month_bounds, previous_month
 from geo import scope
 
-from . import monthly
+from . import inspection, monthly
 
 RANK_SCOPES = ("town", "district")
 PROJECT_DEFAULT = "项目默认（工作方案未作规定）"
@@ -70,6 +70,7 @@ class Scheme:
     choices = {}
     default_items = []  # (key, name, max, guidance)
     uses_scorecards = True
+    monthly_inspection = False  # the month shows the town's inspection findings and their re-check (plan 001)
     labels = {}
     parameter_sources = {}  # key → the plan's sentence it comes from; a key absent here is SYSTEM_DEFAULT
 
@@ -271,6 +272,7 @@ class Dazhangzhuang(Scheme):
     name = "dazhangzhuang"
     title = "大张庄镇 攻坚方案（2024）：现场观摩打分、后十名约谈、第三方测评调整"
     source = "工作方案 001（大张庄镇）"
+    monthly_inspection = True
     parameters = {"rank_scope": "town", "bottom_n": 10, "bottom_points": 3.0, "bottom_twice_points": 5.0,
                   "baseline": 8.0, "per_problem": 0.1, "unrectified_points": 0.5, "model_points": 5.0,
                   "reward_n": 5, "deduct_n": 5, "reward_amount": 1500.0, "min_months_share": 1.0,
@@ -341,6 +343,7 @@ class Dazhangzhuang(Scheme):
             ("“整改不到位”= 复核不通过，或次月月底仍未销号", PROJECT_DEFAULT),
             (f"形成典型或承担县现场观摩点评的村加 {p['model_points']:g} 分",
              src.format("形成典型或承担县现场观摩点评的村在年底人居环境考核中加5分")),
+            inspection.RULE,
             ("月度成绩计入年底考核成绩", src.format("考核成绩纳入各村人居环境年底考核成绩")),
             ("年度总成绩 = 各月得分的平均数 + 年底加减分（“纳入”的折算方式）", PROJECT_DEFAULT),
             (f"年度前{p['reward_n']}名每村奖励 {p['reward_amount']:g} 元，后{p['deduct_n']}名扣发村主职干部绩效工资",
@@ -716,15 +719,17 @@ def third_party_problems(year, area):
 
 
 def villages_of(area):
-    """{code: {code, name, town, town_name, district}} of the villages in an area ('' everywhere)."""
+    """{code: {code, name, town, town_name, district, community}} of the villages in an area ('' everywhere);
+    `community` is the name of its 党建共同体, or ''."""
     from geo.models import Village
 
     qs = Village.objects.order_by("code")
     if area:
         qs = qs.filter(scope.code_q(area))
     return {code: {"code": code, "name": name, "town": town, "town_name": town_name,
-                   "district": scope.district_of(town)}
-            for code, name, town, town_name in qs.values_list("code", "name", "town_id", "town__name")}
+                   "district": scope.district_of(town), "community": community or ""}
+            for code, name, town, town_name, community
+            in qs.values_list("code", "name", "town_id", "town__name", "community__name")}
 
 
 def as_decimal(value):

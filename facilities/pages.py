@@ -1,4 +1,5 @@
 """Pages for signed-in users: the company's phone list of work orders, and the monthly company scores."""
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +32,7 @@ def workorders(request):
         "error": error, "api": reverse("facilities:workorders"),
         # the photo checks' flags are for whoever reviews the 完成, not for the company that sent the photo
         "show_flags": not is_operator(request.user),
+        "deadline_hours": settings.FACILITIES["DEADLINE_HOURS"],
     })
 
 

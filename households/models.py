@@ -29,6 +29,14 @@ class EntryKind(models.TextChoices):
     REDEMPTION = "redemption", "积分兑换"
 
 
+class ScoreSource(models.TextChoices):
+    """Who assessed: village staff on their visit, or another villagers' group (组组互评, seed 003: "鼓励户户参与、
+    组组互评等方式")."""
+
+    CADRE = "cadre", "村干部入户评比"
+    GROUP_MUTUAL = "group_mutual", "组组互评"
+
+
 class Household(models.Model):
     code = models.CharField("户编号", max_length=40, unique=True)
     town = models.ForeignKey("geo.Town", models.PROTECT, verbose_name="街镇", related_name="+", db_index=False)
@@ -162,6 +170,8 @@ class PointEntry(models.Model):
     issue = models.ForeignKey("patrol.Issue", models.PROTECT, null=True, blank=True, related_name="+")
     good = models.ForeignKey(Good, models.PROTECT, null=True, blank=True, related_name="+")
     quantity = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField("评分来源", max_length=12, choices=ScoreSource.choices, default=ScoreSource.CADRE)
+    scorer_group = models.CharField("评分小组", max_length=50, blank=True, help_text="组组互评：打分的村民小组")
 
     class Meta:
         verbose_name = verbose_name_plural = "积分台账"
