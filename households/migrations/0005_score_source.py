@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0003_supervision_partial_indexes'),
+        ('households', '0004_entry_photo_trust'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0004_score_source'),
+        ('households', '0003_supervision_partial_indexes'),
     ]
 
     operations = [
