@@ -13,7 +13,7 @@ from core.spreadsheets import XLSX, xlsx_response
 from geo import scope
 from geo.models import Town, Village
 
-from . import ledger, results, services
+from . import analysis, ledger, results, services
 from . import monthly as assessment
 from . import schemes as S
 
@@ -254,6 +254,27 @@ class InterviewList(APIView):
                                       body.get("held_by"), body.get("note", ""))
         return Response({"village": i.village_id, "month": f"{i.month:%Y-%m}", **services.interview_json(i)},
                         status=201)
+
+
+class AnalysisList(APIView):
+    """一村一档一分析. GET ?village=CODE: the village's analyses, newest revision first (each round's current one is
+    the first of its round). POST {village, month, causes, measures}: write the analysis of the round `month`
+    falls in (201; the same text again answers 200 with the stored one)."""
+
+    @extend_schema(parameters=[OpenApiParameter("village", OpenApiTypes.STR)])
+    def get(self, request):
+        from .models import VillageAnalysis
+
+        village = checked_village(request.user, request.query_params.get("village"))
+        rows = VillageAnalysis.objects.filter(village=village).select_related("written_by").order_by(
+            "-round", "-written_at", "-id")
+        return Response([analysis.as_json(a) for a in rows])
+
+    def post(self, request):
+        body = _body(request)
+        row, created = analysis.write(request.user, body.get("village"), body.get("month"), body.get("causes"),
+                                      body.get("measures"))
+        return Response(analysis.as_json(row), status=201 if created else 200)
 
 
 class MonthReopen(APIView):

@@ -243,3 +243,21 @@ class UpkeepFund(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "长效管护资金"
         constraints = [models.UniqueConstraint(fields=["village", "year"], name="upkeep_fund_once")]
+
+
+class VillageAnalysis(models.Model):
+    """一村一档一分析 (plan 000: "全区排名后 1/3 的行政村，制定“一村一档一分析”，逐个解剖问题症结，并提出解决方案"): the
+    written analysis of a village for an evaluation round (the round's first month: a month, or the first month of
+    a bimonthly round). Append-only: a revision is a new row; the newest of a village and round is the analysis."""
+
+    village = models.ForeignKey("geo.Village", models.PROTECT, related_name="+", verbose_name="行政村")
+    round = models.DateField("评估轮次（首月）")
+    causes = models.TextField("问题症结")
+    measures = models.TextField("解决方案")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="填写人")
+    written_at = models.DateTimeField("填写时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "一村一档一分析"
+        ordering = ["-round", "village_id", "-written_at", "-id"]
+        indexes = [models.Index(fields=["village", "round"], name="analysis_village_round_idx")]

@@ -2,11 +2,13 @@
 import functools
 from datetime import date
 
+from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core import once
 from core.downloads import DOCX, download
 from core.errors import BadInput, DomainError, NotVisible
 from core.months import current_month, month_bounds, parse_month
@@ -21,6 +23,7 @@ from . import maps as assessment_maps
 from . import monthly as assessment
 from . import schemes as S
 from .api import checked_town, checked_village, user_area
+from .models import VillageAnalysis
 
 
 def page_errors(view):
@@ -47,13 +50,64 @@ def _pct(value):
     return "—" if value is None else f"{value:.0%}"
 
 
+def _post_action(request):
+    """One write of the page (记录约谈 or 加减分) through the service the API calls: (message, None) when done,
+    (None, (action, bound form)) when refused (the service's error is on the form's field)."""
+    from . import services
+    from .forms import AdjustmentForm, InterviewForm
+
+    action = request.POST.get("action", "")
+    if action == "interview":
+        form = InterviewForm(request.POST, key=request.POST.get("village", ""))
+    elif action == "adjustment":
+        form = AdjustmentForm(request.POST, villages=_village_choices(request.user))
+    else:
+        raise BadInput("未知的操作", field="action")
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if action == "interview":
+                row = services.record_interview(request.user, d["village"], d["month"], d["held_on"].isoformat(),
+                                                d["held_by"], d["note"])
+                return f"已记录约谈：{row.village.name}（{row.month:%Y-%m}）{row.held_on} {row.held_by}", None
+            row = services.add_adjustment(request.user, d["village"], d["year"], d["points"], d["reason"])
+            return f"已加减分：{row.village.name} {row.year} 年 {row.points:+g} 分（{row.reason}）", None
+        except DomainError as exc:
+            form.put_error(exc)
+    return None, (action, form)
+
+
+def _village_choices(user):
+    area = user_area(user)
+    return [(c, f"{n}（{t}）") for c, n, t in Village.objects.filter(scope.code_q(area)).order_by("town_id", "code")
+            .values_list("code", "name", "town__name")]
+
+
 @page_errors
 def assessment_page(request):
     """The month's ranking, from results.month whatever the schemes: the metrics table when every village shown is
-    on the standard formula, the scorecard table (with 约谈) when a scorecard scheme is in force."""
-    from . import results
+    on the standard formula, the scorecard table (with 约谈) when a scorecard scheme is in force. Below it: the
+    parameters in force with their sources, the 待约谈 villages with 记录约谈, 加减分, and the photo-trust counts.
+    District and town staff write here (POST, the same services as the API); others only read."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from core import once
+
+    from . import results, services
+    from .forms import AdjustmentForm, InterviewForm
 
     month = _month(request)
+    failed = None
+    if request.method == "POST":
+        if not once.first_submit(request):
+            messages.info(request, "这一操作已经提交过，未重复执行")
+            return redirect(request.get_full_path())
+        done, failed = _post_action(request)
+        if done:
+            messages.success(request, done)
+            return redirect(request.get_full_path())
+        messages.error(request, "未保存：" + ("；".join(failed[1].non_field_errors()) or "请按提示修改"))
     area = user_area(request.user)
     town = checked_town(request.user, request.GET.get("town"))
     result = results.month(area, month, town)
@@ -64,6 +118,21 @@ def assessment_page(request):
     towns = Town.objects.filter(scope.areas_q(area, "town")).order_by("code")
     scorecards = any(S.get(r["scheme"]).uses_scorecards for r in rows)
     template = "assessment/assessment_schemes.html" if scorecards else "assessment/assessment.html"
+    may_edit = services.may_edit(request.user)
+    interviews = []
+    for r in rows:
+        for f in r["flags"]:
+            if f["code"] in ("bottom", "bottom_twice"):
+                form = None
+                if may_edit and f.get("interview") is None:
+                    form = InterviewForm(initial={"village": r["code"], "month": f"{month:%Y-%m}"}, key=r["code"])
+                    if failed and failed[0] == "interview" and failed[1].data.get("village") == r["code"]:
+                        form = failed[1]
+                interviews.append({"row": r, "flag": f, "form": form})
+    adjustment_form = None
+    if may_edit:
+        adjustment_form = (failed[1] if failed and failed[0] == "adjustment" else
+                           AdjustmentForm(initial={"year": month.year}, villages=_village_choices(request.user)))
     return render(request, template, {
         "month": month, "month_value": f"{month:%Y-%m}", "in_progress": result.provisional,
         "provisional_label": results.PROVISIONAL, "result": result, "rows": rows, "towns": towns, "town": town,
@@ -71,13 +140,88 @@ def assessment_page(request):
         "definitions": assessment.METRIC_DEFINITIONS, "formula": assessment.formula_lines(),
         "tie_rules": assessment.tie_rules(), "list_scope": "排名范围（街镇或全区）",
         "flagged": sum(1 for r in rows if r["flags"]),
+        "communities": any(r["community"] for r in rows), "community_summary": results.communities(rows),
+        "inspected": any(r["inspection"] is not None for r in rows),
         "unscored": sum(1 for r in rows if r["score"] is None),
-    })
+        "may_edit": may_edit, "interviews": interviews, "adjustment_form": adjustment_form,
+        "adjustments": _year_adjustments(area, town, month.year),
+        "trust": _trust(rows, month, result.schemes),
+    }, status=400 if failed else 200)
+
+
+def _year_adjustments(area, town, year):
+    from .models import Adjustment
+
+    qs = Adjustment.objects.filter(year=year).filter(scope.code_q(area, "village__code"))
+    if town:
+        qs = qs.filter(village__town_id=town)
+    return list(qs.select_related("village", "entered_by").order_by("-id")[:50])
+
+
+def _trust(rows, month, schemes):
+    """Issue 28's KPI of the month: per village shown, problem photos that came in flagged and 复核 rejections
+    citing a flag; the villages with any, most first, and the totals."""
+    from patrol.photo_checks import trust_counts
+
+    start, end = month_bounds(month)
+    names = {r["code"]: r for r in rows}
+    counts = trust_counts(names, start, end)
+    found = [{"code": code, "name": names[code]["name"], "town_name": names[code]["town_name"],
+              "flagged": f, "rejected": x} for (code, m), (f, x) in counts.items() if m == month]
+    found.sort(key=lambda t: (-t["rejected"], -t["flagged"], t["code"]))
+    return {"rows": found, "flagged": sum(t["flagged"] for t in found),
+            "rejected": sum(t["rejected"] for t in found),
+            "points_on": any(s["parameters"].get(S.PHOTO_POINTS) for s in schemes)}
+
+
+def _analysis_section(request, village, failed=None):
+    """一村一档一分析 on the dossier: the round of the last complete month, whether the village is in the district's
+    bottom third then, its analysis (newest revision) and the earlier rounds', and the form for district and town
+    staff."""
+    from . import analysis
+    from .services import EDITORS
+
+    month = assessment.last_complete_month()
+    first = analysis.round_of(village.town_id, month)
+    history = list(VillageAnalysis.objects.filter(village=village).select_related("written_by")
+                   .order_by("-round", "-written_at", "-id"))
+    latest_by_round = {}
+    for a in history:
+        latest_by_round.setdefault(a.round, a)
+    rounds = [{"label": analysis.round_label(village.town_id, r), "analysis": a, "current": r == first}
+              for r, a in latest_by_round.items()]
+    return {"round_label": analysis.round_label(village.town_id, first), "round_value": f"{month:%Y-%m}",
+            "needed": analysis.needs_analysis(village.code, month), "current": latest_by_round.get(first),
+            "rounds": rounds, "may_write": request.user.role in EDITORS, "failed": failed,
+            "source": analysis.SOURCE}
+
+
+def _write_analysis(request, village):
+    from . import analysis
+
+    if not once.first_submit(request):
+        messages.info(request, "这份分析已经提交过，未重复保存")
+        return None
+    try:
+        row, created = analysis.write(request.user, village.code, request.POST.get("round", ""),
+                                      request.POST.get("causes", ""), request.POST.get("measures", ""))
+    except DomainError as exc:
+        messages.error(request, f"分析未保存：{exc.detail}")
+        return {"field": exc.field, "detail": exc.detail, "causes": request.POST.get("causes", ""),
+                "measures": request.POST.get("measures", "")}
+    label = analysis.round_label(village.town_id, row.round)
+    messages.success(request, f"已保存 {village.name} {label}的一村一档一分析" if created else "内容未变，未另存新版本")
+    return None
 
 
 @page_errors
 def village_dossier(request, code):
     village = checked_village(request.user, code)
+    failed = None
+    if request.method == "POST":
+        failed = _write_analysis(request, village)
+        if failed is None:
+            return redirect(request.get_full_path())
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year") or today.year)
@@ -105,7 +249,8 @@ def village_dossier(request, code):
         "lights": lights, "map": village_map, "targets": assessment.target_progress([village.code], today),
         "statuses": dict(Status.choices), "sources": dict(Source.choices),
         "photo_trust": village_month_counts(village.code, months),
-    })
+        "analysis": _analysis_section(request, village, failed),
+    }, status=400 if failed else 200)
 
 
 @page_errors
@@ -151,13 +296,16 @@ def year_page(request):
     town = checked_town(request.user, request.GET.get("town"))
     result = results.year(year, area, town)
     kinds = {"bottom": "当月后N名", "bottom_twice": "连续两月后N名", "third_party": "第三方测评",
-             "unrectified": "未整改/整改不到位", "model": "典型村", "manual": "其他", "notice": "通报"}
+             "unrectified": "未整改/整改不到位", "model": "典型村", "manual": "其他", "notice": "通报",
+             "photo": "整改照片被标记退回"}
     for r in result["villages"]:
         r["month_cells"] = [r["months"].get(m) for m in result["months"]]
         for a in r["adjustments"]:
             a["kind_label"] = kinds.get(a["kind"], a["kind"])
     return render(request, "assessment/year.html", {
         "result": result, "year": year, "town": town,
+        "communities": any(r["community"] for r in result["villages"]),
+        "community_summary": results.communities(result["villages"], key="total", flag_key="marks"),
         "towns": Town.objects.filter(scope.areas_q(area, "town")).order_by("code"),
         "years": list(range(today.year, today.year - 5, -1)),
     })

@@ -18,11 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from core.months import current_month, months_of, parse_month, previous_month
+from core.months import current_month, month_bounds, months_of, next_month, parse_month, previous_month
 from geo import scope
 from patrol import lights
 
-from . import monthly
+from . import inspection, monthly
 from . import schemes as S
 
 PROVISIONAL = "（未结）"
@@ -149,6 +149,8 @@ def _month(data, month, shown):
     standard = data.standard(month)
     prev_scores = {}
     interviews = {i.village_id: i for i in Interview.objects.filter(month=month, village_id__in=shown)}
+    inspected = [c for c in shown if tables[c].scheme.monthly_inspection]
+    findings = inspection.month_counts(inspected, month) if inspected else {}
     rows = []
     for code in shown:
         t, info = tables[code], villages[code]
@@ -174,6 +176,9 @@ def _month(data, month, shown):
             "third_party_adjustment": monthly.third_party_adjustment(m) if is_standard else None,
             "previous_score": prev_scores[code], "list": lists.get(code, ""),
             "provisional": month >= current_month(),
+            "inspection": (findings.get(code, {"found": 0, "rectified": 0, "unrectified": 0,
+                                               "rechecked": next_month(month) < current_month()})
+                           if t.scheme.monthly_inspection else None),
         })
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
     shown_tables = list({id(tables[c]): tables[c] for c in shown}.values())
@@ -182,9 +187,35 @@ def _month(data, month, shown):
         used.setdefault(S.params_key(t.scheme.name, t.params), t)
     schemes = [{"name": t.scheme.name, "title": t.scheme.title, "source": t.scheme.source, "parameters": t.params,
                 "labels": t.scheme.labels, "rules": t.scheme.rule_lines(t.params),
+                "parameter_rows": t.scheme.parameter_rows(t.params),
                 "explain": [{"rule": r, "source": s} for r, s in t.scheme.explain(t.params)]} for t in used.values()]
     return MonthResult(month, rows, shown_tables, S.warnings(shown_tables, villages), schemes,
                        month >= current_month())
+
+
+def communities(rows, key="score", flag_key="flags"):
+    """Per 党建共同体 among the rows shown (plan 001's grouping of villages under a 共同体书记): its secretary, its
+    villages, how many were scored, their mean `key` (a month's score, or the year's total) and how many carry a
+    `flag_key` (the month's flags, or the year's marks). Best mean first."""
+    from geo.models import Community
+
+    groups = defaultdict(list)
+    for r in rows:
+        if r["community"]:
+            groups[(r["town"], r["community"])].append(r)
+    if not groups:
+        return []
+    secretaries = {(c.town_id, c.name): c.secretary for c in Community.objects.filter(
+        town_id__in={t for t, _ in groups}, name__in={n for _, n in groups})}
+    out = []
+    for (town, name), members in groups.items():
+        scores = [r[key] for r in members if r[key] is not None]
+        out.append({"name": name, "town": town, "secretary": secretaries.get((town, name), ""),
+                    "villages": len(members), "scored": len(scores),
+                    "mean": round(sum(scores) / len(scores), 2) if scores else None,
+                    "flagged": sum(1 for r in members if r.get(flag_key))})
+    out.sort(key=lambda c: (c["mean"] is None, -(c["mean"] or 0), c["town"], c["name"]))
+    return out
 
 
 def _interview_json(i):
@@ -196,6 +227,7 @@ def row_json(r):
     the rest) whatever the scheme; a scheme adds fields, never drops one."""
     return {
         "code": r["code"], "name": r["name"], "town": r["town"], "town_name": r["town_name"],
+        "community": r["community"], "inspection": r.get("inspection"),
         "scheme": r["scheme"], "score": r["score"], "scored": r["scored"], "rank": r["rank"],
         "rank_scope": r["rank_scope"], "rank_town": r["rank_town"], "rank_district": r["rank_district"],
         "light": r["light"], "metrics": r["metrics"],
@@ -259,6 +291,7 @@ def year(year, area, town=None):
                     adjustments.append({"kind": f["code"], "points": f["points"], "reason": f["label"],
                                         "month": labels[m]})
         rows[code] = {"code": code, "name": info["name"], "town": info["town"], "town_name": info["town_name"],
+                      "community": info["community"],
                       "district": info["district"], "scheme": year_schemes[info["town"]][0], "months": month_scores,
                       "counted_months": sorted(counted), "closed_months": len(shut),
                       "adjustments": adjustments, "_counted": counted}
@@ -270,6 +303,9 @@ def year(year, area, town=None):
         scheme, p = S.get(name), json.loads(pj)
         share = float(p.get("min_months_share", 1.0))
         own = scheme.year_adjustments(year, codes, villages, p, data)
+        if p.get(S.PHOTO_POINTS):
+            for code, found in photo_adjustments(year, codes, villages, float(p[S.PHOTO_POINTS]), closed).items():
+                own.setdefault(code, []).extend(found)
         groups = defaultdict(dict)
         for code in codes:
             r = rows[code]
@@ -305,3 +341,19 @@ def year(year, area, town=None):
     return {"year": year, "months": [f"{m:%Y-%m}" for m in months],
             "provisional_month": f"{cur:%Y-%m}" if cur in months else None,
             "unclosed_months": provisional, "villages": shown}
+
+
+def photo_adjustments(year, codes, villages, points, closed):
+    """{code: [adjustment]}: −points for each 复核 rejection citing a photo flag in a closed month of the year
+    (issue 28). Only when a scheme's photo_flag_points is set: the plans say nothing of photos, so it is off by
+    default and the counts are a KPI only."""
+    from patrol.photo_checks import trust_counts
+
+    start, _ = month_bounds(date(year, 1, 1))
+    _, end = month_bounds(date(year, 12, 1))
+    out = defaultdict(list)
+    for (code, m), (_flagged, rejected) in sorted(trust_counts(codes, start, end).items()):
+        if rejected and m in closed[villages[code]["district"]]:
+            out[code].append({"kind": "photo", "points": round(-points * rejected, 2), "month": f"{m:%Y-%m}",
+                              "reason": f"整改照片被标记且因此退回 {rejected} 次"})
+    return out

@@ -28,7 +28,7 @@ from django.utils import timezone
 from core.months import add_months, month_bounds, previous_month
 from geo import scope
 
-from . import monthly
+from . import inspection, monthly
 
 RANK_SCOPES = ("town", "district")
 PROJECT_DEFAULT = "项目默认（工作方案未作规定）"
@@ -39,6 +39,22 @@ COMMON_DEFAULTS = [
     ("尚未关账的月份标“（未结）”，得分暂定", PROJECT_DEFAULT),
 ]
 MIN_MONTHS_LABEL = "年度总成绩所需的已评分月份占已结月份的比例（项目默认 1.0：全部已结月份）"
+SYSTEM_DEFAULT = "本系统默认"  # a parameter the work plan does not set: the value is this system's choice
+# Issue 28's KPI turned into points: off (0) unless an office configures it; the plans say nothing of photos.
+PHOTO_POINTS = "photo_flag_points"
+PHOTO_POINTS_LABEL = "整改照片被标记且因此退回，每次年底扣分（0 为不扣分，只作统计）"
+RANK_SCOPE_NAMES = {"town": "镇内", "district": "全区"}
+
+
+def show_value(key, value):
+    """A parameter's value as a page shows it (rank scope in words, numbers without trailing zeros)."""
+    if key == "rank_scope":
+        return RANK_SCOPE_NAMES.get(value, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _num(value):
@@ -54,7 +70,9 @@ class Scheme:
     choices = {}
     default_items = []  # (key, name, max, guidance)
     uses_scorecards = True
+    monthly_inspection = False  # the month shows the town's inspection findings and their re-check (plan 001)
     labels = {}
+    parameter_sources = {}  # key → the plan's sentence it comes from; a key absent here is SYSTEM_DEFAULT
 
     # --- data ------------------------------------------------------------------------------------
     def items(self):
@@ -97,6 +115,12 @@ class Scheme:
 
     def max_total(self):
         return sum(i["max"] for i in self.items())
+
+    def parameter_rows(self, p):
+        """[{key, label, value, source}] of the parameters in force: the Chinese label, the value in words and the
+        plan's sentence it comes from, or "本系统默认" where the plan sets nothing (never shown as an office's rule)."""
+        return [{"key": k, "label": self.labels.get(k, k), "value": show_value(k, v),
+                 "source": self.parameter_sources.get(k) or SYSTEM_DEFAULT} for k, v in p.items()]
 
     def describe(self):
         return {"name": self.name, "title": self.title, "source": self.source, "parameters": dict(self.parameters),
@@ -176,14 +200,20 @@ class Standard(Scheme):
     title = "本系统默认公式（100 分减加权问题数）"
     source = "项目默认（非任何单位的规则）"
     uses_scorecards = False
-    labels = {}
+    # The standard formula is this system's own: every parameter is SYSTEM_DEFAULT (the cut and the points follow
+    # plans 001 and 000 in spirit, but no office set them for this formula).
+    labels = {"bottom_n": "约谈划线（后 N 名）", "rank_scope": "排名范围（镇内 / 全区）",
+              "bottom_points": "当月后 N 名年底扣分", "bottom_twice_points": "连续两个月后 N 名年底扣分",
+              "notice_n": "全区通报划线（连续两次倒数 N 位）", "list_n": "红黑榜名额（前后各 N 名）",
+              "min_months_share": MIN_MONTHS_LABEL, PHOTO_POINTS: PHOTO_POINTS_LABEL}
 
     @property
     def parameters(self):
         c = monthly.conf()
         return {"bottom_n": c["BOTTOM_N"], "rank_scope": c["BOTTOM_SCOPE"], "bottom_points": -c["BOTTOM_POINTS"],
                 "bottom_twice_points": -c["BOTTOM_TWICE_POINTS"], "notice_n": c["NOTICE_N"], "list_n": c["LIST_N"],
-                "min_months_share": c.get("MIN_MONTHS_SHARE", 1.0)}
+                "min_months_share": c.get("MIN_MONTHS_SHARE", 1.0),
+                PHOTO_POINTS: float(c.get("PHOTO_FLAG_POINTS", 0.0))}
 
     def params(self, overrides=None):
         return dict(self.parameters)  # the standard formula's weights live in settings.PATROL["ASSESSMENT"]
@@ -242,16 +272,32 @@ class Dazhangzhuang(Scheme):
     name = "dazhangzhuang"
     title = "大张庄镇 攻坚方案（2024）：现场观摩打分、后十名约谈、第三方测评调整"
     source = "工作方案 001（大张庄镇）"
+    monthly_inspection = True
     parameters = {"rank_scope": "town", "bottom_n": 10, "bottom_points": 3.0, "bottom_twice_points": 5.0,
                   "baseline": 8.0, "per_problem": 0.1, "unrectified_points": 0.5, "model_points": 5.0,
-                  "reward_n": 5, "deduct_n": 5, "reward_amount": 1500.0, "min_months_share": 1.0}
+                  "reward_n": 5, "deduct_n": 5, "reward_amount": 1500.0, "min_months_share": 1.0,
+                  PHOTO_POINTS: 0.0}
     choices = {"rank_scope": RANK_SCOPES}
+    parameter_sources = {
+        "bottom_n": "工作方案 001：“对当月排名后十名的村，由分管领导约谈提醒村支部书记，在年底考核中扣3分”",
+        "bottom_points": "工作方案 001：“对当月排名后十名的村，由分管领导约谈提醒村支部书记，在年底考核中扣3分”",
+        "bottom_twice_points": "工作方案 001：“连续两个月排名后十名的村由镇主要领导约谈村支部书记及相关共同体副书记，"
+                               "在年底人居环境考核中扣5分”",
+        "baseline": "工作方案 001：“根据历年市第三方测评发现问题每村平均个数为8个”",
+        "per_problem": "工作方案 001：“每少一个问题年底考核中加0.1分，每多一个问题年度考核中扣0.1分”",
+        "unrectified_points": "工作方案 001：“每发现1个问题不整改或者整改不到位的，年底考核中扣0.5分”",
+        "model_points": "工作方案 001：“形成典型或承担县现场观摩点评的村在年底人居环境考核中加5分”",
+        "reward_n": "工作方案 001：“年底考核总成绩排名前5名的，每村奖励1500元”",
+        "reward_amount": "工作方案 001：“年底考核总成绩排名前5名的，每村奖励1500元”",
+        "deduct_n": "工作方案 001：“成绩排名后5名的，根据村主职干部“准职业化管理”的相关规定，扣发绩效工资”",
+    }  # rank_scope (镇内: the plan ranks the town's villages, but says no word of scope), min_months_share: defaults
     labels = {"rank_scope": "排名范围（town 镇内 / district 全区）", "bottom_n": "约谈划线（后 N 名）",
               "bottom_points": "当月后 N 名年底扣分", "bottom_twice_points": "连续两个月后 N 名年底扣分",
               "baseline": "第三方测评问题基数（个/村）", "per_problem": "每少/多一个问题加/扣分",
               "unrectified_points": "每个问题不整改或整改不到位扣分", "model_points": "形成典型/承担观摩点加分",
               "reward_n": "年终奖励名额（前 N 名）", "deduct_n": "扣发绩效名额（后 N 名）",
-              "reward_amount": "奖励金额（元/村）", "min_months_share": MIN_MONTHS_LABEL}
+              "reward_amount": "奖励金额（元/村）", "min_months_share": MIN_MONTHS_LABEL,
+              PHOTO_POINTS: PHOTO_POINTS_LABEL}
     default_items = [
         ("front_back", "房前屋后", 20, "房前屋后干净整洁，无杂物、无积存垃圾"),
         ("clutter", "乱堆乱放", 20, "柴草、建材、农具等堆放整齐，无乱搭乱建"),
@@ -297,6 +343,7 @@ class Dazhangzhuang(Scheme):
             ("“整改不到位”= 复核不通过，或次月月底仍未销号", PROJECT_DEFAULT),
             (f"形成典型或承担县现场观摩点评的村加 {p['model_points']:g} 分",
              src.format("形成典型或承担县现场观摩点评的村在年底人居环境考核中加5分")),
+            inspection.RULE,
             ("月度成绩计入年底考核成绩", src.format("考核成绩纳入各村人居环境年底考核成绩")),
             ("年度总成绩 = 各月得分的平均数 + 年底加减分（“纳入”的折算方式）", PROJECT_DEFAULT),
             (f"年度前{p['reward_n']}名每村奖励 {p['reward_amount']:g} 元，后{p['deduct_n']}名扣发村主职干部绩效工资",
@@ -359,10 +406,17 @@ class Minhang(Scheme):
     name = "minhang"
     title = "闵行区 百村净美（2024）：双月评估、连续倒数 5 位或低于全市平均分予以通报"
     source = "工作方案 000（闵行区）"
-    parameters = {"rank_scope": "district", "bottom_n": 5, "period_months": 2, "min_months_share": 1.0}
+    parameters = {"rank_scope": "district", "bottom_n": 5, "period_months": 2, "min_months_share": 1.0,
+                  PHOTO_POINTS: 0.0}
     choices = {"rank_scope": RANK_SCOPES}
+    parameter_sources = {
+        "rank_scope": "工作方案 000：“双月评估中排名持续位于倒数 5 位的行政村予以全区通报”",
+        "bottom_n": "工作方案 000：“双月评估中排名持续位于倒数 5 位的行政村予以全区通报”",
+        "period_months": "工作方案 000：“双月评估”",
+    }
     labels = {"rank_scope": "排名范围（town 镇内 / district 全区）", "bottom_n": "通报划线（倒数 N 位）",
-              "period_months": "评估周期（月）", "min_months_share": MIN_MONTHS_LABEL}
+              "period_months": "评估周期（月）", "min_months_share": MIN_MONTHS_LABEL,
+              PHOTO_POINTS: PHOTO_POINTS_LABEL}
     default_items = [
         ("toilets", "净厕", 20, "公厕干净、管护到位，无旱厕、小粪缸"),
         ("land", "净地", 20, "无乱堆乱放、无违规种养、无积存垃圾"),
@@ -665,15 +719,17 @@ def third_party_problems(year, area):
 
 
 def villages_of(area):
-    """{code: {code, name, town, town_name, district}} of the villages in an area ('' everywhere)."""
+    """{code: {code, name, town, town_name, district, community}} of the villages in an area ('' everywhere);
+    `community` is the name of its 党建共同体, or ''."""
     from geo.models import Village
 
     qs = Village.objects.order_by("code")
     if area:
         qs = qs.filter(scope.code_q(area))
     return {code: {"code": code, "name": name, "town": town, "town_name": town_name,
-                   "district": scope.district_of(town)}
-            for code, name, town, town_name in qs.values_list("code", "name", "town_id", "town__name")}
+                   "district": scope.district_of(town), "community": community or ""}
+            for code, name, town, town_name, community
+            in qs.values_list("code", "name", "town_id", "town__name", "community__name")}
 
 
 def as_decimal(value):

@@ -31,6 +31,11 @@ def _is_admin(user):
     return user.is_superuser or user.role == Role.ADMIN
 
 
+def may_edit(user):
+    """Whether the person may record 约谈 and enter 加减分 (district and town staff): pages show the forms only then."""
+    return _is_admin(user) or user.role in EDITORS
+
+
 def _require(user, roles, what):
     if not (_is_admin(user) or user.role in roles):
         raise Forbidden(f"您的角色不能{what}")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/assessment/evaluations/", api.EvaluationList.as_view(), name="evaluations"),
     path("api/assessment/adjustments/", api.AdjustmentList.as_view(), name="adjustments"),
     path("api/assessment/interviews/", api.InterviewList.as_view(), name="interviews"),
+    path("api/assessment/analyses/", api.AnalysisList.as_view(), name="analyses"),
     path("api/assessment/months/reopen/", api.MonthReopen.as_view(), name="month-reopen"),
     path("api/assessment/year/", api.YearView.as_view(), name="year-api"),
     path("api/assessment/year.xlsx", api.YearXlsx.as_view(), name="year-xlsx"),

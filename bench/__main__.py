@@ -16,6 +16,7 @@ os.environ.setdefault("PGDATABASE_NAME", "bench_demo")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 SECTIONS = ["startup", "geo", "issues", "maps", "basemap", "routes", "assessment", "assessment_year", "households",
+            "household_pages",
             "notifications", "campaigns", "facilities", "waterbodies", "photos", "load"]
 
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import inputs
-from core.errors import BadInput
+from core.errors import BadInput, Conflict
 from core.spreadsheets import xlsx_response
 from geo import scope
 
@@ -47,11 +47,14 @@ class CampaignDetail(APIView):
         return Response(campaign_json(services.visible_campaign(request.user, pk)))
 
     def patch(self, request, pk):
-        """Only the quotas change after creation (logged; from next week on once the campaign started)."""
+        """Before the campaign starts every field may change (checked as on creation); from its start on only
+        `name` and `quotas` (quotas from next week on, logged). Absent fields stay as they are."""
         body = _body(request)
-        if "quotas" not in body:
-            raise BadInput("只能修改 quotas", field="quotas")
-        return Response(campaign_json(services.change_quotas(request.user, pk, body["quotas"])))
+        fields = ("name", "areas", "start", "end", "categories", "phases", "quotas")
+        if not any(f in body for f in fields):
+            raise BadInput(f"请给出要修改的字段：{', '.join(fields)}", field="quotas")
+        change = {f: body[f] for f in fields if f in body}
+        return Response(campaign_json(services.update_campaign(request.user, pk, change)))
 
 
 class CampaignProgress(APIView):
@@ -65,6 +68,18 @@ class CampaignProgress(APIView):
         if request.query_params.get("export") == "xlsx":
             return xlsx_response(exports.progress_workbook(campaign, data), f"{campaign.name}-{data['week']}-进度.xlsx")
         return Response(data)
+
+
+class CampaignRanking(APIView):
+    """GET: the campaign's 考核评比 once its acceptance phase has begun (409 before): per village the acceptance
+    result, the work phase's done and prorated target, the rate and the rank, with the rules and their sources."""
+
+    def get(self, request, pk):
+        campaign = services.visible_campaign(request.user, pk)
+        ranking = services.campaign_ranking(campaign, scope.of(request.user))
+        if ranking is None:
+            raise Conflict("考核验收阶段尚未开始，还没有考核评比", field="campaign")
+        return Response(ranking)
 
 
 class CampaignAcceptance(APIView):

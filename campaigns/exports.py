@@ -23,13 +23,15 @@ def progress_workbook(campaign, data):
     for v in data["villages"]:
         row = [v["code"], v["name"]]
         for q in v["quotas"]:
-            row += [q["target"], q["done"], LIGHT_LABELS[q["light"]]]
+            row += [q["target"], q["done"], LIGHT_LABELS[q["light"]] if q["light"] else "不设指标"]
         ws.append(row)
         for i, q in enumerate(v["quotas"]):
-            ws.cell(ws.max_row, 5 + 3 * i).fill = fills[q["light"]]
+            if q["light"]:
+                ws.cell(ws.max_row, 5 + 3 * i).fill = fills[q["light"]]
     info = wb.create_sheet("说明")
     info.append(["专项行动", campaign.name])
     info.append(["周", f"{data['week']}（{data['start']} 至 {data['end']}）"])
+    info.append(["指标折算", f"本周在集中攻坚阶段内 {data['work_days']} 天；{data['rule']}"])
     info.append(["规则", "完成数为该周内（且在专项行动期间）复核销号的该指标类别问题数；"
                          "绿灯：完成≥目标；黄灯：完成≥目标的一半；红灯：其余"])
     return workbook_bytes(wb)

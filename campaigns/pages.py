@@ -1,19 +1,24 @@
 """Pages (Chinese): campaigns (map of villages by quota progress, table), the task lights map (挂图作战)."""
 import json
+import uuid
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from core.errors import BadInput, DomainError
+from core import once
+from core.errors import BadInput, DomainError, NotVisible
 from core.months import parse_month
 from core.pdf import pdf_response
 from geo import scope
 from geo.models import Town, Village
 from layers import maps, queries
 
-from . import report, services
-from .models import Task
+from . import forms, report, services
+from .models import Task, TaskLevel
 
 
 def _fc(rows, props):
@@ -24,12 +29,81 @@ def _fc(rows, props):
 
 def campaign_list(request):
     campaigns = services.visible_campaigns(request.user)
-    return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns})
+    return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns,
+                                                            "may_plan": services.may_plan(request.user)})
+
+
+def _visible(user, pk):
+    try:
+        return services.visible_campaign(user, pk)
+    except NotVisible:
+        raise Http404("专项行动不存在或不在您的辖区内") from None
+
+
+def campaign_form(request, pk=None):
+    """/campaigns/new/ and /campaigns/<id>/edit/: the campaign's form over services.create_campaign and
+    services.update_campaign (the API's POST and PATCH)."""
+    user = request.user
+    if not services.may_plan(user):
+        raise PermissionDenied("只有区、街镇工作人员可以创建或修改专项行动")
+    campaign = _visible(user, pk) if pk is not None else None
+    if campaign is not None and not services.may_edit(user, campaign):
+        raise PermissionDenied("专项行动范围超出您的辖区，不能修改")
+    started = campaign is not None and services.started(campaign)
+    form = forms.CampaignForm(request.POST if request.method == "POST" else None, user=user, campaign=campaign,
+                              started=started)
+    if request.method == "POST":
+        if not once.first_submit(request):
+            messages.info(request, "这一表单已经提交过，未重复保存")
+            return redirect("campaigns:campaign-page", pk=pk) if pk else redirect("campaigns:campaign-list")
+        if form.is_valid():
+            try:
+                if campaign is None:
+                    campaign = services.create_campaign(user, form.service_data())
+                    messages.success(request, f"已创建专项行动“{campaign.name}”")
+                else:
+                    campaign = services.update_campaign(user, campaign.pk, form.service_data())
+                    messages.success(request, f"已保存专项行动“{campaign.name}”")
+                return redirect("campaigns:campaign-page", pk=campaign.pk)
+            except DomainError as exc:
+                form.service_error(exc)
+        messages.error(request, "未保存：请按提示修改标出的项目")
+    return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign, "started": started},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _accept(request, campaign):
+    """One village's 验收 from the page: (village code, None) or (village code, the form with its errors)."""
+    code = request.POST.get("village", "")
+    form = forms.AcceptanceForm(request.POST, auto_id=f"v{code}-%s")
+    if not form.is_valid():
+        return code, form
+    try:
+        row, created = services.record_acceptance(request.user, campaign.pk, code, form.cleaned_data["result"],
+                                                  form.cleaned_data["note"], photos=request.FILES.getlist("photos"))
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        return code, form
+    verb = "已验收" if created else "验收结果未变，未重复记录："
+    messages.success(request, f"{verb} {row.village.name}：{row.get_result_display()}")
+    return code, None
 
 
 def campaign_page(request, pk):
-    campaign = services.visible_campaign(request.user, pk)
+    campaign = _visible(request.user, pk)
     area = scope.of(request.user)
+    failed = None
+    if request.method == "POST":
+        if not services.may_plan(request.user):
+            raise PermissionDenied("只有区、街镇工作人员可以记录考核验收")
+        if not once.first_submit(request):
+            messages.info(request, "这一验收已经提交过，未重复记录")
+            return redirect(request.get_full_path())
+        code, form = _accept(request, campaign)
+        if form is None:
+            return redirect(request.get_full_path())
+        failed = (code, form)
+        messages.error(request, "验收未记录：" + "；".join(e for errs in form.errors.values() for e in errs))
     error = None
     try:
         week = request.GET.get("week")
@@ -43,8 +117,8 @@ def campaign_page(request, pk):
     props = {}
     for v in data["villages"]:
         v["acceptance"] = results.get(v["code"])
-        light = services.village_light(v["quotas"])
-        props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS[light],
+        light = services.village_light(v["quotas"]) if data["work_days"] else "none"
+        props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS.get(light, "本周不设指标"),
                             "progress": "；".join(f'{q["name"]} {q["done"]}/{q["target"]}' for q in v["quotas"])}
     rows = queries.area_features(services.campaign_villages(campaign, area), queries.PAGE_SIMPLIFY_DEG,
                                  queries.PAGE_PRECISION)
@@ -65,13 +139,19 @@ def campaign_page(request, pk):
         weeks.append(f"{day:%G-W%V}")
         day += timezone.timedelta(days=7)
     phase = services.phase_on(campaign, timezone.localdate())
+    accepting = phase is not None and phase.kind == "acceptance" and services.may_plan(request.user)
+    if accepting:
+        for v in data["villages"]:
+            if failed and failed[0] == v["code"]:
+                v["form"] = failed[1]
+            else:
+                v["form"] = forms.AcceptanceForm(auto_id=f"v{v['code']}-%s", initial={"result": "pass"})
     return render(request, "campaigns/campaign_page.html", {
         "map": maps.map_parts(m), "campaign": campaign, "data": data, "weeks": weeks, "error": error,
         "quota_names": [q.name for q in services.quotas_for_week(campaign, monday)],
-        "phase": phase,
-        "villages": Village.objects.filter(code__in=[v["code"] for v in data["villages"]]).order_by("code"),
-        "accepting": phase is not None and phase.kind == "acceptance",
-    })
+        "phase": phase, "accepting": accepting, "may_edit": services.may_edit(request.user, campaign),
+        "ranking": services.campaign_ranking(campaign, area),
+    }, status=400 if failed else 200)
 
 
 def campaign_report(request, pk):
@@ -80,8 +160,101 @@ def campaign_report(request, pk):
     return pdf_response(pdf, f"campaign-{campaign.pk}.pdf")
 
 
+def _progress_areas(user, task, names):
+    area = scope.of(user)
+    return [(t.area, names.get(t.area, t.area)) for t in task.targets.all() if scope.covers(area, t.area)]
+
+
+def _area_names():
+    names = dict(Town.objects.values_list("code", "name"))
+    names.update(Village.objects.values_list("code", "name"))
+    return names
+
+
 def task_map(request):
-    """挂图作战 of tasks: towns coloured by their worst task light at a month's end, a task × area table."""
+    """/tasks/: 挂图作战 of tasks (towns coloured by their worst task light at a month's end, a task × area
+    table) and the year's task list: district and town staff 下达 a task and 填报进度 per task, with a confirm
+    step (the first POST shows what would be stored, the second, 确认, stores it)."""
+    user = request.user
+    task_form, failed = None, None
+    if request.method == "POST":
+        if not services.may_plan(user):
+            raise PermissionDenied("只有区、街镇工作人员可以下达任务和填报进度")
+        action = request.POST.get("action")
+        if action == "create":
+            if not once.first_submit(request):
+                messages.info(request, "这一任务已经提交过，未重复下达")
+                return redirect(request.get_full_path())
+            task_form = forms.TaskForm(request.POST, user=user)
+            if task_form.is_valid():
+                try:
+                    task = services.create_task(user, task_form.service_data())
+                    messages.success(request, f"已下达年度任务“{task.name}”（{task.year} 年）")
+                    return redirect(request.get_full_path())
+                except DomainError as exc:
+                    task_form.service_error(exc)
+            messages.error(request, "任务未下达：请按提示修改标出的项目")
+        elif action in ("preview", "store"):
+            answer = _progress_step(request, action)
+            if not isinstance(answer, tuple):
+                return answer
+            failed = answer
+            messages.error(request, "进度未填报：请按提示修改标出的项目")
+        else:
+            messages.error(request, "未知的操作")
+            return redirect(request.get_full_path())
+    context = _task_map_context(request)
+    if services.may_plan(user):
+        context["task_form"] = task_form or forms.TaskForm(user=user)
+        names = _area_names()
+        for t in context["tasks"]:
+            if t.category_id:
+                continue
+            if failed and failed[0] == t.pk:
+                t.form = failed[1]
+            else:
+                t.form = forms.ProgressForm(areas=_progress_areas(user, t, names), auto_id=f"task{t.pk}-%s")
+    return render(request, "campaigns/task_map.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _progress_step(request, action):
+    """填报进度: 'preview' answers the confirm page, 'store' stores (after 确认); a refused one answers
+    (task id, the form with the error next to its field) for the page to show."""
+    user = request.user
+    try:
+        task = services.visible_tasks(user).get(pk=int(request.POST.get("task", "")))
+    except (ValueError, Task.DoesNotExist):
+        raise Http404("任务不存在或不在您的辖区内") from None
+    names = _area_names()
+    form = forms.ProgressForm(request.POST, areas=_progress_areas(user, task, names), auto_id=f"task{task.pk}-%s")
+    if action == "store" and not once.first_submit(request):
+        messages.info(request, "这一进度已经提交过，未重复填报")
+        return redirect(request.get_full_path())
+    if not form.is_valid():
+        return task.pk, form
+    d = form.cleaned_data
+    try:
+        if action == "preview":
+            preview = services.preview_progress(user, task.pk, d["area"], d["value"], d["date"])
+            return render(request, "campaigns/task_progress_confirm.html", {
+                "p": preview, "area_name": names.get(preview.target.area, preview.target.area), "note": d["note"],
+                "client_uuid": uuid.uuid4(), "back": request.get_full_path()})
+        client_uuid = request.POST.get("client_uuid") or None
+        try:
+            client_uuid = client_uuid and uuid.UUID(client_uuid)
+        except ValueError:
+            client_uuid = None
+        row, _ = services.add_progress(user, task.pk, d["area"], d["value"], d["date"], note=d["note"], confirm=True,
+                                       client_uuid=client_uuid)
+    except DomainError as exc:
+        form.service_error(exc)
+        return task.pk, form
+    messages.success(request, f"已填报进度：{task.name} {names.get(row.area, row.area)} {row.value:g}{task.unit}"
+                              f"（{row.date:%Y-%m-%d}）")
+    return redirect(request.get_full_path())
+
+
+def _task_map_context(request):
     user = request.user
     today = timezone.localdate()
     month = request.GET.get("month") or f"{today:%Y-%m}"
@@ -117,8 +290,17 @@ def task_map(request):
     table = [{"task": tasks[r.task], "area": r.area, "area_name": names.get(r.area, r.area), "planned": r.planned,
               "done": r.done, "light": r.light, "light_label": maps.LIGHT_LABELS[r.light]} for r in rows]
     counts = {k: sum(1 for r in rows if r.light == k) for k in ("red", "yellow", "green")}
-    return render(request, "campaigns/task_map.html", {
+    listed = list(services.visible_tasks(user, first.year).select_related("category"))
+    done = services.progress_totals(listed)
+    area = scope.of(user)
+    all_names = _area_names()
+    for t in listed:
+        t.rows = [{"area": all_names.get(x.area, x.area), "target": x.target, "done": done.get((t.pk, x.area), 0)}
+                  for x in t.targets.all() if scope.touches(area, x.area)]
+    return {
         "map": maps.map_parts(m), "month": month, "level": level, "table": table[:2000], "total": len(table),
-        "counts": counts, "error": error, "months": [f"{first.year}-{k:02d}" for k in range(1, 13)],
-        "month_index": first.month - 1, "problem_map": reverse("layers:battle-map"),
-    })
+        "counts": counts, "error": error, "light_rule": services.task_light_rule(),
+        "months": [f"{first.year}-{k:02d}" for k in range(1, 13)],
+        "month_index": first.month - 1, "problem_map": reverse("layers:battle-map"), "tasks": listed,
+        "year": first.year, "levels": dict(TaskLevel.choices),
+    }

@@ -40,6 +40,15 @@ PLANNERS = {Role.DISTRICT, Role.TOWN}
 MAX_QUANTITY = 1e9  # a year's target or one progress report (project default: far above any county's count)
 
 
+def may_plan(user):
+    """District and town staff (and administrators) create and change campaigns and tasks; leaders only read."""
+    return user.is_authenticated and (user.is_superuser or user.role in (*PLANNERS, Role.ADMIN))
+
+
+def may_edit(user, campaign):
+    return may_plan(user) and all(scope.covers(scope.of(user), code) for code in campaign.areas)
+
+
 def _planner(user, what):
     if not (user.is_superuser or user.role in (*PLANNERS, Role.ADMIN)):
         raise Forbidden(f"只有区、街镇工作人员可以{what}")
@@ -69,7 +78,7 @@ def visible_campaigns(user):
 
 
 def visible_campaign(user, pk):
-    campaign = Campaign.objects.filter(pk=pk).first()
+    campaign = Campaign.objects.prefetch_related("phases").filter(pk=pk).first()
     if campaign is None or not any(scope.touches(scope.of(user), code) for code in campaign.areas):
         raise NotVisible("专项行动不存在或不在您的辖区内")
     return campaign
@@ -166,29 +175,88 @@ def week_monday(day):
     return day - timedelta(days=day.weekday())
 
 
+def _editable(user, campaign_id, what, field):
+    _planner(user, what)
+    campaign = visible_campaign(user, campaign_id)
+    if not all(scope.covers(scope.of(user), code) for code in campaign.areas):
+        raise Forbidden("专项行动范围超出您的辖区，不能修改", field=field)
+    return campaign
+
+
 def change_quotas(user, campaign_id, quotas, now=None):
     """Replace a campaign's quotas. Before the start: outright. After: from next Monday on, the old rows kept
     for the weeks already begun; logged either way."""
-    _planner(user, "修改指标")
     now = now or timezone.now()
-    campaign = visible_campaign(user, campaign_id)
-    if not all(scope.covers(scope.of(user), code) for code in campaign.areas):
-        raise Forbidden("专项行动范围超出您的辖区，不能修改", field="quotas")
+    campaign = _editable(user, campaign_id, "修改指标", "quotas")
     rows = _check_quotas(quotas, campaign.categories)
-    today = timezone.localdate(now)
     with transaction.atomic():
-        current = list(campaign.quotas.select_for_update().filter(valid_until__isnull=True))
-        effective = None if today < campaign.start else week_monday(today) + timedelta(days=7)
-        if effective is None:
-            campaign.quotas.all().delete()
-        else:
-            Quota.objects.filter(pk__in=[q.pk for q in current]).update(valid_until=effective)
-        for row in rows:
-            row.campaign, row.valid_from = campaign, effective
-        Quota.objects.bulk_create(rows)
-        QuotaChange.objects.create(campaign=campaign, actor=user, at=now, effective_from=effective,
-                                   before=[_quota_json(q) for q in current], after=[_quota_json(q) for q in rows])
+        _replace_quotas(user, campaign, rows, now)
     return campaign
+
+
+# What may change once a campaign has started (its weeks are being counted): the name and the quotas (from next
+# week on). Areas, dates, categories and phases are fixed then (project default: a week already counted keeps
+# the villages, categories and period it was counted with).
+AFTER_START = ("name", "quotas")
+
+
+def started(campaign, now=None):
+    return timezone.localdate(now or timezone.now()) >= campaign.start
+
+
+def update_campaign(user, campaign_id, data, now=None):
+    """Change a campaign: before its start every field (checked as on creation); from its start on the name and
+    the quotas only (quotas from next Monday on, logged). Fields absent from `data` stay as they are."""
+    now = now or timezone.now()
+    campaign = _editable(user, campaign_id, "修改专项行动", "name")
+    if started(campaign, now):
+        for field in ("areas", "start", "end", "categories", "phases"):
+            if field in data:
+                raise BadInput(f"专项行动已于 {campaign.start} 开始，只能修改名称和每周指标", field=field)
+    name = campaign.name
+    if "name" in data:
+        name = inputs.note(data.get("name"), "name", inputs.NAME_MAX_LENGTH)
+        if not name:
+            raise BadInput("请填写专项行动名称", field="name")
+    start = _date(data["start"], "start") if "start" in data else campaign.start
+    end = _date(data["end"], "end") if "end" in data else campaign.end
+    if end < start:
+        raise BadInput("结束日期早于开始日期", field="end")
+    areas = _check_areas(user, data.get("areas")) if "areas" in data else campaign.areas
+    categories = (_known_categories(data.get("categories"), "categories") if "categories" in data
+                  else campaign.categories)
+    phases = data.get("phases") if "phases" in data else [
+        {"name": p.name, "kind": p.kind, "start": p.start, "end": p.end} for p in campaign.phases.all()]
+    phases = _check_phases(phases, start, end)
+    quotas = data["quotas"] if "quotas" in data else [_quota_json(q) for q in current_quotas(campaign)]
+    quotas = _check_quotas(quotas, categories)
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(name=name, areas=areas, start=start, end=end,
+                                                       categories=categories)
+        campaign.refresh_from_db()
+        if "phases" in data:
+            campaign.phases.all().delete()
+            for row in phases:
+                row.campaign = campaign
+            Phase.objects.bulk_create(phases)
+        if "quotas" in data:
+            _replace_quotas(user, campaign, quotas, now)
+    return campaign
+
+
+def _replace_quotas(user, campaign, rows, now):
+    today = timezone.localdate(now)
+    current = list(campaign.quotas.select_for_update().filter(valid_until__isnull=True))
+    effective = None if today < campaign.start else week_monday(today) + timedelta(days=7)
+    if effective is None:
+        campaign.quotas.all().delete()
+    else:
+        Quota.objects.filter(pk__in=[q.pk for q in current]).update(valid_until=effective)
+    for row in rows:
+        row.campaign, row.valid_from = campaign, effective
+    Quota.objects.bulk_create(rows)
+    QuotaChange.objects.create(campaign=campaign, actor=user, at=now, effective_from=effective,
+                               before=[_quota_json(q) for q in current], after=[_quota_json(q) for q in rows])
 
 
 def quotas_for_week(campaign, monday):
@@ -233,14 +301,54 @@ def _areas_issue_q(campaign, prefix=""):
     return q
 
 
+PRORATE_RULE = ("每周指标按该周落在集中攻坚阶段内的天数折算（一周只有 1 天在攻坚阶段，则目标为周指标的 1/7）；"
+                "宣传动员和考核验收阶段不设指标")
+
+
+def work_days(campaign, lo, hi):
+    """The days in [lo, hi) that fall inside a work phase (集中攻坚; its boundary days included); every day of the
+    campaign when it has no phases at all."""
+    phases = list(campaign.phases.all())
+    if not phases:
+        return (hi - lo).days
+    phases = [p for p in phases if p.kind == PhaseKind.WORK]
+    return sum(1 for i in range((hi - lo).days)
+               if any(p.start <= lo + timedelta(days=i) <= p.end for p in phases))
+
+
+def week_target(per_week, days):
+    """A weekly quota prorated by the week's work days (seed 002: "各村每周整治不少于5处"; the proration is ours)."""
+    return round(per_week * days / 7, 2)
+
+
 def week_progress(campaign, monday, area=scope.EVERYWHERE):
-    """{villages: [{code, name, quotas: [{name, target, done, light}]}], week, start, end} for one ISO week."""
+    """{villages: [{code, name, quotas: [{name, target, per_week, done, light}]}], week, start, end, work_days} for
+    one ISO week. `target` is the quota prorated by the week's days in the work phase (0 and light None when the
+    week has none: no quota while mobilising or in acceptance)."""
     week_end = monday + timedelta(days=7)
     lo, hi = max(monday, campaign.start), min(week_end, campaign.end + timedelta(days=1))
     if lo >= hi:
         raise BadInput(f"该周（{monday:%G-W%V}）不在专项行动期间 {campaign.start}—{campaign.end}", field="week")
+    days = work_days(campaign, lo, hi)
     quotas = quotas_for_week(campaign, monday)
     codes = sorted({c for q in quotas for c in q.categories})
+    done = _done(campaign, codes, lo, hi, area)
+    villages = campaign_villages(campaign, area).order_by("code").values_list("code", "name")
+    out = []
+    for code, name in villages:
+        qs = []
+        for q in quotas:
+            n = sum(done.get((code, c), 0) for c in q.categories)
+            target = week_target(q.per_village_per_week, days)
+            qs.append({"name": q.name, "target": target, "per_week": q.per_village_per_week, "done": n,
+                       "light": quota_light(n, target) if target else None})
+        out.append({"code": code, "name": name, "quotas": qs})
+    return {"week": f"{monday:%G-W%V}", "start": lo.isoformat(), "end": (hi - timedelta(days=1)).isoformat(),
+            "work_days": days, "rule": PRORATE_RULE, "villages": out}
+
+
+def _done(campaign, codes, lo, hi, area=scope.EVERYWHERE):
+    """{(village, category): problems closed in [lo, hi)} of the campaign's areas."""
     done = {}
     if codes:
         # Verify events, not issues' closed_at: history is append-only, so a week once past keeps its count.
@@ -250,17 +358,54 @@ def week_progress(campaign, monday, area=scope.EVERYWHERE):
                 .values_list("issue__village_id", "issue__category_id").annotate(n=Count("issue_id", distinct=True)))
         for village, category, n in rows:
             done[(village, category)] = n
-    villages = campaign_villages(campaign, area).order_by("code").values_list("code", "name")
-    out = []
-    for code, name in villages:
-        qs = []
-        for q in quotas:
-            n = sum(done.get((code, c), 0) for c in q.categories)
-            qs.append({"name": q.name, "target": q.per_village_per_week, "done": n,
-                       "light": quota_light(n, q.per_village_per_week)})
-        out.append({"code": code, "name": name, "quotas": qs})
-    return {"week": f"{monday:%G-W%V}", "start": lo.isoformat(), "end": (hi - timedelta(days=1)).isoformat(),
-            "villages": out}
+    return done
+
+
+RANKING_RULES = [
+    ("考核验收通过的村排在未通过的村之前；未验收的村不参加评比",
+     "工作方案 002：“由乡农村人居环境整治工作领导小组办公室对各村…进行考核验收，并根据考核验收结果进行考核评比”"),
+    ("同一验收结果内按集中攻坚阶段各项指标的总完成率（完成数 ÷ 折算后目标）排序，同率同名次",
+     "项目默认（工作方案未规定评比细则）"),
+]
+
+
+def campaign_ranking(campaign, area=scope.EVERYWHERE, today=None):
+    """评比 after acceptance: per village its latest acceptance result, its work-phase totals (done, prorated
+    target, rate) and its rank (RANKING_RULES). None before the acceptance phase has begun."""
+    today = today or timezone.localdate()
+    acceptance = [p for p in campaign.phases.all() if p.kind == PhaseKind.ACCEPTANCE]
+    opens = min((p.start for p in acceptance), default=campaign.end + timedelta(days=1))
+    if today < opens:
+        return None
+    totals = defaultdict(lambda: [0, 0.0])
+    monday = week_monday(campaign.start)
+    while monday <= campaign.end:
+        week = week_progress(campaign, monday, area)
+        for v in week["villages"]:
+            for q in v["quotas"]:
+                if q["target"]:
+                    totals[v["code"]][0] += q["done"]
+                    totals[v["code"]][1] += q["target"]
+        monday += timedelta(days=7)
+    results = acceptance_results(campaign, area)
+    rows = []
+    for code, name in campaign_villages(campaign, area).order_by("code").values_list("code", "name"):
+        done, target = totals[code]
+        latest = results.get(code)
+        rows.append({"code": code, "name": name, "result": latest.result if latest else None,
+                     "result_label": latest.get_result_display() if latest else "未验收",
+                     "done": done, "target": round(target, 2),
+                     "rate": round(done / target, 4) if target else None})
+    order = {Acceptance.Result.PASS: 0, Acceptance.Result.FAIL: 1}
+    ranked = sorted((r for r in rows if r["result"]), key=lambda r: (order[r["result"]], -(r["rate"] or 0), r["code"]))
+    rank = 0
+    for i, r in enumerate(ranked):
+        prev = ranked[i - 1] if i else None
+        if prev is None or (prev["result"], prev["rate"]) != (r["result"], r["rate"]):
+            rank = i + 1
+        r["rank"] = rank
+    unranked = [dict(r, rank=None) for r in rows if not r["result"]]
+    return {"rules": [{"rule": a, "source": b} for a, b in RANKING_RULES], "villages": ranked + unranked}
 
 
 def quota_light(done, target):
@@ -272,9 +417,9 @@ def quota_light(done, target):
 
 
 def village_light(quotas):
-    """A village's overall light for the map: its worst quota light."""
+    """A village's overall light for the map: its worst quota light (green when the week asks nothing)."""
     order = {"red": 0, "yellow": 1, "green": 2}
-    return min((q["light"] for q in quotas), key=order.__getitem__, default="green")
+    return min((q["light"] for q in quotas if q["light"]), key=order.__getitem__, default="green")
 
 
 def campaign_issues(campaign):
@@ -328,6 +473,9 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
     phase = phase_on(campaign, timezone.localdate(now))
     if phase is None or phase.kind != PhaseKind.ACCEPTANCE:
         raise Conflict("当前不在该专项行动的考核验收阶段", field="result")
+    if result == Acceptance.Result.FAIL and not note:
+        # Project default: a village told it failed is told why (the record is what it will rectify against).
+        raise BadInput("不通过须写明原因", field="note")
     processed = [clean_photo(f, field="photos") for f in photos]
     with transaction.atomic():
         last = (Acceptance.objects.select_for_update().filter(campaign=campaign, village=village)
@@ -337,9 +485,10 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
         row = Acceptance.objects.create(campaign=campaign, village=village, result=result, note=note,
                                         recorded_by=user, recorded_at=now)
         from .models import AcceptancePhoto
+        from .photo_checks import check_acceptance_photo
 
         for p in processed:
-            attach_photo(AcceptancePhoto(acceptance=row), p, name=row.pk)
+            attach_photo(AcceptancePhoto(acceptance=row), p, name=row.pk, check=check_acceptance_photo)
     return row, True
 
 
@@ -425,11 +574,72 @@ def visible_tasks(user, year=None):
     return qs.order_by("year", "id")
 
 
+def progress_totals(tasks):
+    """{(task id, area): the sum of its manual reports so far}."""
+    rows = (TaskProgress.objects.filter(task__in=tasks).values_list("task_id", "area").annotate(s=Sum("value"))
+            .order_by())
+    return {(t, a): s for t, a, s in rows}
+
+
 def _progress_total(task, area, until=None):
     qs = TaskProgress.objects.filter(task=task, area=area)
     if until is not None:
         qs = qs.filter(entered_at__lt=until)
     return qs.aggregate(s=Sum("value"))["s"] or 0
+
+
+def _visible_task(user, task_id):
+    if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):
+        raise Forbidden("只有街镇、区工作人员可以填报任务进度")
+    task = Task.objects.filter(pk=task_id).first()
+    area = scope.of(user)
+    if task is None or not task.targets.filter(
+            scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area")).exists():
+        raise NotVisible("任务不存在或不在您的辖区内")
+    return task
+
+
+def _checked_progress(user, task, area_code, value, day, now):
+    """(target, day) of a manual report, or the BadInput naming what is wrong."""
+    if task.category_id:
+        raise BadInput("该任务按关联问题类别的销号数自动统计，不能手工填报", field="task")
+    target = task.targets.filter(area=str(area_code)).first()
+    if target is None:
+        raise BadInput(f"该任务没有区域 {area_code!r} 的目标", field="area")
+    if not scope.covers(scope.of(user), target.area):
+        raise Forbidden("该区域不在您的辖区内", field="area")
+    if value <= 0:
+        raise BadInput("数量应大于 0", field="value")
+    day = _date(day, "date") if day else timezone.localdate(now)
+    if day > timezone.localdate(now):
+        raise BadInput("完成日期不能晚于今天", field="date")
+    return target, day
+
+
+@dataclass
+class ProgressPreview:
+    """What a report would store, for a page's confirm step: the total after it and whether it is far above the
+    target (then the report needs `confirm`)."""
+    task: Task
+    target: TaskTarget
+    value: float
+    date: date
+    done_before: float
+    done_after: float
+
+    @property
+    def far_above(self):
+        return self.done_after > 2 * self.target.target
+
+
+def preview_progress(user, task_id, area_code, value, day, now=None):
+    """The checks of add_progress without storing anything: the confirm step of the /tasks/ page."""
+    now = now or timezone.now()
+    task = _visible_task(user, task_id)
+    value = inputs.number(value, "value", low=0, high=MAX_QUANTITY)
+    target, day = _checked_progress(user, task, area_code, value, day, now)
+    before = _progress_total(task, target.area)
+    return ProgressPreview(task, target, value, day, before, before + value)
 
 
 def add_progress(user, task_id, area_code, value, day, note="", confirm=False, client_uuid=None, photos=(),
@@ -440,13 +650,7 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
 
     now = now or timezone.now()
     note = inputs.note(note)
-    if not (user.is_superuser or user.role in (Role.TOWN, Role.DISTRICT, Role.ADMIN)):
-        raise Forbidden("只有街镇、区工作人员可以填报任务进度")
-    task = Task.objects.filter(pk=task_id).first()
-    area = scope.of(user)
-    if task is None or not task.targets.filter(
-            scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area")).exists():
-        raise NotVisible("任务不存在或不在您的辖区内")
+    task = _visible_task(user, task_id)
     value = inputs.number(value, "value", low=0, high=MAX_QUANTITY)
     if client_uuid:
         existing = TaskProgress.objects.filter(client_uuid=client_uuid).first()
@@ -454,18 +658,7 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
             if existing.task_id != task.pk or existing.area != str(area_code) or existing.value != value:
                 raise Conflict("该 client_uuid 已用于另一条内容不同的填报", field="client_uuid")
             return existing, False
-    if task.category_id:
-        raise BadInput("该任务按关联问题类别的销号数自动统计，不能手工填报", field="task")
-    target = task.targets.filter(area=str(area_code)).first()
-    if target is None:
-        raise BadInput(f"该任务没有区域 {area_code!r} 的目标", field="area")
-    if not scope.covers(area, target.area):
-        raise Forbidden("该区域不在您的辖区内", field="area")
-    if value <= 0:
-        raise BadInput("数量应大于 0", field="value")
-    day = _date(day, "date") if day else timezone.localdate(now)
-    if day > timezone.localdate(now):
-        raise BadInput("完成日期不能晚于今天", field="date")
+    target, day = _checked_progress(user, task, area_code, value, day, now)
     processed = [clean_photo(f, field="photos") for f in photos]
     with transaction.atomic():
         Task.objects.select_for_update().filter(pk=task.pk).first()  # one report at a time per task
@@ -480,10 +673,19 @@ def add_progress(user, task_id, area_code, value, day, note="", confirm=False, c
         except IntegrityError:
             return TaskProgress.objects.get(client_uuid=client_uuid), False
         from .models import TaskProgressPhoto
+        from .photo_checks import check_progress_photo
 
         for p in processed:
-            attach_photo(TaskProgressPhoto(progress=row), p, name=row.pk)
+            attach_photo(TaskProgressPhoto(progress=row), p, name=row.pk, check=check_progress_photo)
     return row, True
+
+
+def task_light_rule():
+    """What a task light means, with its sources (seed 000 says only "按月实施调度和落实亮灯管理")."""
+    share = settings.PATROL["TASK_YELLOW_SHARE"]
+    return (f"月末按进度亮灯：完成数达到本月计划（年度目标 × 已过月数 ÷ 12）为绿灯，达到计划的 {share:.0%} 为黄灯，"
+            "否则红灯。“按月调度、落实亮灯管理”出自工作方案 000；计划进度、颜色划分和黄灯线均为项目默认"
+            "（TASK_YELLOW_SHARE 可调）。")
 
 
 def task_light(done, planned, share=None):

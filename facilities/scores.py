@@ -40,9 +40,12 @@ def rate(user, operator_code, month, score):
         level, code = "village", scope.village_of(area)
     else:
         raise Forbidden("只有街镇（乡）和村的工作人员可以给服务公司评分")
-    score = Decimal(str(inputs.number(score, "score", 0, 100)))  # finite: Decimal("NaN") would not compare
+    try:
+        score = Decimal(str(inputs.number(score, "score", 0, 100)))  # finite: Decimal("NaN") would not compare
+    except BadInput:
+        raise BadInput("得分应为 0 到 100 之间的数字（最多两位小数）", field="score") from None
     if score != score.quantize(Decimal("0.01")):
-        raise BadInput("score 应为 0–100 的数字（最多两位小数）", field="score")
+        raise BadInput("得分应为 0 到 100 之间的数字（最多两位小数）", field="score")
     if first > timezone.localdate():
         raise BadInput("不能给未来的月份评分", field="month")
     operator = Operator.objects.filter(code=operator_code).first()
@@ -55,6 +58,21 @@ def rate(user, operator_code, month, score):
             defaults={"level": level, "score": score, "rated_by": user},
         )
     return rating
+
+
+def may_rate(user):
+    """Whether the person rates companies (town staff for their town, village staff for their village)."""
+    area = scope.of(user) or ""
+    return (user.role == Role.TOWN and len(area) == 9) or (user.role == Role.VILLAGE and len(area) >= 12)
+
+
+def own_ratings(user, month):
+    """{operator code: score} the caller's unit gave for a month (what the 评分 form shows as already given)."""
+    if not may_rate(user):
+        return {}
+    area = scope.of(user)
+    code = area if user.role == Role.TOWN else scope.village_of(area)
+    return dict(Rating.objects.filter(month=_month(month), area_code=code).values_list("operator_id", "score"))
 
 
 def scores(user, month):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
 from .lookup import rebuild_pieces
-from .models import District, Grid, RoadEdge, Town, Village
+from .models import Community, District, Grid, RoadEdge, Town, Village
 from .widgets import OfflineMapWidget
 
 
@@ -30,9 +30,16 @@ class TownAdmin(AreaAdmin):
 
 @admin.register(Village)
 class VillageAdmin(AreaAdmin):
-    list_display = ("code", "name", "town")
+    list_display = ("code", "name", "town", "community")
     list_filter = ("town",)
     level = "village"
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ("name", "town", "secretary")
+    list_filter = ("town",)
+    search_fields = ("name", "secretary")
 
 
 @admin.register(Grid)

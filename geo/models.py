@@ -54,8 +54,33 @@ class Town(Area):
         ]
 
 
+class Community(models.Model):
+    """党建共同体 (plan 001: "共同体书记为‘一线指挥长’"): villages of one town grouped under a secretary. A grouping
+    rankings and the year page show; it is no scope (nobody's area is a community)."""
+
+    town = models.ForeignKey(Town, models.PROTECT, related_name="communities", verbose_name="街镇")
+    name = models.CharField("名称", max_length=50)
+    secretary = models.CharField("共同体书记", max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["town", "name"]
+        verbose_name = verbose_name_plural = "党建共同体"
+        constraints = [models.UniqueConstraint(fields=["town", "name"], name="community_name_unique_in_town")]
+
+    def __str__(self):
+        return self.name
+
+
 class Village(Area):
     town = models.ForeignKey(Town, models.PROTECT, related_name="villages", verbose_name="街镇")
+    community = models.ForeignKey(Community, models.PROTECT, null=True, blank=True, related_name="villages",
+                                  verbose_name="党建共同体")
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.community_id and self.community.town_id != self.town_id:
+            raise ValidationError({"community": "党建共同体须属于本村所在的街镇"})
 
     class Meta(Area.Meta):
         verbose_name = verbose_name_plural = "行政村"

@@ -40,6 +40,35 @@ class HouseholdList(APIView):
         return Response([services.household_row(request.user, h, personal) for h in qs.order_by("group", "code")])
 
 
+    def post(self, request):
+        """Register a household by hand: `village` (code), `code` (the door card's), `group`, `head`, `address`,
+        `phone`, `members`, `resident`, `longitude`, `latitude` (the gate, inside the village). 201 when created;
+        200 when the same household was already registered (a resent request); 409 when the code is taken."""
+        data = _body(request)
+        household, created = services.add_household(request.user, village=data.get("village"), data=data)
+        return Response(services.household_row(request.user, household), status=201 if created else 200)
+
+
+def _body(request):
+    if not isinstance(request.data, dict):
+        raise BadInput("请求体应为对象", field="body")
+    return request.data
+
+
+class HouseholdDetail(APIView):
+    """PATCH: change a household's facts (the same fields as registering, without code and village), or only its
+    `status` (active 在册 / moved_out 已迁出; its ledger stays)."""
+
+    def patch(self, request, code):
+        data = _body(request)
+        household = services.household_for(request.user, code)
+        if set(data) - {"status"}:
+            household = services.edit_household(request.user, code, data=data)
+        if "status" in data:
+            household, _ = services.set_household_status(request.user, code, data["status"])
+        return Response(services.household_row(request.user, household))
+
+
 class HouseholdExport(APIView):
     """GET ?village=CODE: the households as xlsx, names and phones included for those allowed; logged."""
 
@@ -105,7 +134,8 @@ class Points(APIView):
         entry, created = services.score(
             request.user, code, item=data.get("item"), month=data.get("month") or None, day=data.get("date") or None,
             note=inputs.note(data.get("note")), photo=request.FILES.get("photo"),
-            client_uuid=data.get("client_uuid") or None)
+            client_uuid=data.get("client_uuid") or None, source=data.get("source") or None,
+            scorer_group=data.get("scorer_group") or "")
         return Response(services.entry_json(entry), status=201 if created else 200)
 
 
@@ -121,6 +151,20 @@ class Goods(APIView):
                                     price=data.get("price"), stock=data.get("stock"))
         return Response({"id": good.pk, "village": good.village_id, "name": good.name, "price": good.price,
                          "stock": good.stock}, status=201)
+
+
+class GoodDetail(APIView):
+    """PATCH {"add_stock": n} restocks (added in the database, safe beside a redemption); {"active": false|true}
+    takes a good off the shelf or puts it back."""
+
+    def patch(self, request, pk):
+        data = _body(request)
+        active = data.get("active")
+        if active is not None and not isinstance(active, bool):
+            raise BadInput("active 应为 true 或 false", field="active")
+        good = services.change_good(request.user, pk, add_stock=data.get("add_stock"), active=active)
+        return Response({"id": good.pk, "village": good.village_id, "name": good.name, "price": good.price,
+                         "stock": good.stock, "active": good.active})
 
 
 class Redeem(APIView):

@@ -41,15 +41,18 @@ FIELDS = ("village_id", "town_id", "grid_id", "group", "address", "head", "phone
 ImportResult = UpsertResult
 
 
-def column_map(headers):
-    found, missing = match_columns(headers, COLUMNS, REQUIRED)
+def column_map(headers, village=None):
+    """The columns found; with a `village` (an import through a village's page) the village column may be left
+    out, and a row without one is that village's."""
+    required = tuple(c for c in REQUIRED if c != "village") if village else REQUIRED
+    found, missing = match_columns(headers, COLUMNS, required)
     if missing:
         raise DomainError(f"缺少必需的列：{', '.join(missing)}（列：{', '.join(v[0] for v in COLUMNS.values())}）",
                           field="file")
     return found
 
 
-def parse_row(values, cols, villages):
+def parse_row(values, cols, villages, default_village=None):
     def get(key):
         i = cols.get(key)
         return cell_text(values[i]) if i is not None and i < len(values) else ""
@@ -57,7 +60,7 @@ def parse_row(values, cols, villages):
     code = get("code")
     if not code or len(code) > 40 or "/" in code:
         raise BadRow(f"户编号无效：{code!r}")
-    village_text = get("village")
+    village_text = get("village") or default_village or ""
     village = villages.get(village_text)
     if village is None:
         raise BadRow(f"行政村不存在或不在您的辖区内：{village_text!r}")
@@ -95,10 +98,10 @@ def parse_row(values, cols, villages):
                   "members": int(members_text), "resident": resident, "location": Point(lon, lat, srid=4326)}
 
 
-def import_rows(user, headers, body):
+def import_rows(user, headers, body, village=None):
     if not is_manager(user):
         raise DomainError("您的角色不能导入农户", field="user")
-    cols = column_map(headers)
+    cols = column_map(headers, village)
     area = scope.of(user)
     villages = {}
     for v in Village.objects.filter(scope.areas_q(area, "village")):
@@ -109,7 +112,7 @@ def import_rows(user, headers, body):
     with transaction.atomic():
         for row_number, values in body:
             try:
-                code, fields = parse_row(values, cols, villages)
+                code, fields = parse_row(values, cols, villages, village)
                 if code in seen:
                     raise BadRow(f"户编号 {code} 与第 {seen[code]} 行重复")
                 seen[code] = row_number
@@ -138,6 +141,7 @@ def _save(code, fields, area, result):
     result.updated += 1
 
 
-def import_file(user, content, filename):
+def import_file(user, content, filename, village=None):
+    """`village`: the code of the village whose page imports the file; rows without a village are its own."""
     headers, body = read_table(content, filename)
-    return import_rows(user, headers, body)
+    return import_rows(user, headers, body, village)

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 
+from core.stored_photos import StoredPhoto
+
 
 class HouseholdStatus(models.TextChoices):
     ACTIVE = "active", "在册"
@@ -25,6 +27,14 @@ class EntryKind(models.TextChoices):
     OCCASIONAL = "occasional", "临时加减分"
     ISSUE = "issue", "问题销号扣分"
     REDEMPTION = "redemption", "积分兑换"
+
+
+class ScoreSource(models.TextChoices):
+    """Who assessed: village staff on their visit, or another villagers' group (组组互评, seed 003: "鼓励户户参与、
+    组组互评等方式")."""
+
+    CADRE = "cadre", "村干部入户评比"
+    GROUP_MUTUAL = "group_mutual", "组组互评"
 
 
 class Household(models.Model):
@@ -160,6 +170,8 @@ class PointEntry(models.Model):
     issue = models.ForeignKey("patrol.Issue", models.PROTECT, null=True, blank=True, related_name="+")
     good = models.ForeignKey(Good, models.PROTECT, null=True, blank=True, related_name="+")
     quantity = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField("评分来源", max_length=12, choices=ScoreSource.choices, default=ScoreSource.CADRE)
+    scorer_group = models.CharField("评分小组", max_length=50, blank=True, help_text="组组互评：打分的村民小组")
 
     class Meta:
         verbose_name = verbose_name_plural = "积分台账"
@@ -181,6 +193,23 @@ class PointEntry(models.Model):
             models.CheckConstraint(condition=Q(kind="monthly", month__isnull=False) | ~Q(kind="monthly"),
                                    name="entry_monthly_has_month"),
         ]
+
+
+class EntryPhoto(StoredPhoto):
+    """The photo of a ledger entry with its hashes and the trust checks' flags (issue 28). The entry keeps the file's
+    name (PointEntry.photo) in its one INSERT; this row follows it in the same transaction, so the append-only
+    ledger is never updated."""
+
+    entry = models.OneToOneField(PointEntry, models.PROTECT, related_name="photo_check")
+    household = models.ForeignKey(Household, models.PROTECT, related_name="+")
+    image = models.FileField(upload_to="household-photos/%Y/%m/")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(StoredPhoto.Meta):
+        verbose_name = verbose_name_plural = "积分台账照片"
+
+    def __str__(self):
+        return f"{self.entry_id} {self.sha256[:8]}"
 
 
 class IssueLink(models.Model):

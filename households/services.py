@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from .models import (
     PointEntry,
     RuleItem,
     RuleSet,
+    ScoreSource,
 )
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,11 @@ def visible_households(user):
 
 def is_manager(user):
     return user.is_superuser or user.role in MANAGERS
+
+
+def may_publish_reference(user):
+    """District staff (and admins) keep the district's reference rules."""
+    return user.is_superuser or user.role in (Role.DISTRICT, Role.ADMIN)
 
 
 def may_manage_village(user, village):
@@ -99,6 +105,131 @@ def household_row(user, h, personal=None):
     return {"code": h.code, "village": h.village_id, "group": h.group, "address": h.address,
             "head": h.head if personal else mask(h.head), "phone": (h.phone or None) if personal else None,
             "members": h.members, "resident": h.resident, "status": h.status, "balance": h.balance}
+
+
+# --- the register: households added, edited and moved out by hand (the pages and the API) ---------------------
+
+HOUSEHOLD_TEXT = {"group": ("村民小组", 40, True), "address": ("门牌/地址", 200, False), "head": ("户主", 40, True)}
+
+
+def managed_villages(user):
+    """The villages whose register the user keeps: their own village (village and grid staff), or every village
+    of their area (town and district staff), in code order."""
+    area = scope.of(user)
+    if not is_manager(user) or area is None:
+        return Village.objects.none()
+    if area and len(area) >= scope.WIDTH["village"]:
+        return Village.objects.filter(code=scope.village_of(area))
+    return Village.objects.filter(scope.areas_q(area, "village")).order_by("code")
+
+
+def _household_fields(data, village):
+    """The editable fields of a household from a form or a JSON body, checked; the gate's point must lie in the
+    village (its grid is found from it)."""
+    from geo.lookup import locate
+
+    fields = {}
+    for name, (label, limit, required) in HOUSEHOLD_TEXT.items():
+        value = inputs.note(data.get(name) if data.get(name) is not None else "", name, limit)
+        if required and not value:
+            raise BadInput(f"请填写{label}", field=name)
+        fields[name] = value
+    fields["phone"] = inputs.phone(data.get("phone") or "")
+    members = data.get("members")
+    try:
+        fields["members"] = inputs.number(members if members not in (None, "") else 1, "members", 1, 100,
+                                          integer=True)
+    except BadInput:
+        raise BadInput("人口数应为 1–100 的整数", field="members") from None
+    resident = data.get("resident", True)
+    if isinstance(resident, str):
+        if resident.strip().lower() not in {"是", "否", "true", "false", "1", "0", ""}:
+            raise BadInput("本村居民应为“是”或“否”", field="resident")
+        resident = resident.strip().lower() in {"是", "true", "1"}
+    fields["resident"] = bool(resident)
+    lon, lat = data.get("longitude"), data.get("latitude")
+    if lon in (None, "") or lat in (None, ""):
+        raise BadInput("请给出门口位置（经度、纬度，可用“使用当前位置”）", field="location")
+    try:
+        lon, lat = inputs.lonlat(lon, lat, "location")
+    except BadInput as exc:
+        raise BadInput(f"门口位置无效：{exc.detail}", field="location") from None
+    found = locate(lon, lat)
+    if found["village"] is None or found["village"].code != village.code:
+        raise BadInput(f"门口位置不在{village.name}范围内", field="location")
+    fields["grid_id"] = found["grid"].code if found["grid"] else None
+    from django.contrib.gis.geos import Point
+
+    fields["location"] = Point(lon, lat, srid=4326)
+    return fields
+
+
+def add_household(user, *, village, data):
+    """A new household of a village, by hand. The code is the door card's: unique, at most 40 characters, no
+    '/'. Returns (household, created): the same code with the same facts again (a resent form) is no error."""
+    village = village_for(user, village)
+    if not is_manager(user):
+        raise Forbidden("您的角色不能登记农户")
+    code = inputs.note(data.get("code"), "code", 40)
+    if not code or "/" in code or any(c.isspace() for c in code):
+        raise BadInput("请填写户编号（门牌卡上的编号，不含空格和“/”）", field="code")
+    fields = _household_fields(data, village)
+    if not scope.covers_place(scope.of(user), village.town_id, village.code, fields["grid_id"]):
+        raise Forbidden("门口位置不在您的辖区内", field="location")
+    with transaction.atomic():
+        existing = Household.objects.select_for_update().filter(code=code).first()
+        if existing is not None:
+            if existing.village_id == village.code and all(
+                    getattr(existing, f) == v for f, v in fields.items() if f != "location"):
+                return existing, False
+            raise Conflict(f"户编号 {code} 已被使用", field="code")
+        return Household.objects.create(code=code, village=village, town_id=village.town_id, **fields), True
+
+
+def edit_household(user, code, *, data):
+    """Change a household's facts (not its code or village). Returns the household."""
+    household = household_for(user, code)
+    if not may_score(user, household):
+        raise Forbidden("您的角色不能修改该户")
+    fields = _household_fields(data, household.village)
+    if not scope.covers_place(scope.of(user), household.town_id, household.village_id, fields["grid_id"]):
+        raise Forbidden("门口位置不在您的辖区内", field="location")
+    with transaction.atomic():
+        locked = household_for(user, code, lock=True)
+        for f, v in fields.items():
+            setattr(locked, f, v)
+        locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+def set_household_status(user, code, status):
+    """Move a household out of the register (已迁出) or back in (在册); its ledger stays. Returns (household,
+    changed): a repeat changes nothing."""
+    if status not in HouseholdStatus.values:
+        raise BadInput(f"状态应为 {'、'.join(HouseholdStatus.values)}：{status!r}", field="status")
+    with transaction.atomic():
+        household = household_for(user, code, lock=True)
+        if not may_score(user, household):
+            raise Forbidden("您的角色不能修改该户")
+        if household.status == status:
+            return household, False
+        household.status = status
+        household.save(update_fields=["status", "updated_at"])
+    return household, True
+
+
+def find_households(user, village, text, limit=20):
+    """Households of a village the user sees, by door-card code (exact first) or by the head's name or part of it;
+    for the counter and the problem page (the village's own staff, who may see names)."""
+    text = inputs.note(text, "q", 40)
+    qs = visible_households(user).filter(village=village)
+    if not text:
+        return []
+    exact = list(qs.filter(code=text))
+    if exact:
+        return exact
+    return list(qs.filter(Q(head__contains=text) | Q(code__icontains=text) | Q(address__contains=text))
+                .order_by("status", "group", "code")[:limit])
 
 
 # --- dates --------------------------------------------------------------------------------------------------
@@ -179,7 +310,7 @@ def save_rules(user, *, village=None, year, board_n=None, items=None, valid_from
         raise BadInput("board_n 应为 1–100 的整数", field="board_n")
     area = scope.of(user)
     if village is None:
-        if not (user.is_superuser or user.role in (Role.DISTRICT, Role.ADMIN)) or not area:
+        if not may_publish_reference(user) or not area:
             raise Forbidden("只有区级人员可以发布参考细则")
         district = District.objects.filter(code=scope.district_of(area)).first()
         if district is None:
@@ -261,8 +392,15 @@ def item_in_force(village_code, key, day):
     return item
 
 
+# What the seed does not set, said where the rules are shown (seed 003 names neither a board size nor a cadence).
+DEFAULTS_NOTE = ["红黑榜人数：未设定时 5 户为项目默认（工作方案 003 未规定人数）",
+                 "月度评比（每月入户评比）的频次为项目默认；村积分细则另有规定的，按村规执行",
+                 "本季度无任何评分记录的农户为“未评”，不上红黑榜（项目默认）"]
+
+
 def rules_json(ruleset, day):
     return {"village": ruleset.village_id, "year": ruleset.year, "board_n": ruleset.board_n, "on": day.isoformat(),
+            "defaults": DEFAULTS_NOTE,
             "items": [{"key": i.key, "name": i.name, "points": i.points, "kind": i.kind, "category": i.category,
                        "valid_from": i.valid_from.isoformat(),
                        "valid_until": i.valid_until.isoformat() if i.valid_until else None}
@@ -280,11 +418,22 @@ def _append(household, **fields):
     return entry
 
 
-def score(user, code, *, item, month=None, day=None, note="", photo=None, client_uuid=None, now=None):
+def score(user, code, *, item, month=None, day=None, note="", photo=None, client_uuid=None, now=None,
+          source=None, scorer_group=""):
     """Record one scored item for a household. Returns (entry, created): a retry with the same client_uuid
-    returns the stored entry; a second monthly score of an item for the same month is a Conflict."""
+    returns the stored entry; a second monthly score of an item for the same month is a Conflict, whichever
+    source gave it. `source` is who assessed (village staff by default, or 组组互评: then `scorer_group` names the
+    villagers' group that scored, never the household's own)."""
     now = now or timezone.now()
     note = inputs.note(note)
+    source = str(source or ScoreSource.CADRE)
+    if source not in ScoreSource.values:
+        raise BadInput(f"评分来源 source 应为 {'、'.join(ScoreSource.values)} 之一", field="source")
+    scorer_group = inputs.text(scorer_group or "", "scorer_group", 50).strip()
+    if source == ScoreSource.GROUP_MUTUAL and not scorer_group:
+        raise BadInput("组组互评须写明打分的村民小组 scorer_group", field="scorer_group")
+    if source == ScoreSource.CADRE:
+        scorer_group = ""
     today = timezone.localdate(now)
     household = household_for(user, code)
     if not may_score(user, household):
@@ -302,6 +451,8 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
         raise BadInput("请给出积分项目 item", field="item")
     if household.status != HouseholdStatus.ACTIVE:
         raise BadInput("该户已迁出，不能再记分", field="code")
+    if scorer_group and scorer_group == household.group:
+        raise BadInput("组组互评不能由本组给本组农户打分", field="scorer_group")
     first = None
     if month:
         first = parse_month(month)
@@ -317,7 +468,7 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
         raise BadInput(f"项目 {key} 是月度评比项目，需要 month（YYYY-MM）", field="month")
     if rule.kind == ItemKind.OCCASIONAL:
         first = None
-    photo_name = _store_photo(household, photo) if photo is not None else ""
+    stored = _store_photo(household, photo, first) if photo is not None else None
     try:
         with transaction.atomic():
             locked = household_for(user, code, lock=True)
@@ -325,7 +476,11 @@ def score(user, code, *, item, month=None, day=None, note="", photo=None, client
                 raise BadInput("该户已迁出，不能再记分", field="code")
             entry = _append(locked, kind=rule.kind, item_key=rule.key, item=rule, name=rule.name, points=rule.points,
                             month=first, date=day, note=note or "", actor=user, created_at=now,
-                            client_uuid=client_uuid, photo=photo_name)
+                            client_uuid=client_uuid, photo=stored.image.name if stored else "", source=source,
+                            scorer_group=scorer_group)
+            if stored is not None:
+                stored.entry = entry
+                stored.save(force_insert=True)
     except IntegrityError:
         if client_uuid:
             existing = PointEntry.objects.filter(client_uuid=client_uuid).select_related("household").first()
@@ -344,14 +499,18 @@ def _same_retry(existing, code, item, month):
     return existing
 
 
-def _store_photo(household, fileobj):
-    """Check and clean (EXIF stripped, as for problems) a photo and store it; its name goes into the entry's
-    INSERT (the ledger row is never updated), written by the caller under the household's lock."""
+def _store_photo(household, fileobj, month=None):
+    """Check and clean (EXIF stripped, as for problems) a photo, store its file and run the trust checks
+    (photo_checks): an unsaved EntryPhoto whose file name goes into the entry's INSERT (the ledger row is never
+    updated), written by the caller under the household's lock, the EntryPhoto right after it."""
     from core.stored_photos import attach_photo
 
-    entry, _ = attach_photo(PointEntry(household=household), fileobj, name=household.pk, field="photo",
-                            file_field="photo", save=False)
-    return entry.photo.name
+    from .models import EntryPhoto
+    from .photo_checks import check_entry_photo
+
+    row, _ = attach_photo(EntryPhoto(household=household), fileobj, name=household.pk, field="photo", save=False,
+                          check=lambda r, processed: check_entry_photo(r, processed, month=month))
+    return row
 
 
 def entry_json(entry, request=None):
@@ -365,7 +524,8 @@ def entry_json(entry, request=None):
             "date": entry.date.isoformat(), "note": entry.note, "photo": photo,
             "who": entry.actor.get_full_name() or entry.actor.username if entry.actor_id else None,
             "at": entry.created_at.isoformat(), "issue": entry.issue_id, "good": entry.good_id,
-            "quantity": entry.quantity, "client_uuid": str(entry.client_uuid) if entry.client_uuid else None}
+            "quantity": entry.quantity, "client_uuid": str(entry.client_uuid) if entry.client_uuid else None,
+            "source": entry.source, "scorer_group": entry.scorer_group or None}
 
 
 def ledger(household, limit=None):
@@ -387,6 +547,26 @@ def create_good(user, *, village, name, price, stock):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise BadInput(f"{field} 应为不小于 {low} 的整数：{value!r}", field=field)
     return Good.objects.create(village=village, name=name, price=price, stock=stock)
+
+
+def change_good(user, pk, *, add_stock=None, active=None):
+    """Restock a good (`add_stock` more on hand: added in the database, so a redemption racing with it keeps its
+    own decrement) or take it off and put it back on the shelf. Returns the good as stored."""
+    good = Good.objects.filter(pk=pk).select_related("village").first() if str(pk).isdigit() else None
+    if good is None or not scope.touches(scope.of(user), good.village_id):
+        raise NotVisible("兑换物品不存在或不在您的辖区内", field="good")
+    if not may_manage_village(user, good.village):
+        raise Forbidden("您不能管理该村的兑换物品")
+    if add_stock is not None:
+        try:
+            n = inputs.number(add_stock, "add_stock", 1, 100000, integer=True)
+        except BadInput:
+            raise BadInput("补货数量应为 1–100000 的整数", field="add_stock") from None
+        Good.objects.filter(pk=good.pk).update(stock=F("stock") + n)
+    if active is not None:
+        Good.objects.filter(pk=good.pk).update(active=bool(active))
+    good.refresh_from_db()
+    return good
 
 
 def redeem(user, code, *, good, quantity=1, now=None):
@@ -470,23 +650,33 @@ def on_issue_transitioned(issue, action, actor, event, **_):
 # --- boards ---------------------------------------------------------------------------------------------------
 
 
+BOARD_N_NOTE = ("红黑榜各列 {n} 户：人数按本村积分细则（工作方案 003 只要求“开辟环境红黑榜、季度积分栏等模块张榜公示”，"
+                "未规定人数；未设定时的 5 户为项目默认）")
+UNSCORED = "未评"
+
+
 def board(village_code, quarter, group=None, n=None):
     """The red and black lists of a quarter: the n households that earned most and fewest points in it
     (entries dated in the quarter; redemptions are spending, not earning, and do not count). Active households
-    only, those without entries at 0. Ties: equal points share a rank; order within a tie is by household code,
-    and `ties` says where the cut falls inside a tie."""
+    only. A household with no earning entry in the quarter was not assessed: it is "未评", listed apart and on
+    neither list (a 0 would put it on the 黑榜 for a visit that never happened). Ties: equal points share a rank;
+    order within a tie is by household code, and `ties` says where the cut falls inside a tie."""
     start, end = parse_quarter(quarter)
     if n is None:
         ruleset = ruleset_of(village_code, start.year)
         n = ruleset.board_n if ruleset else 5
     # One index range per household (household, date) rather than a join of all its entries.
-    earned = (PointEntry.objects.filter(household=OuterRef("pk"), date__gte=start, date__lt=end)
-              .exclude(kind=EntryKind.REDEMPTION).values("household").annotate(s=Sum("points")).values("s"))
+    earning = (PointEntry.objects.filter(household=OuterRef("pk"), date__gte=start, date__lt=end)
+               .exclude(kind=EntryKind.REDEMPTION))
+    earned = earning.values("household").annotate(s=Sum("points")).values("s")
     qs = Household.objects.filter(village_id=village_code, status=HouseholdStatus.ACTIVE)
     if group:
         qs = qs.filter(group=group)
-    rows = list(qs.annotate(points=Coalesce(Subquery(earned, output_field=IntegerField()), Value(0)))
-                .order_by("-points", "code").values_list("code", "head", "group", "points"))
+    rows = list(qs.annotate(points=Subquery(earned, output_field=IntegerField()))
+                .order_by(F("points").desc(nulls_last=True), "code").values_list("code", "head", "group", "points"))
+    unscored = [{"code": code, "head": mask(head), "group": grp} for code, head, grp, points in rows
+                if points is None]
+    rows = [r for r in rows if r[3] is not None]
     ranked, rank = [], 0
     for i, (code, head, grp, points) in enumerate(rows):
         if i == 0 or points != rows[i - 1][3]:
@@ -496,7 +686,9 @@ def board(village_code, quarter, group=None, n=None):
     rest = ranked[len(red):]
     black = list(reversed(rest[-n:])) if rest else []
     return {"village": village_code, "quarter": quarter_of(start), "group": group or None, "n": n,
-            "households": len(ranked), "red": red, "black": black, "ties": _ties(ranked, red, black)}
+            "n_note": BOARD_N_NOTE.format(n=n), "households": len(ranked) + len(unscored),
+            "scored": len(ranked), "unscored": unscored, "red": red, "black": black,
+            "ties": _ties(ranked, red, black)}
 
 
 def _ties(ranked, red, black):

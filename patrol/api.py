@@ -27,6 +27,7 @@ from .models import Category, Issue, Photo, ReinspectionSample
 from .querysets import light_of
 from .serializers import (
     CategorySerializer,
+    DemolishedRequest,
     EventSerializer,
     FlaggedPhotoSerializer,
     PhotoSerializer,
@@ -190,6 +191,25 @@ class IssuePhotos(APIView):
                                             body.validated_data["kind"],
                                             from_app=body.validated_data["source"] == "app")
         return Response(PhotoSerializer(photo, context={"request": request}).data, status=201 if created else 200)
+
+
+class IssueDemolished(APIView):
+    """POST (multipart) lon, lat, category, client_uuid, description, note, before, after: a structure already
+    demolished on the spot recorded as done (plan 002's 拆除): the problem is created closed with both photos, by
+    town or district staff. 201 with the problem; 200 with the stored one on a retry (same client_uuid)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=DemolishedRequest, responses={201: FeatureSchema, 200: FeatureSchema, 400: ErrorSchema,
+                                                         403: ErrorSchema})
+    def post(self, request):
+        body = DemolishedRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        issue, created = services.record_demolished(
+            request.user, before=d["before"], after=d["after"], note=d["note"], lon=d["lon"], lat=d["lat"],
+            category=d["category"], client_uuid=d["client_uuid"], description=d["description"])
+        return Response(issue_feature(request.user, issue), status=201 if created else 200)
 
 
 class PhotoFlags(APIView):

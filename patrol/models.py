@@ -26,6 +26,15 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def campaign_source(self):
+        """Where the 净 group comes from: plan 000 names 净厕, 净地 and 净宅; anything else (净水) is our grouping."""
+        if not self.campaign:
+            return ""
+        if self.campaign in ("净厕", "净地", "净宅"):
+            return "工作方案 000"
+        return "项目默认分组（工作方案 000 只列净厕、净地、净宅）"
+
 
 class Source(models.TextChoices):
     DISTRICT_PATROL = "district_patrol", "区级巡查"

@@ -17,6 +17,7 @@ from . import services
 from .filters import IssueFilter
 from .models import Action, Category, Issue, Light, Source, Status
 from .serializers import photo_flags_for
+from .signals import issue_page_panels
 
 # Columns the list sorts by (the `sort` parameter; a leading "-" for descending), newest first by default.
 SORTS = {"id": "id", "category": "category__sort", "status": "status", "town": "town_id", "village": "village_id",
@@ -177,6 +178,7 @@ def issue_detail(request, pk):
         "status_labels": dict(Status.choices),
         "error": error.detail if error else None,
         "default_assignee": issue.assignee or issue.village.name,
+        "panels": [html for _, html in issue_page_panels.send(sender=Issue, request=request, issue=issue) if html],
     }, status=status)
 
 
@@ -221,3 +223,38 @@ def import_page(request):
     if not services.may(request.user, "report"):
         raise Http404("您的角色不能上报问题")
     return render(request, "patrol/import.html")
+
+
+def demolished_page(request):
+    """登记已拆除 (plan 002): town or district staff record a structure already demolished, with its before and
+    after photos; the problem is created closed (services.record_demolished, as the API)."""
+    import uuid
+
+    if not services.may(request.user, Action.VERIFY):
+        raise Http404("只有街镇或区级人员可以登记已拆除")
+    categories = Category.objects.filter(code__in=services.DEMOLITION_CATEGORIES).order_by("sort")
+    failed = None
+    if request.method == "POST":
+        token = request.POST.get(once.FIELD, "")
+        if not once.first_submit(request):
+            messages.info(request, "这一登记已经提交过，未重复登记")
+            return redirect("patrol:issue-demolished")
+        post = request.POST
+        try:
+            issue, _ = services.record_demolished(
+                request.user, before=request.FILES.get("before"), after=request.FILES.get("after"),
+                note=post.get("note", ""), category=post.get("category", ""),
+                lon=post.get("lon", ""), lat=post.get("lat", ""),
+                description=post.get("description", ""),
+                client_uuid=uuid.uuid5(uuid.NAMESPACE_URL, f"demolished:{request.user.pk}:{token}") if token
+                else uuid.uuid4())
+        except DomainError as exc:
+            field = {"geometry": "lon"}.get(exc.field, exc.field)
+            failed = {"field": field, "detail": exc.detail, "values": post}
+            messages.error(request, f"未登记：{exc.detail}")
+        else:
+            messages.success(request, f"已登记 #{issue.pk} {issue.category.name}（拆除即销号）")
+            return redirect("patrol:issue-detail", pk=issue.pk)
+    return render(request, "patrol/demolished.html", {"categories": categories, "failed": failed},
+                  status=400 if failed else 200)
+

@@ -100,26 +100,39 @@ def flagged_photos(user, town=None, month=None):
     return qs
 
 
-def village_month_counts(village_code, months):
-    """[(month, flagged evidence, evidence rejected citing a flag)] for a village's problems, per month of upload
-    (of the rejection): what the dossier shows."""
+def trust_counts(village_codes, start, end):
+    """{(village, month): (flagged, rejected)} of the villages' problems between two instants: problem photos
+    uploaded with a flag, and 复核 rejections citing a flag (issue 28's counts), per local month of the upload or
+    of the rejection. One grouped query each, whatever the number of villages."""
     from django.db.models import Count
     from django.db.models.functions import TruncMonth
 
+    codes = list(village_codes)
+    flagged = (Photo.objects.filter(issue__village_id__in=codes, uploaded_at__gte=start, uploaded_at__lt=end)
+               .exclude(flags=[]).annotate(m=TruncMonth("uploaded_at")).values("issue__village_id", "m")
+               .annotate(n=Count("id")).values_list("issue__village_id", "m", "n"))
+    rejected = (IssueEvent.objects.filter(issue__village_id__in=codes, action=Action.REJECT, at__gte=start,
+                                          at__lt=end, data__has_key="cited_flags")
+                .annotate(m=TruncMonth("at")).values("issue__village_id", "m").annotate(n=Count("id"))
+                .values_list("issue__village_id", "m", "n"))
+    out = {}
+    for i, rows in enumerate((flagged, rejected)):
+        for code, m, n in rows:
+            key = (code, timezone.localtime(m).date())
+            pair = list(out.get(key, (0, 0)))
+            pair[i] = n
+            out[key] = tuple(pair)
+    return out
+
+
+def village_month_counts(village_code, months):
+    """[(month, flagged evidence, evidence rejected citing a flag)] for a village's problems, per month of upload
+    (of the rejection): what the dossier shows."""
     if not months:
         return []
     from core.months import month_bounds
 
     start, _ = month_bounds(months[0])
     _, end = month_bounds(months[-1])
-    flagged = dict(
-        Photo.objects.filter(issue__village_id=village_code, uploaded_at__gte=start, uploaded_at__lt=end)
-        .exclude(flags=[]).annotate(m=TruncMonth("uploaded_at")).values("m").annotate(n=Count("id"))
-        .values_list("m", "n"))
-    rejected = dict(
-        IssueEvent.objects.filter(issue__village_id=village_code, action=Action.REJECT, at__gte=start, at__lt=end,
-                                  data__has_key="cited_flags")
-        .annotate(m=TruncMonth("at")).values("m").annotate(n=Count("id")).values_list("m", "n"))
-    flagged = {timezone.localtime(k).date(): v for k, v in flagged.items()}
-    rejected = {timezone.localtime(k).date(): v for k, v in rejected.items()}
-    return [(m, flagged.get(m, 0), rejected.get(m, 0)) for m in months]
+    counts = trust_counts([village_code], start, end)
+    return [(m, *counts.get((village_code, m), (0, 0))) for m in months]

@@ -31,9 +31,11 @@ def checked(parse, value, field):
 
 
 class CategorySerializer(serializers.ModelSerializer):
+    campaign_source = serializers.CharField(read_only=True, help_text="净 分组的来源：工作方案 000 或项目默认")
+
     class Meta:
         model = Category
-        fields = ("code", "name", "campaign", "default_deadline_days", "icon")
+        fields = ("code", "name", "campaign", "campaign_source", "default_deadline_days", "icon")
 
 
 def _fresh(field):
@@ -102,6 +104,19 @@ class TransitionRequest(serializers.Serializer):
 
     def validate_deadline(self, value):
         return value and checked(inputs.day, value, "deadline")
+
+
+class DemolishedRequest(serializers.Serializer):
+    """A structure already demolished, recorded as done (plan 002): where, what, and the before and after photos."""
+
+    lon = serializers.FloatField(help_text="经度（WGS-84）")
+    lat = serializers.FloatField(help_text="纬度（WGS-84）")
+    category = serializers.CharField(max_length=30, help_text="拆除类问题类别代码")
+    client_uuid = serializers.UUIDField()
+    description = serializers.CharField(allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(allow_blank=True, default="", max_length=2000)
+    before = serializers.FileField()
+    after = serializers.FileField()
 
 
 class PhotoUpload(serializers.Serializer):

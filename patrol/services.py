@@ -298,6 +298,57 @@ def transition_issue(user, issue_id, action, *, note="", deadline=None, assignee
     return event
 
 
+# Plan 002 (Qukou) counts structures torn down: "各村每周整治不少于5处"、"各村每周拆除不少于3户". One already demolished
+# when it is recorded is recorded as done. Which categories allow it is a project default (the demolition ones).
+DEMOLITION_CATEGORIES = ("ruined_wall", "abandoned_greenhouse", "ad_clutter", "dilapidated_house")
+
+
+def record_demolished(user, *, before, after, note="", **report):
+    """A structure already demolished on the spot, recorded as done (plan 002): the problem is created and closed
+    in one step with its before and after photos (both required), by staff who may verify (town, district). The
+    report and a 复核通过销号 event marked `done_on_report` are both written; the weekly quotas count it like any
+    closure. A retry with the same client_uuid returns the stored problem. Returns (issue, created)."""
+    from core.stored_photos import attach_photo
+
+    from .photo_checks import check_issue_photo
+
+    if not may(user, A.VERIFY):
+        raise Forbidden("只有街镇或区级人员可以登记已拆除（拆除即销号）")
+    category = find_category(inputs.text(report.get("category"), "category", 30))
+    if category.code not in DEMOLITION_CATEGORIES:
+        raise BadInput(f"“{category.name}”不是拆除类问题，不能登记为已拆除", field="category")
+    if not before:
+        raise BadInput("请上传拆除前照片", field="before")
+    if not after:
+        raise BadInput("请上传拆除后照片", field="after")
+    note = inputs.text(note, "note", 2000)
+    from core.photos import clean_photo
+
+    checked = [(Photo.Kind.BEFORE, clean_photo(before, "before")), (Photo.Kind.AFTER, clean_photo(after, "after"))]
+    report.setdefault("source", Source.TOWN_SELF_CHECK if user.role == Role.TOWN else Source.DISTRICT_PATROL)
+    with transaction.atomic():
+        result = report_issue(user, **report)
+        issue = Issue.objects.select_for_update().get(pk=result.issue.pk)
+        if not result.created:
+            if issue.status != S.CLOSED:
+                raise Conflict("该编号已用于一条未销号的上报", field="client_uuid")
+            return issue, False
+        photos = []
+        for kind, processed in checked:
+            photos.append(attach_photo(
+                Photo(issue=issue, kind=kind, uploaded_by=user), processed, name=f"{issue.pk}-{kind}",
+                same=("issue", "kind"), check=lambda row, p: check_issue_photo(row, p))[0])
+        now = max(timezone.now(), issue.reported_at)
+        issue.status, issue.closed_at = S.CLOSED, now
+        issue.save(update_fields=["status", "closed_at"])
+        event = IssueEvent.objects.create(
+            issue=issue, action=A.VERIFY, from_status=S.REPORTED, to_status=S.CLOSED, actor=user, at=now,
+            note=note or "拆除即销号：登记时已拆除", photo=photos[1],
+            data={"done_on_report": True, "photos": [p.pk for p in photos]})
+        signals.issue_transitioned.send(Issue, issue=issue, event=event, action=A.VERIFY, user=user)
+    return issue, True
+
+
 def _last_submitter(issue):
     return issue.events.filter(action=A.SUBMIT).order_by("-at", "-id").values_list("actor_id", flat=True).first()
 

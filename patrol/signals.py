@@ -38,4 +38,7 @@ campaign_sampling = Signal()
 # sender=Issue; issue: district staff are about to release the issue's red supervision by hand. A receiver returns
 # a reason (str) why they may not (supervision: an open order holds it), or None; the first reason refuses (409).
 supervision_releasing = Signal()
+# sender=Issue; request, issue: a problem's page (/issues/<id>/) is being drawn. A receiver returns the HTML of a
+# panel of its own (a SafeString; households: 关联农户) or None; the panels are shown after the problem's facts.
+issue_page_panels = Signal()
 

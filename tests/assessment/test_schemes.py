@@ -66,7 +66,7 @@ def test_schemes_endpoint_lists_the_three_with_contract_parameters(people):
     assert by["dazhangzhuang"]["parameters"] == {
         "rank_scope": "town", "bottom_n": 10, "bottom_points": 3, "bottom_twice_points": 5, "baseline": 8,
         "per_problem": 0.1, "unrectified_points": 0.5, "model_points": 5, "reward_n": 5, "deduct_n": 5,
-        "reward_amount": 1500, "min_months_share": 1.0}
+        "reward_amount": 1500, "min_months_share": 1.0, "photo_flag_points": 0}
     assert [(i["key"], i["max"]) for i in by["dazhangzhuang"]["items"]] == MAXES
     assert by["standard"]["items"] == []
 

@@ -80,13 +80,16 @@ def test_qukou_winter_campaign_counts_closures_by_week_and_period(people, login,
     closed(people, V1, "ruined_wall", local(2022, 2, 19, 23))  # counted
     closed(people, V1, "ruined_wall", local(2022, 2, 20, 9))  # after the end: not counted
 
+    # W50 lies wholly in the mobilisation (12-15 … 12-19; work starts 12-22): closures count, no quota is set.
     w50 = progress(api, cid, "2021-W50")
-    assert w50[V1] == {WALLS["name"]: (5, 2, "red"), "危房": (3, 1, "red")}
-    assert w50[V2] == {WALLS["name"]: (5, 3, "yellow"), "危房": (3, 3, "green")}
-    assert w50[V3] == {WALLS["name"]: (5, 1, "red"), "危房": (3, 0, "red")}
-    assert w50[V4] == {WALLS["name"]: (5, 0, "red"), "危房": (3, 0, "red")}
-    assert progress(api, cid, "2021-W51")[V1] == {WALLS["name"]: (5, 1, "red"), "危房": (3, 0, "red")}
-    assert progress(api, cid, "2022-W07")[V1][WALLS["name"]] == (5, 1, "red")
+    assert w50[V1] == {WALLS["name"]: (0, 2, None), "危房": (0, 1, None)}
+    assert w50[V2] == {WALLS["name"]: (0, 3, None), "危房": (0, 3, None)}
+    assert w50[V3] == {WALLS["name"]: (0, 1, None), "危房": (0, 0, None)}
+    assert w50[V4] == {WALLS["name"]: (0, 0, None), "危房": (0, 0, None)}
+    # W51 has 5 work days (12-22 … 12-26): 5 × 5/7 = 3.57 and 3 × 5/7 = 2.14.
+    assert progress(api, cid, "2021-W51")[V1] == {WALLS["name"]: (3.57, 1, "red"), "危房": (2.14, 0, "red")}
+    # W07 has 4 (02-14 … 02-17, the work phase's last day included): 5 × 4/7 = 2.86.
+    assert progress(api, cid, "2022-W07")[V1][WALLS["name"]] == (2.86, 1, "red")
 
     # A problem closed in W50, reopened and closed again in W52, still counts for W50 (the past does not move).
     issue = closed(people, V2, "ruined_wall", local(2021, 12, 18))
@@ -99,7 +102,7 @@ def test_qukou_winter_campaign_counts_closures_by_week_and_period(people, login,
     add_photo(people["v2"], issue.pk, tiny_jpeg(color=(1, 2, 3)), "after")
     transition_issue(people["v2"], issue.pk, "submit", now=local(2021, 12, 29))
     transition_issue(people["town_a"], issue.pk, "verify", now=local(2021, 12, 29))
-    assert progress(api, cid, "2021-W50")[V2][WALLS["name"]] == (5, 4, "yellow")
+    assert progress(api, cid, "2021-W50")[V2][WALLS["name"]] == (0, 4, None)
     assert progress(api, cid, "2021-W52")[V2][WALLS["name"]] == (5, 1, "red")
 
     # A town's staff see their own villages only.
@@ -107,7 +110,7 @@ def test_qukou_winter_campaign_counts_closures_by_week_and_period(people, login,
     assert set(progress(town_b, cid, "2021-W50")) == {V3, V4}
     api = login(people["district"])  # one client: log the district back in
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # session, user, campaign with its phases (for the work days), quotas, counts
         api.get(f"/api/campaigns/{cid}/progress/?week=2021-W50")
     assert api.get(f"/api/campaigns/{cid}/progress/?week=2021-W40").status_code == 400
     r = api.get(f"/api/campaigns/{cid}/progress/?week=51")
@@ -127,7 +130,7 @@ def test_a_quota_changed_after_the_start_is_logged_and_leaves_past_weeks_alone(p
     campaign.refresh_from_db()
     week = lambda w: {q["name"]: q for q in next(  # noqa: E731
         v for v in services.week_progress(campaign, services.parse_week(w))["villages"] if v["code"] == V1)["quotas"]}
-    assert (week("2021-W50")["危房"]["target"], week("2021-W50")["危房"]["light"]) == (3, "yellow")
+    assert (week("2021-W50")["危房"]["target"], week("2021-W50")["危房"]["light"]) == (0, None)  # mobilising
     assert week("2021-W52")["危房"]["target"] == 3
     assert (week("2022-W01")["危房"]["target"], week("2022-W01")["危房"]["light"]) == (1, "green")
     change = QuotaChange.objects.get(campaign=campaign)
@@ -272,11 +275,14 @@ def test_campaign_page_and_list(people):
 
     campaign = services.create_campaign(people["district"], QUKOU)
     closed(people, V2, "ruined_wall", local(2021, 12, 16))
+    closed(people, V2, "ruined_wall", local(2021, 12, 28))
     client = Client()
     client.force_login(people["district"])
-    page = client.get(f"/campaigns/{campaign.pk}/?week=2021-W50")
+    page = client.get(f"/campaigns/{campaign.pk}/?week=2021-W52")
     text = page.content.decode()
-    assert page.status_code == 200 and "乙村" in text and "1/5" in text and "2021-W50" in text
+    assert page.status_code == 200 and "乙村" in text and "1/5" in text and "2021-W52" in text
+    mobilising = client.get(f"/campaigns/{campaign.pk}/?week=2021-W50").content.decode()
+    assert "1（不设指标）" in mobilising and "集中攻坚阶段内 0 天" in mobilising
     assert client.get(f"/campaigns/{campaign.pk}/?week=nonsense").status_code == 200
     assert "冬季战役" in client.get("/campaigns/").content.decode()
 
@@ -297,3 +303,50 @@ def test_import_tags_rows_with_the_campaign_column(people):
     assert tagged == {"abandoned_greenhouse": campaign.pk, "heaps": None}
     again = imports.import_file(people["district"], content, "rows.csv")
     assert (again.created, again.existing) == (0, 2)
+
+
+def test_the_ranking_after_acceptance_puts_passed_villages_first_then_by_completion(people, login):
+    """Seed 002: “由乡农村人居环境整治工作领导小组办公室对各村人居环境整治暨村庄清洁“冬季战役”进行考核验收，
+    并根据考核验收结果进行考核评比。” Passed villages rank before failed ones (the plan); within a result, by the work
+    phase's completion rate against the prorated targets (ours, labelled). Villages not accepted are not ranked."""
+    today = timezone.localdate()
+    d = lambda n: today + timezone.timedelta(days=n)  # noqa: E731
+    body = {"name": "冬季战役（演练）", "areas": [TOWN_A, TOWN_B], "start": d(-13).isoformat(), "end": d(2).isoformat(),
+            "quotas": [{**HOUSES, "per_village_per_week": 7}],
+            "phases": [{"name": "集中攻坚", "kind": "work", "start": d(-13).isoformat(), "end": d(-1).isoformat()},
+                       {"name": "考核验收", "kind": "acceptance", "start": d(-1).isoformat(), "end": d(2).isoformat()}]}
+    api = login(people["district"])
+    cid = api.post("/api/campaigns/", body, format="json").json()["id"]
+    for village, n in ((V1, 2), (V2, 4), (V3, 1)):
+        for i in range(n):
+            closed(people, village, "dilapidated_house", timezone.now() - timezone.timedelta(days=3, hours=i))
+    for village, result in ((V1, "pass"), (V2, "fail"), (V3, "pass")):
+        assert api.post(f"/api/campaigns/{cid}/acceptance/", {"village": village, "result": result},
+                        format="json").status_code == 201
+    r = api.get(f"/api/campaigns/{cid}/ranking/")
+    assert r.status_code == 200, r.content
+    rows = {v["code"]: v for v in r.json()["villages"]}
+    # 13 work days at 7 a week: a prorated target of 13 over the campaign for every village.
+    assert {c: rows[c]["target"] for c in (V1, V2, V3, V4)} == {V1: 13.0, V2: 13.0, V3: 13.0, V4: 13.0}
+    assert [(c, rows[c]["rank"], rows[c]["done"]) for c in (V1, V3, V2)] == [(V1, 1, 2), (V3, 2, 1), (V2, 3, 4)]
+    assert rows[V4]["rank"] is None and rows[V4]["result_label"] == "未验收"
+    assert any(x["source"].startswith("工作方案 002") for x in r.json()["rules"])
+    assert any(x["source"].startswith("项目默认") for x in r.json()["rules"])
+
+    from django.test import Client
+
+    page = Client()
+    page.force_login(people["district"])
+    html = page.get(f"/campaigns/{cid}/").content.decode()
+    table = html.split('data-testid="campaign-ranking"', 1)[1].split("</table>", 1)[0]
+    assert table.index("甲村") < table.index("丙村") < table.index("乙村")
+
+    early = api.post("/api/campaigns/", QUKOU, format="json").json()["id"]
+    qukou_2021 = api.get(f"/api/campaigns/{early}/ranking/")
+    assert qukou_2021.status_code == 200  # long past: its acceptance phase began in 2022
+    future = {**body, "name": "明年", "start": d(30).isoformat(), "end": d(60).isoformat(),
+              "phases": [{"name": "集中攻坚", "kind": "work", "start": d(30).isoformat(), "end": d(50).isoformat()},
+                         {"name": "考核验收", "kind": "acceptance", "start": d(50).isoformat(),
+                          "end": d(60).isoformat()}]}
+    fid = api.post("/api/campaigns/", future, format="json").json()["id"]
+    assert api.get(f"/api/campaigns/{fid}/ranking/").status_code == 409

@@ -49,7 +49,9 @@ def test_a_group_scored_by_hand_over_a_quarter_gives_the_boards_worked_out_here(
 
     board = login(people.district).get("/api/boards/", {"village": V1, "quarter": "2026-Q3"}).json()
     assert [(r["code"], r["points"], r["rank"]) for r in board["red"]] == [("V1-1-A", 31, 1), ("V1-1-B", 21, 2)]
-    assert [(r["code"], r["points"]) for r in board["black"]] == [("V1-1-E", -12), ("V1-1-D", 0)]
+    # 钱多多 (D) earned nothing in Q3 because nobody assessed the household: 未评, on neither list (issue 25, 003).
+    assert [(r["code"], r["points"]) for r in board["black"]] == [("V1-1-E", -12), ("V1-1-C", 4)]
+    assert [r["code"] for r in board["unscored"]] == ["V1-1-D"] and board["scored"] == 6
     assert [r["head"] for r in board["red"]] == ["王**", "李**"]
     assert board["ties"] == ["红榜最后一名与 1 户同为 21 分，同分按户号先后列出"]
 

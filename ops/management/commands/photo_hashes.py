@@ -14,6 +14,7 @@ from django.db import transaction
 
 def tables():
     from campaigns.models import AcceptancePhoto, TaskProgressPhoto
+    from campaigns.photo_checks import check_acceptance_photo, check_progress_photo
     from facilities.models import OrderPhoto
     from facilities.photo_checks import check_order_photo
     from patrol.models import Photo
@@ -25,8 +26,8 @@ def tables():
         ("问题照片", Photo, check_issue_photo),
         ("督办反馈照片", AnswerPhoto, check_answer_photo),
         ("工单照片", OrderPhoto, check_order_photo),
-        ("专项行动验收照片", AcceptancePhoto, None),
-        ("任务进展照片", TaskProgressPhoto, None),
+        ("专项行动验收照片", AcceptancePhoto, check_acceptance_photo),
+        ("任务进展照片", TaskProgressPhoto, check_progress_photo),
     ]
 
 
