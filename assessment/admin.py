@@ -21,6 +21,9 @@ class WeeklyTargetAdmin(admin.ModelAdmin):
 
 from django import forms  # noqa: E402
 from django.contrib import messages  # noqa: E402
+from django.contrib.admin.helpers import ActionForm  # noqa: E402
+
+from core.recordadmin import RecordAdmin  # noqa: E402
 
 from . import schemes  # noqa: E402
 from .models import (  # noqa: E402
@@ -89,48 +92,48 @@ class ScorecardItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(RecordAdmin):
     list_display = ("id", "month", "village", "assessor", "scheme", "total", "current", "created_at")
     list_filter = ("scheme", "current", "month")
     search_fields = ("village__name", "village__code")
-    readonly_fields = [f.name for f in Scorecard._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReopenForm(ActionForm):
+    note = forms.CharField(label="重新打开的理由", max_length=300, required=False)
 
 
 @admin.register(MonthClose)
-class MonthCloseAdmin(admin.ModelAdmin):
+class MonthCloseAdmin(RecordAdmin):
+    """Read-only: a month is closed by assess_month and reopened by its own logged action (the service)."""
+
     list_display = ("month", "district", "closed", "closed_at")
-    readonly_fields = ("month", "district", "closed", "schemes", "closed_at")
     actions = ["reopen"]
+    action_form = ReopenForm
 
-    def has_add_permission(self, request):
-        return False
+    def has_reopen_permission(self, request):
+        return request.user.has_perm("assessment.change_monthclose")
 
-    @admin.action(description="重新打开所选月份（记录在关账记录中）")
+    @admin.action(description="重新打开所选月份（记录在关账记录中）", permissions=["reopen"])
     def reopen(self, request, queryset):
-        for row in queryset.filter(closed=True):
-            row.closed = False
-            row.save(update_fields=["closed", "closed_at"])
-            MonthCloseLog.objects.create(month=row.month, district=row.district, action="reopen", by=request.user,
-                                         note="管理后台重新打开")
-        messages.info(request, "已重新打开")
+        from core.errors import DomainError
+
+        from . import services
+
+        note = request.POST.get("note", "")
+        done = []
+        for row in queryset.filter(closed=True).order_by("month", "district"):
+            try:
+                services.reopen_month(request.user, row.month, note=note, district=row.district)
+            except DomainError as exc:
+                messages.error(request, f"{row.district} {row.month:%Y-%m}：{exc}")
+                return
+            done.append(f"{row.district} {row.month:%Y-%m}")
+        messages.info(request, f"已重新打开：{'、'.join(done)}" if done else "所选月份均未关账")
 
 
 @admin.register(MonthCloseLog)
-class MonthCloseLogAdmin(admin.ModelAdmin):
+class MonthCloseLogAdmin(RecordAdmin):
     list_display = ("at", "month", "district", "action", "by", "note")
-    readonly_fields = ("at", "month", "district", "action", "by", "note")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Interview)

@@ -74,23 +74,23 @@ def close_month(month, area="", user=None, note=""):
     closed = []
     for d in districts.values_list("code", flat=True):
         with transaction.atomic():
-            row = MonthClose.objects.select_for_update().filter(month=month, district=d).first()
+            District.objects.select_for_update().filter(code=d).first()  # one close or reopen at a time
+            row = MonthClose.objects.filter(month=month, district=d).first()
             if row is not None and row.closed:
                 continue
             if row is None:
                 towns = set(Village.objects.filter(scope.code_q(d)).values_list("town_id", flat=True))
                 frozen = {t: {"scheme": n, "parameters": p} for t, (n, p) in S.schemes_at(month, towns).items()}
                 MonthClose.objects.create(month=month, district=d, closed=True, schemes=frozen)
-            else:
-                row.closed = True
-                row.save(update_fields=["closed", "closed_at"])
+            # The log entry is what closes it (again): the database sets the closure from the log.
             MonthCloseLog.objects.create(month=month, district=d, action="close", by=user, note=note)
             closed.append(d)
     return closed
 
 
 def reopen_month(user, month, note="", district=None):
-    """A district admin reopens a closed month of their district (logged)."""
+    """A district admin reopens a closed month of their district: the log entry is the reopening (the database
+    sets the closure from the log, and refuses any other change to it)."""
     if not (_is_admin(user) or user.role == Role.DISTRICT):
         raise Forbidden("只有区级管理人员可以重新打开已关账的月份")
     month = parse_month(month)
@@ -98,15 +98,16 @@ def reopen_month(user, month, note="", district=None):
     district = district or (scope.district_of(area) if area else "")
     if not district or not scope.touches(area, district):
         raise NotVisible("区不存在或不在您的辖区内", field="district")
+    note = inputs.text(note, "note", max_length=300)
     if not note.strip():
         raise BadInput("请说明重新打开的理由", field="note")
     with transaction.atomic():
-        row = MonthClose.objects.select_for_update().filter(month=month, district=district, closed=True).first()
+        District.objects.select_for_update().filter(code=district).first()  # one close or reopen at a time
+        row = MonthClose.objects.filter(month=month, district=district, closed=True).first()
         if row is None:
             raise Conflict(f"{month:%Y-%m} 未关账，无需重新打开", field="month")
-        row.closed = False
-        row.save(update_fields=["closed", "closed_at"])
         MonthCloseLog.objects.create(month=month, district=district, action="reopen", by=user, note=note.strip())
+    row.refresh_from_db()
     return row
 
 

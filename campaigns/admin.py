@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.recordadmin import RecordAdmin
+
 from .models import Acceptance, Campaign, Phase, Quota, QuotaChange, Task, TaskProgress, TaskTarget
 
 
@@ -22,22 +24,13 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuotaChange)
-class QuotaChangeAdmin(admin.ModelAdmin):
+class QuotaChangeAdmin(RecordAdmin):
     list_display = ("campaign", "actor", "at", "effective_from")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Acceptance)
-class AcceptanceAdmin(admin.ModelAdmin):
+class AcceptanceAdmin(RecordAdmin):
     list_display = ("campaign", "village", "result", "recorded_by", "recorded_at")
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class TargetInline(admin.TabularInline):
@@ -54,13 +47,7 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaskProgress)
-class TaskProgressAdmin(admin.ModelAdmin):
+class TaskProgressAdmin(RecordAdmin):
     """Reports are append-only (a database trigger refuses changes): a past month's light never moves."""
 
     list_display = ("task", "area", "value", "date", "entered_by", "entered_at")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,7 @@ from core.spreadsheets import xlsx_response
 from geo import scope
 
 from . import exports, services
+from .serializers import AcceptanceRequest, CampaignRequest, ProgressRequest, QuotasChange, TaskRequest
 
 
 def _body(request):
@@ -37,6 +38,7 @@ class CampaignList(APIView):
     def get(self, request):
         return Response([campaign_json(c) for c in services.visible_campaigns(request.user)])
 
+    @extend_schema(request=CampaignRequest, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         campaign = services.create_campaign(request.user, _body(request))
         return Response(campaign_json(campaign), status=201)
@@ -46,6 +48,7 @@ class CampaignDetail(APIView):
     def get(self, request, pk):
         return Response(campaign_json(services.visible_campaign(request.user, pk)))
 
+    @extend_schema(request=QuotasChange, responses={200: OpenApiTypes.OBJECT})
     def patch(self, request, pk):
         """Before the campaign starts every field may change (checked as on creation); from its start on only
         `name` and `quotas` (quotas from next week on, logged). Absent fields stay as they are."""
@@ -88,6 +91,7 @@ class CampaignAcceptance(APIView):
         rows = services.acceptance_results(campaign, scope.of(request.user))
         return Response([acceptance_json(r) for r in rows.values()])
 
+    @extend_schema(request=AcceptanceRequest, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request, pk):
         body = _body(request)
         row, created = services.record_acceptance(
@@ -120,12 +124,14 @@ class TaskList(APIView):
         area = scope.of(request.user)
         return Response([task_json(t, area) for t in services.visible_tasks(request.user, year)])
 
+    @extend_schema(request=TaskRequest, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         task = services.create_task(request.user, _body(request))
         return Response(task_json(task, scope.of(request.user)), status=201)
 
 
 class TaskProgressView(APIView):
+    @extend_schema(request=ProgressRequest, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request, pk):
         body = _body(request)
         confirm = body.get("confirm")

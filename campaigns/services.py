@@ -478,7 +478,9 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
         raise BadInput("不通过须写明原因", field="note")
     processed = [clean_photo(f, field="photos") for f in photos]
     with transaction.atomic():
-        last = (Acceptance.objects.select_for_update().filter(campaign=campaign, village=village)
+        # One acceptance at a time per campaign (acceptances are records: no row of them is ever locked for update)
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        last = (Acceptance.objects.filter(campaign=campaign, village=village)
                 .order_by("-recorded_at", "-id").first())
         if last and last.result == result and last.note == note and not processed:
             return last, False

@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "config.middleware.ClientAddressMiddleware",  # first: every later reader of REMOTE_ADDR sees the client
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.JSONGZipMiddleware",  # JSON only (never HTML: BREACH)
+    "config.middleware.StaticFilesMiddleware",  # whitenoise, with collectstatic's compressed copies
     "config.middleware.ReadAgainMiddleware",  # outside everything that reads the database (sessions, users)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -195,16 +196,16 @@ MEDIA_ACCEL_PREFIX = env("MEDIA_ACCEL_PREFIX", "")
 
 STORAGES = {
     "default": {"BACKEND": env("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic writes a .gz beside each text file; whitenoise sends it to a browser that accepts gzip.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Counters every worker must share (rate limits): the project has no cache server, so a database table
-    # (created by the households migration).
+    # What every worker must share (one-time form tokens): the project has no cache server, so a database table
+    # (created by the households migration). Rate limits count in their own table (core/ratelimit.py).
     "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
 }
-RATELIMIT_USE_CACHE = "shared"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

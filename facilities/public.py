@@ -1,7 +1,7 @@
 """The login-free pages behind the QR labels: /f/<code> and POST /f/<code>/report/.
 
 No session and no CSRF token: a villager's phone has neither. What keeps them honest is rate limiting (per
-facility code and per client address, django-ratelimit over the shared database cache), the same 404 for
+facility code and per client address, core.ratelimit's atomic counters), the same 404 for
 every unknown code, and answers that say nothing about any record other than the one asked for.
 """
 import json
@@ -13,10 +13,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.core import is_ratelimited
 from rest_framework.exceptions import APIException
 
-from core import inputs
+from core import inputs, ratelimit
 from core.errors import DomainError, NotVisible
 from geo import parsers
 
@@ -33,11 +32,8 @@ NOT_FOUND_PAGE = ("<!doctype html><html lang=\"zh-hans\"><meta charset=\"utf-8\"
 def _limited(request, code):
     """True when this client, or this code (known or not, so a limit reveals nothing), is over its rate."""
     conf = settings.FACILITIES
-    by_client = is_ratelimited(request, group="facility-report-client", key="ip", rate=conf["RATE_PER_CLIENT"],
-                               increment=True)
-    by_code = is_ratelimited(request, group="facility-report-code", key=lambda group, request: code[:40],
-                             rate=conf["RATE_PER_FACILITY"], increment=True)
-    return by_client or by_code
+    return ratelimit.limited(request, ("facility-report-client", "ip", conf["RATE_PER_CLIENT"]),
+                             ("facility-report-code", code[:40], conf["RATE_PER_FACILITY"]))
 
 
 def _wants_html(request):
@@ -54,8 +50,7 @@ def _not_found(html=False):
 @login_not_required
 @require_GET
 def scan(request, code):
-    if is_ratelimited(request, group="facility-scan-client", key="ip", rate=settings.FACILITIES["RATE_SCAN_PER_CLIENT"],
-                      increment=True):
+    if ratelimit.limited(request, ("facility-scan-client", "ip", settings.FACILITIES["RATE_SCAN_PER_CLIENT"])):
         return HttpResponse("访问太频繁，请稍后再试", status=429, content_type="text/plain; charset=utf-8")
     try:
         facility = services.public_facility(code)

@@ -169,7 +169,7 @@ def accept(user, order_id, now=None):
     return order
 
 
-def add_after_photo(user, order_id, fileobj):
+def add_after_photo(user, order_id, fileobj, now=None):
     _must_be_operator(user)
     order = visible_order(user, order_id)
     if order.state == OrderState.DONE:
@@ -180,7 +180,7 @@ def add_after_photo(user, order_id, fileobj):
     with transaction.atomic():
         photo, created = _store_photo(order, OrderPhoto.Kind.AFTER, processed, user)
         if created:
-            OrderEvent.objects.create(order=order, action="photo", actor=user, at=timezone.now())
+            OrderEvent.objects.create(order=order, action="photo", actor=user, at=now or timezone.now())
     return photo, created
 
 

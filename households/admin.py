@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.recordadmin import RecordAdmin
+
 from .models import BoardPublication, ExportLog, Good, Household, PointEntry, RuleItem, RuleSet
 
 
@@ -30,15 +32,7 @@ class GoodAdmin(admin.ModelAdmin):
     raw_id_fields = ("village",)
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+ReadOnly = RecordAdmin
 
 
 @admin.register(PointEntry)

@@ -3,15 +3,27 @@ from datetime import date
 
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import inputs
 from core.errors import BadInput, Forbidden
-from core.spreadsheets import add_sheet, new_workbook, xlsx_response
+from core.spreadsheets import XLSX, add_sheet, new_workbook, xlsx_response
 
 from . import services
 from .models import ExportLog, Good, PointEntry
+from .serializers import GoodRequest, LinkRequest, PublishRequest, RedeemRequest, RulesRequest, ScoreRequest
+
+STR = OpenApiTypes.STR
+
+
+def _body(request):
+    """The request body as a mapping, or a 400 (a JSON list or a bare value is not a body here)."""
+    if not hasattr(request.data, "get"):
+        raise BadInput("请求体应为 JSON 对象")
+    return request.data
 
 
 def _int(value, field):
@@ -28,6 +40,7 @@ class HouseholdList(APIView):
     """GET ?village=CODE[&group=NAME]: the village's households in gate order, masked for all but its own
     village's and town's staff."""
 
+    @extend_schema(parameters=[OpenApiParameter("village", STR, required=True), OpenApiParameter("group", STR)])
     def get(self, request):
         code = request.query_params.get("village")
         if not code:
@@ -72,6 +85,8 @@ class HouseholdDetail(APIView):
 class HouseholdExport(APIView):
     """GET ?village=CODE: the households as xlsx, names and phones included for those allowed; logged."""
 
+    @extend_schema(parameters=[OpenApiParameter("village", STR, required=True)],
+                   responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request):
         code = request.query_params.get("village") or ""
         village = services.village_for(request.user, code)
@@ -89,6 +104,8 @@ class HouseholdExport(APIView):
 
 
 class Rules(APIView):
+    @extend_schema(parameters=[OpenApiParameter("village", STR), OpenApiParameter("year", OpenApiTypes.INT),
+                               OpenApiParameter("on", OpenApiTypes.DATE)])
     def get(self, request):
         village = request.query_params.get("village") or None
         today = timezone.localdate()
@@ -111,8 +128,9 @@ class Rules(APIView):
             date(year, 12, 31))
         return Response(services.rules_json(ruleset, day))
 
+    @extend_schema(request=RulesRequest, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request):
-        data = request.data
+        data = _body(request)
         ruleset, created = services.save_rules(
             request.user, village=data.get("village") or None, year=data.get("year"), board_n=data.get("board_n"),
             items=data.get("items"), valid_from=data.get("valid_from"))
@@ -129,8 +147,9 @@ class Points(APIView):
         return Response({"code": household.code, "balance": household.balance,
                          "entries": [services.entry_json(e) for e in services.ledger(household)]})
 
+    @extend_schema(request=ScoreRequest, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request, code):
-        data = request.data
+        data = _body(request)
         entry, created = services.score(
             request.user, code, item=data.get("item"), month=data.get("month") or None, day=data.get("date") or None,
             note=inputs.note(data.get("note")), photo=request.FILES.get("photo"),
@@ -140,13 +159,15 @@ class Points(APIView):
 
 
 class Goods(APIView):
+    @extend_schema(parameters=[OpenApiParameter("village", STR, required=True)])
     def get(self, request):
         village = services.village_for(request.user, request.query_params.get("village"))
         return Response([{"id": g.pk, "village": g.village_id, "name": g.name, "price": g.price, "stock": g.stock}
                          for g in Good.objects.filter(village=village, active=True)])
 
+    @extend_schema(request=GoodRequest, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
-        data = request.data
+        data = _body(request)
         good = services.create_good(request.user, village=data.get("village"), name=data.get("name"),
                                     price=data.get("price"), stock=data.get("stock"))
         return Response({"id": good.pk, "village": good.village_id, "name": good.name, "price": good.price,
@@ -168,23 +189,28 @@ class GoodDetail(APIView):
 
 
 class Redeem(APIView):
+    @extend_schema(request=RedeemRequest, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, code):
-        entry = services.redeem(request.user, code, good=request.data.get("good"),
-                                quantity=request.data.get("quantity", 1))
+        data = _body(request)
+        entry = services.redeem(request.user, code, good=data.get("good"), quantity=data.get("quantity", 1))
         body = services.entry_json(entry)
         body["balance"] = entry.household.balance
         return Response(body, status=201)
 
 
 class LinkIssue(APIView):
+    @extend_schema(request=LinkRequest, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, code):
-        link = services.link_issue(request.user, code, issue=request.data.get("issue"), item=request.data.get("item"))
+        data = _body(request)
+        link = services.link_issue(request.user, code, issue=data.get("issue"), item=data.get("item"))
         return Response({"issue": link.issue_id, "household": link.household.code, "item": link.item_key}, status=201)
 
 
 class Boards(APIView):
     """GET ?village=&quarter=YYYY-Qn[&group=]: the red and black lists (names masked for everyone)."""
 
+    @extend_schema(parameters=[OpenApiParameter("village", STR, required=True), OpenApiParameter("quarter", STR),
+                               OpenApiParameter("group", STR)])
     def get(self, request):
         village = services.village_for(request.user, request.query_params.get("village"))
         quarter = request.query_params.get("quarter") or services.quarter_of(timezone.localdate())
@@ -192,13 +218,16 @@ class Boards(APIView):
 
 
 class PublishBoard(APIView):
+    @extend_schema(request=PublishRequest, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
-        pub = services.publish_board(request.user, request.data.get("village"), request.data.get("quarter"))
+        data = _body(request)
+        pub = services.publish_board(request.user, data.get("village"), data.get("quarter"))
         return Response({"village": pub.village_id, "quarter": pub.quarter, "published_at": pub.published_at},
                         status=201)
 
 
 class Supervision(APIView):
+    @extend_schema(parameters=[OpenApiParameter("month", STR, description="YYYY-MM")])
     def get(self, request):
         if not services.is_manager(request.user):
             raise Forbidden("只有管理人员可以查看积分制督查")

@@ -9,8 +9,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
 
+from core import ratelimit
 from core.errors import DomainError
 from geo.models import level_of
 
@@ -19,8 +19,7 @@ from .models import Household, HouseholdStatus
 
 
 def _lookup_limited(request):
-    return is_ratelimited(request, group="households.lookup", key="ip", rate=settings.HOUSEHOLD_LOOKUP_RATE,
-                          method=is_ratelimited.ALL, increment=True)
+    return ratelimit.limited(request, ("households.lookup", "ip", settings.HOUSEHOLD_LOOKUP_RATE))
 
 
 def _too_many():

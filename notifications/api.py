@@ -1,6 +1,6 @@
 """Inbox API: the caller's own notifications only."""
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +19,20 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ("id", "kind", "text", "issue", "order", "read", "created")
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "22:00",
+                     "nullable": True})
+class ClockTime(serializers.TimeField):
+    """A time of day to the minute, "HH:MM" both ways (a zone or fractions of a second mean nothing here)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], allow_null=True, required=False,
+                         **kwargs)
+
+
 class PreferenceSerializer(serializers.ModelSerializer):
+    quiet_start = ClockTime(label="免打扰开始")
+    quiet_end = ClockTime(label="免打扰结束")
+
     class Meta:
         model = Preference
         fields = ("email", "sms", "phone", "quiet_start", "quiet_end")

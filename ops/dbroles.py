@@ -1,6 +1,7 @@
 """The two database roles: the owner (runs migrations, owns every table) and the application role (everything
-else: web process, workers, commands). The application role may only INSERT into the append-only history
-(patrol_issueevent), owns no table and so cannot disable its triggers.
+else: web process, workers, commands). The application role may only read and add to the record tables
+(RECORD_TABLES: the problem history and every other record), filling in at most the few columns listed there; it
+owns no table and so cannot disable their triggers (ops/migrations/0001_record_tables_append_only.py).
 
 `grants_sql()` is the one source of the privileges: `migrate` applies it after migrating (as the owner), and
 `manage.py print_grants` prints it, with the role creation, for an external database.
@@ -11,6 +12,30 @@ from django.conf import settings
 from django.db import connections
 
 HISTORY_TABLE = "patrol_issueevent"
+
+_HASHES = ("phash", "dhash", "phash_q0", "phash_q1", "phash_q2", "phash_q3", "phash_bits", "flags")
+# Every table that is a record → the columns the application role may still fill in after the insert (the triggers
+# allow each only from empty: a photo's hashes and flags, a problem photo's submission, a replaced scorecard).
+RECORD_TABLES = {
+    HISTORY_TABLE: (),
+    "patrol_photo": (*_HASHES, "submitted_with_id"),
+    "assessment_monthclose": (),  # its closure changes only through its log (a trigger)
+    "assessment_monthcloselog": (),
+    "assessment_scorecard": ("current", "replaced_by_id"),
+    "campaigns_quotachange": (),
+    "campaigns_acceptance": (),
+    "campaigns_acceptancephoto": _HASHES,
+    "campaigns_taskprogress": (),
+    "campaigns_taskprogressphoto": _HASHES,
+    "facilities_orderevent": (),
+    "facilities_orderphoto": _HASHES,
+    "households_pointentry": (),
+    "households_entryphoto": _HASHES,
+    "households_exportlog": (),
+    "supervision_orderevent": (),
+    "supervision_orderanswer": (),
+    "supervision_answerphoto": _HASHES,
+}
 
 
 _app_credentials = {}  # alias → (USER, PASSWORD) of the application role while a block runs as the owner
@@ -61,18 +86,28 @@ def _ident(name):
     return '"' + name.replace('"', '""') + '"'
 
 
-def grants_sql(app_role, schema="public"):
-    """Statements (run as the owner) that give the application role what it needs and nothing more."""
-    app, sch, hist = _ident(app_role), _ident(schema), _ident(HISTORY_TABLE)
-    return [
+def grants_sql(app_role, schema="public", tables=None):
+    """Statements (run as the owner) that give the application role what it needs and nothing more (`tables`:
+    the record tables that exist, when the database is migrated only part of the way)."""
+    app, sch = _ident(app_role), _ident(schema)
+    out = [
         f"REVOKE CREATE ON SCHEMA {sch} FROM PUBLIC",
         f"GRANT USAGE ON SCHEMA {sch} TO {app}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {sch} TO {app}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {sch} TO {app}",
-        # History is append-only: read and add, never rewrite, remove or empty.
-        f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {sch}.{hist} FROM {app}",
-        f"GRANT SELECT, INSERT ON {sch}.{hist} TO {app}",
-        # Tables made by later migrations: the same rights (the history table itself is fixed above after each
+    ]
+    # Records are append-only: read and add, never rewrite, remove or empty (REVOKE of the table's UPDATE also
+    # drops column grants, so the few columns that may be filled in are granted again after it).
+    for table, columns in RECORD_TABLES.items():
+        if tables is not None and table not in tables:
+            continue
+        t = f"{sch}.{_ident(table)}"
+        out += [f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {t} FROM {app}",
+                f"GRANT SELECT, INSERT ON {t} TO {app}"]
+        if columns:
+            out.append(f"GRANT UPDATE ({', '.join(_ident(c) for c in columns)}) ON {t} TO {app}")
+    return out + [
+        # Tables made by later migrations: the same rights (the record tables are fixed above after each
         # migrate, which re-runs these statements).
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {sch} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {sch} GRANT USAGE, SELECT ON SEQUENCES TO {app}",
@@ -99,5 +134,6 @@ def apply_grants(alias="default"):
     if not split_roles(alias):
         return
     with connections[alias].cursor() as cur:
-        for stmt in grants_sql(app_user(alias)):
+        existing = set(connections[alias].introspection.table_names(cur))
+        for stmt in grants_sql(app_user(alias), tables=existing):
             cur.execute(stmt)

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.gis.admin import GISModelAdmin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.errors import DomainError
+from core.recordadmin import RecordAdmin
 from geo.widgets import OfflineMapWidget
 
 from . import services
@@ -78,8 +80,14 @@ class IssueAdmin(GISModelAdmin):
     inlines = [EventInline]
     actions = ["correct_selected"]
 
+    def has_correct_permission(self, request, obj=None):
+        """The 更正 action is a change of the problem's recorded fields: it needs that permission (change_issue),
+        not merely the right to look at problems."""
+        return request.user.has_perm("patrol.change_issue")
+
     def get_readonly_fields(self, request, obj=None):
-        return ["correct_link"] + [f.name for f in Issue._meta.fields]
+        fields = [f.name for f in Issue._meta.fields]
+        return (["correct_link"] + fields) if self.has_correct_permission(request) else fields
 
     @admin.display(description="更正")
     def correct_link(self, obj):
@@ -97,7 +105,7 @@ class IssueAdmin(GISModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="更正所选问题（逐个）")
+    @admin.action(description="更正所选问题（逐个）", permissions=["correct"])
     def correct_selected(self, request, queryset):
         first = queryset.order_by("pk").first()
         if first is not None:
@@ -110,8 +118,8 @@ class IssueAdmin(GISModelAdmin):
 
     def correct_view(self, request, pk):
         issue = get_object_or_404(Issue, pk=pk)
-        if not self.has_view_permission(request, issue):
-            return redirect("admin:index")
+        if not self.has_correct_permission(request, issue):
+            raise PermissionDenied("您没有更正问题的权限")
         form = CorrectForm(request.POST or None, initial=CorrectForm.initial_for(issue))
         if request.method == "POST" and form.is_valid():
             try:
@@ -128,22 +136,15 @@ class IssueAdmin(GISModelAdmin):
 
 
 @admin.register(IssueEvent)
-class IssueEventAdmin(admin.ModelAdmin):
+class IssueEventAdmin(RecordAdmin):
     list_display = ("id", "issue", "action", "from_status", "to_status", "actor", "at")
     list_filter = ("action",)
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(RecordAdmin):
+    """Evidence: a problem's photo stays with its problem (the database refuses moving or removing it)."""
+
     list_display = ("id", "issue", "kind", "width", "height", "gps_mismatch_m", "uploaded_at")
 
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.recordadmin import RecordAdmin
+
 from .models import Order, OrderEvent, OrderProblem
 
 
@@ -19,11 +21,5 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(admin.ModelAdmin):
+class OrderEventAdmin(RecordAdmin):
     list_display = ["order", "action", "from_state", "to_state", "actor", "at"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

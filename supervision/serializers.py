@@ -1,6 +1,8 @@
 """Order request and response shapes."""
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.inputs import DateField, TextField
@@ -58,18 +60,23 @@ class OrderSerializer(serializers.ModelSerializer):
                   "issued_at", "deadline", "requirements", "reflect", "reason", "problems", "age_days", "overdue",
                   "closed_at", "created_at", "pdf")
 
+    @extend_schema_field({"type": "array", "items": {"type": "integer"}})
     def get_problems(self, order):
         return sorted(p.issue_id for p in order.order_problems.all())
 
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_issuer(self, order):
         return order.issuer and (order.issuer.first_name or order.issuer.username)
 
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_age_days(self, order):
         return age_days(order)
 
+    @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, order):
         return order.is_open and order.deadline is not None and order.deadline < timezone.localdate()
 
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_pdf(self, order):
         return reverse("supervision:order-pdf", args=[order.pk]) if order.number else None
 
@@ -81,6 +88,7 @@ class OrderDetailSerializer(OrderSerializer):
     class Meta(OrderSerializer.Meta):
         fields = (*OrderSerializer.Meta.fields, "events", "answers")
 
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_events(self, order):
         return [{"action": e.action, "from_state": e.from_state, "to_state": e.to_state, "at": e.at,
                  "actor": e.actor and (e.actor.first_name or e.actor.username), "note": e.note}
@@ -90,6 +98,7 @@ class OrderDetailSerializer(OrderSerializer):
         request = self.context.get("request")
         return request.user if request else None
 
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_answers(self, order):
         return [{"at": a.at, "report": a.report, "problem_states": a.problem_states,
                  "similar": sorted(a.similar.values_list("pk", flat=True)),

@@ -1,16 +1,15 @@
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import caches
 
+from core import ratelimit
 from tests.factories import make_user
 
 
 @pytest.fixture
 def fresh_limits():
     """The public pages' rate-limit counters empty before and after the test."""
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+    ratelimit.reset()
     yield
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+    ratelimit.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 (DJANGO_SECURE=1, PROXY_COUNT=1), requests as nginx forwards them (X-Forwarded-For, X-Real-IP,
 X-Forwarded-Proto): every public page and a login answer, and the client address is nginx's, not the socket's
 empty one — for the rate limits too (core/clientaddr.py, one rule)."""
+import contextlib
 import http.client
 import json
 import os
@@ -12,10 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import caches
 from django.db import connection
 
+from core import ratelimit
 from tests.factories import make_user
 from tests.households.conftest import make_household
 
@@ -44,17 +44,18 @@ def request(sock, method, url, body=None, client="203.0.113.7", headers=None):
     return response.status, data
 
 
-@pytest.fixture
-def gunicorn(transactional_db, tmp_path):
+@contextlib.contextmanager
+def serve(tmp_path, workers=1, threads=4, **env_extra):
+    """gunicorn on a unix socket as deploy/patrol-gunicorn.service runs it, on the test database → its socket."""
     sock = str(tmp_path / "gunicorn.sock")
     db = connection.settings_dict
     env = {**os.environ, "DJANGO_SECURE": "1", "PROXY_COUNT": "1", "PGDATABASE_NAME": db["NAME"],
            "TEST_DB_NAME": db["NAME"], "ALLOWED_HOSTS": "localhost", "PATROL_TESTING": "1",
-           "FACILITY_RATE_SCAN_PER_CLIENT": "5/h",
-           "DJANGO_SECRET_KEY": "test-door-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"}
+           "DJANGO_SECRET_KEY": "test-door-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz", **env_extra}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"unix:{sock}", "--umask", "007",
-         "--workers", "1", "--threads", "4", "--forwarded-allow-ips", "127.0.0.1", "--error-logfile", "-"],
+         "--workers", str(workers), "--threads", str(threads), "--forwarded-allow-ips", "127.0.0.1",
+         "--error-logfile", "-"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
     while not os.path.exists(sock):
@@ -70,13 +71,21 @@ def gunicorn(transactional_db, tmp_path):
         except OSError:
             time.sleep(0.3)
     assert status == 200
-    yield sock
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield sock
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def gunicorn(transactional_db, tmp_path):
+    with serve(tmp_path, FACILITY_RATE_SCAN_PER_CLIENT="5/h") as sock:
+        yield sock
 
 
 def test_public_pages_and_a_login_answer_through_a_unix_socket(facilities, gunicorn):
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+    ratelimit.reset()
     make_household("H900")
     make_user("town", "310112102", "door_town")
     sock = gunicorn
@@ -101,7 +110,7 @@ def test_public_pages_and_a_login_answer_through_a_unix_socket(facilities, gunic
 
 
 def test_the_rate_limit_counts_the_client_nginx_saw(facilities, gunicorn, settings):
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+    ratelimit.reset()
     limit = 5  # FACILITY_RATE_SCAN_PER_CLIENT of the server above
     sock = gunicorn
     codes = [request(sock, "GET", "/f/F1", client="203.0.113.20")[0] for _ in range(limit + 1)]

@@ -3,10 +3,9 @@ import os
 from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.gis.geos import Point
-from django.core.cache import caches
 
+from core import ratelimit
 from facilities.models import Facility, Operator, WorkOrder
 from patrol.models import Issue
 from tests.factories import make_geography, seed_categories, village_point
@@ -18,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_scan_and_report_on_a_phone(browser, live_server):
     seed_categories()
     make_geography()
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+    ratelimit.reset()
     Operator.objects.create(code="clean-co", name="洁净环卫公司")
     lon, lat = village_point("310112102201")
     Facility.objects.create(code="HT-0001", kind_id="household_toilet", location=Point(lon, lat, srid=4326),

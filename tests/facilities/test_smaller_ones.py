@@ -5,11 +5,10 @@ import json
 import zipfile
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import caches
 from django.test import Client
 from openpyxl import Workbook
 
+from core import ratelimit
 from core.errors import DomainError
 from core.spreadsheets import read_table
 from tests.factories import DISTRICT, make_user
@@ -69,7 +68,7 @@ def test_spreadsheets_that_are_no_xlsx_are_refused_naming_the_file():
 def test_full_width_digits_in_a_phone_are_stored_as_ascii(facilities):
     from facilities.models import WorkOrder
 
-    caches[django_settings.RATELIMIT_USE_CACHE].clear()
+    ratelimit.reset()
     r = Client().post("/f/F1/report/", json.dumps({"need": "pump", "note": "满了", "phone": "１３８００００００００"}),
                       content_type="application/json")
     assert r.status_code == 201, r.content

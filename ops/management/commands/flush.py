@@ -1,7 +1,7 @@
 """`flush` empties every table, history included, which the application role may never do.
 
 Only the test suite flushes (a transactional test's tear-down): there, and only there (PATROL_TESTING), it runs as
-the owner with the history's TRUNCATE fence lifted for the one transaction. Elsewhere it runs as the application
+the owner with the record tables' TRUNCATE fences lifted for the one transaction. Elsewhere it runs as the application
 role and the database refuses to empty the history.
 """
 from django.conf import settings
@@ -18,7 +18,12 @@ class Command(flush.Command):
             return super().handle(**options)
         with dbroles.as_owner(alias), transaction.atomic(using=alias):
             with connections[alias].cursor() as cur:
-                cur.execute("ALTER TABLE patrol_issueevent DISABLE TRIGGER patrol_issueevent_no_truncate")
+                cur.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+                            "WHERE NOT tgisinternal AND tgname LIKE '%%\\_no\\_truncate'")
+                fences = cur.fetchall()
+                for table, trigger in fences:
+                    cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
             super().handle(**options)
             with connections[alias].cursor() as cur:
-                cur.execute("ALTER TABLE patrol_issueevent ENABLE TRIGGER patrol_issueevent_no_truncate")
+                for table, trigger in fences:
+                    cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
