@@ -79,10 +79,11 @@ def test_an_open_repair_order_keeps_it_on_the_list_after_the_problem_closes(faci
     assert Facility.objects.get(code="F1").status == "problem"
 
 
-def test_a_villagers_scan_is_not_linked_as_an_inspectors_problem(facilities):
-    outcome = services.report("F1", "repair", note="不能用了")
+def test_a_villagers_scan_is_not_linked_as_an_inspectors_problem_but_its_note_names_the_kind(facilities):
+    outcome = services.report("F1", "repair", note="不能常年用了，冬天水管冻住")
     f1 = Facility.objects.get(code="F1")
     assert f1.status == "problem" and f1.problem_issue_id is None and outcome.order.issue_id is not None
+    assert f1.problem_kind == "not_year_round"
 
 
 def test_staff_set_or_filter_the_kind_in_the_admin(facilities, people, client):
