@@ -64,4 +64,29 @@ def village_dossier_pdf(village, today):
         story.append(table)
         if len(issues) > LIST_MAX:
             story.append(Paragraph(f"（仅列最近 {LIST_MAX} 个，共 {len(issues)} 个；全部见工作台账）", styles["small"]))
+    story += analysis_story(village, styles)
     return a4_pdf(story, f"一村一档 {village.name}", footer=lambda page: f"一村一档 · {village.name} · 第 {page} 页")
+
+
+def analysis_story(village, styles):
+    """三、一村一档一分析: each evaluation round's analysis (its newest revision), newest round first."""
+    from xml.sax.saxutils import escape
+
+    from . import analysis
+    from .models import VillageAnalysis
+
+    out = [Paragraph("三、一村一档一分析", styles["h"])]
+    latest = {}
+    for a in (VillageAnalysis.objects.filter(village=village).select_related("written_by")
+              .order_by("-round", "-written_at", "-id")):
+        latest.setdefault(a.round, a)
+    if not latest:
+        return out + [Paragraph("尚未填写（全区排名后 1/3 的村须制定，见工作方案 000）", styles["p"])]
+    for first, a in latest.items():
+        who = a.written_by.get_full_name() or a.written_by.username
+        out += [Paragraph(f"{analysis.round_label(village.town_id, first)}（{who} {a.written_at:%Y-%m-%d} 填写）",
+                          styles["p"]),
+                Paragraph("问题症结：" + escape(a.causes).replace("\n", "<br/>"), styles["p"]),
+                Paragraph("解决方案：" + escape(a.measures).replace("\n", "<br/>"), styles["p"]),
+                Spacer(1, 2 * mm)]
+    return out
