@@ -1,7 +1,6 @@
 """The maps of assessment, built on layers.maps: the month's scores by village, and one village's dossier map."""
-from geo.models import Grid, Village
+from geo.models import Village
 from layers import maps
-from patrol.models import Category
 
 
 def bounds_of(geoms):
@@ -23,12 +22,9 @@ def score_map(rows):
     return maps.map_parts(m, layer_control=False)
 
 
-def village_map(village, features, lights):
-    """A village's boundary, grids and problem pins (features of the issue list) with a light legend."""
-    m = maps.new_map(bounds=village.boundary.extent)
-    maps.add_boundaries(m, maps.area_geojson([village]), "行政村边界", color="#1f4e79", weight=2.5)
-    maps.add_boundaries(m, maps.area_geojson(Grid.objects.filter(village=village)), "网格", color="#7a7a7a", weight=1)
-    icons = dict(Category.objects.values_list("code", "icon"))
-    maps.add_issue_pins(m, features, icons=icons, cluster=len(features) > 200)
-    maps.light_legend(m, lights, title="问题亮灯（当前）")
-    return maps.map_parts(m)
+def village_map(user, village, features, lights):
+    """A village's dossier map: layers.smallmap.village_map (boundary, grids, its problems, the earlier problems
+    that bear on them, rebound links) with a legend in Chinese."""
+    from layers import smallmap
+
+    return smallmap.village_map(user, village, features, lights)

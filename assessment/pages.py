@@ -238,7 +238,7 @@ def village_dossier(request, code):
     issues_qs = Issue.objects.filter(village=village)
     features = [feature(r) for r in feature_rows(issues_qs, today)]
     lights = {k: sum(1 for f in features if f["properties"]["light"] == k) for k in ("red", "yellow", "green")}
-    village_map = assessment_maps.village_map(village, features, lights)
+    village_map = assessment_maps.village_map(request.user, village, features, lights)
 
     issues = (issues_qs.with_light(today).select_related("category", "grid")
               .prefetch_related(Prefetch("events", IssueEvent.objects.select_related("actor").order_by("at", "id")),
@@ -251,6 +251,15 @@ def village_dossier(request, code):
         "photo_trust": village_month_counts(village.code, months),
         "analysis": _analysis_section(request, village, failed),
     }, status=400 if failed else 200)
+
+
+@page_errors
+def village_dossier_pdf(request, code):
+    """The dossier printed on A4 (map with its legend, the problem list)."""
+    from .dossier_pdf import village_dossier_pdf as make_pdf
+
+    village = checked_village(request.user, code)
+    return pdf_response(make_pdf(village, timezone.localdate()), f"dossier-{village.code}.pdf")
 
 
 @page_errors

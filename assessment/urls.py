@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/targets/", api.TargetList.as_view(), name="targets"),
     path("assessment/", pages.assessment_page, name="assessment"),
     path("villages/<str:code>/", pages.village_dossier, name="village-dossier"),
+    path("villages/<str:code>/dossier.pdf", pages.village_dossier_pdf, name="village-dossier-pdf"),
     path("reports/monthly/<str:month>.pdf", pages.monthly_report, name="monthly-report"),
     path("assessment/scorecards/", pages.scorecards_page, name="scorecards"),
     path("assessment/year/", pages.year_page, name="year"),

@@ -2,6 +2,10 @@
 of 10,000 villages, z12–z16, through the view with a district user's session.
 
 Target (issue 27): p95 ≤ 30 ms at every zoom from 12 to 16. `python -m bench --only basemap`.
+
+It also weighs `/map/` before tiles for a district user and a superuser (all districts): target ≤ 300 KB. The page
+embeds no problem (pins and counts come from the APIs), so the 10,000 villages without problems are what it
+weighs; `bench.maps` weighs it again over a million problems.
 """
 import random
 import statistics
@@ -33,6 +37,11 @@ def run(report):
     district = District.objects.order_by("code").first()
     report("basemap", "villages / road edges", f"{Village.objects.count():,} / {RoadEdge.objects.count():,}", "")
     client = _client(_user(f"bench_basemap_{district.code}", "district", district.code))
+    admin = _client(_user("bench_basemap_admin", "admin", "", superuser=True))
+    for label, who in ((f"district {district.code}", client), ("superuser, all districts", admin)):
+        page = who.get("/map/")
+        assert page.status_code == 200, page.status_code
+        report("basemap", f"/map/ HTML size ({label})", len(page.content) / 1024, "KB", "target ≤ 300")
     points = _points(400)
     for z in range(12, 17):
         coords = list(dict.fromkeys(tile_of(lon, lat, z) for lon, lat in points))[:TILES_PER_ZOOM]

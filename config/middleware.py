@@ -15,6 +15,13 @@ ClientAddressMiddleware: REMOTE_ADDR becomes the client's address by the deploym
 PROXY_COUNT), first of all, so core.ratelimit, django-axes, DRF's throttles and the logs read the same value.
 
 CSPMiddleware: django-csp's, with the policy of an ordinary response built once per process.
+
+StaticFilesMiddleware: whitenoise, serving collectstatic's copies (and the .gz files the compressed storage made
+beside them) wherever they are current, the apps' own files where they changed after the last collectstatic.
+
+JSONGZipMiddleware: gzip for JSON answers (the API, the field app's data) to a client that accepts it. HTML pages
+are left out: they carry the CSRF token, and compressing a secret next to reflected input invites BREACH. JSON
+answers carry no such secret.
 """
 import functools
 import logging
@@ -27,6 +34,8 @@ from django.core.signals import setting_changed
 from django.db import DataError, connection
 from django.dispatch import receiver
 from django.http import JsonResponse
+from django.middleware.gzip import GZipMiddleware
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from core.clientaddr import client_address
 from core.errors import BadInput, DomainError
@@ -157,3 +166,40 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
                 response[header] = policy
         request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    def add_files_from_finders(self):
+        """As whitenoise's, except that a collected copy as new as its source and of its size stays (with its
+        compressed variants); whitenoise's own would replace every collected file by the uncompressed source."""
+        import os
+
+        from django.contrib.staticfiles import finders
+
+        files = {}
+        for finder in finders.get_finders():
+            for path, storage in finder.list(None):
+                prefix = (getattr(storage, "prefix", None) or "").strip("/")
+                url = "".join((self.static_prefix, prefix, "/" if prefix else "", path.replace("\\", "/")))
+                files.setdefault(url, storage.path(path))
+        root = str(self.static_root or "")
+        for url, source in files.items():
+            if url in self.files and root:
+                try:
+                    have = os.stat(os.path.join(root, url[len(self.static_prefix):]))
+                    src = os.stat(source)
+                except OSError:
+                    have = src = None
+                if have and have.st_size == src.st_size and have.st_mtime >= src.st_mtime:
+                    continue
+            self.add_file_to_dictionary(url, source)
+
+
+JSON_TYPES = ("application/json", "application/geo+json", "application/manifest+json", "application/vnd.geo+json")
+
+
+class JSONGZipMiddleware(GZipMiddleware):
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith(JSON_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "campaigns",
     "mobile",
     "facilities",
+    "waterbodies",
     "households",
     "supervision",
     "notifications",
@@ -76,7 +77,8 @@ MIDDLEWARE = [
     "config.middleware.ClientAddressMiddleware",  # first: every later reader of REMOTE_ADDR sees the client
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.JSONGZipMiddleware",  # JSON only (never HTML: BREACH)
+    "config.middleware.StaticFilesMiddleware",  # whitenoise, with collectstatic's compressed copies
     "config.middleware.ReadAgainMiddleware",  # outside everything that reads the database (sessions, users)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -194,7 +196,8 @@ MEDIA_ACCEL_PREFIX = env("MEDIA_ACCEL_PREFIX", "")
 
 STORAGES = {
     "default": {"BACKEND": env("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic writes a .gz beside each text file; whitenoise sends it to a browser that accepts gzip.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
 CACHES = {

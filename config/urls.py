@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("assessment.urls")),
     path("", include("mobile.urls")),
     path("", include("facilities.urls")),
+    path("", include("waterbodies.urls")),
     path("", include("households.urls")),
     path("", include("supervision.urls")),
     path("", include("notifications.urls")),

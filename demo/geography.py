@@ -824,9 +824,25 @@ def generate(villages=DEFAULT_VILLAGES, seed=DEFAULT_SEED, replace=False, log=pr
                 f"{len(data.roads)} road edges ({time.monotonic() - started:.1f} s)")
         for level, model_codes in (("district", codes), ("town", None), ("village", None), ("grid", None)):
             rebuild_pieces(level, model_codes if model_codes is not None else _codes_under(level, codes))
+        place_offices(_codes_under("town", codes))
         log(f"boundary pieces rebuilt ({time.monotonic() - started:.1f} s)")
     return Result(codes, True, counts=counts, vertices_per_village=vertices / max(counts["village"], 1),
                   seconds=time.monotonic() - started)
+
+
+def place_offices(town_codes):
+    """Each demo town's office (镇政府, the patrol page's start): on the road nearest to a point inside the town."""
+    from django.contrib.gis.db.models.functions import Distance
+
+    from geo.models import RoadEdge, Town
+
+    for town in Town.objects.filter(code__in=town_codes, office__isnull=True):
+        inside = town.boundary.point_on_surface
+        road = (RoadEdge.objects.filter(geom__intersects=town.boundary).annotate(d=Distance("geom", inside))
+                .order_by("d").first())
+        town.office = road.geom.interpolate(road.geom.project(inside)) if road else inside
+        town.office.srid = 4326
+        town.save(update_fields=["office"])
 
 
 def _codes_under(level, district_codes):

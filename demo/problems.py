@@ -26,16 +26,23 @@ from geo.models import Village
 from patrol import services
 from patrol.models import Category, Issue, Source
 
-# (category, share of reports) — roughly the mix the seeds describe: piles and sheds dominate.
-MIX = [("clutter", 26), ("shack", 14), ("ruined_wall", 12), ("dry_toilet", 9), ("farm_waste", 9),
-       ("illegal_build", 7), ("black_water", 5), ("sewage", 6), ("wires", 5), ("scrap_yard", 4), ("other", 3)]
+# (category, share of reports): every one of the 20 categories, roughly the mix the seeds describe (piles, sheds
+# and ruined walls dominate; 危房, 废旧温棚 and problem toilets are rarer).
+MIX = [("clutter", 20), ("heaps", 8), ("shack", 10), ("ruined_wall", 8), ("dilapidated_house", 3),
+       ("abandoned_greenhouse", 4), ("ad_clutter", 5), ("garbage_dumping", 7), ("dry_toilet", 5),
+       ("problem_toilet", 3), ("farm_waste", 6), ("livestock_waste", 3), ("plot_disorder", 3), ("pond_debris", 3),
+       ("illegal_build", 5), ("black_water", 2), ("sewage", 4), ("wires", 4), ("scrap_yard", 3), ("other", 2)]
 SOURCES = [(Source.DISTRICT_PATROL, 40), (Source.TOWN_SELF_CHECK, 35), (Source.THIRD_PARTY, 10),
            (Source.PUBLIC_REPORT, 10), (Source.REINSPECTION, 5)]
 TEXT = {
     "clutter": "房前屋后杂物、柴草乱堆", "shack": "田间看护窝棚", "ruined_wall": "空置房屋残垣断壁",
     "dry_toilet": "露天小粪缸", "farm_waste": "田边农药包装、废弃农膜", "illegal_build": "违规搭建简易棚",
     "black_water": "河道水体发黑发臭", "sewage": "生活污水直排沟渠", "wires": "杆线杂乱如蜘蛛网",
-    "scrap_yard": "宅基地堆放回收废品", "other": "其他环境问题",
+    "scrap_yard": "宅基地堆放回收废品", "other": "其他环境问题", "heaps": "路边柴草堆、粪堆、土堆（三大堆）",
+    "dilapidated_house": "无人居住的危旧土坯房", "abandoned_greenhouse": "废弃温棚骨架、破损棚膜",
+    "ad_clutter": "墙面破旧广告、乱贴乱画", "garbage_dumping": "沟边倾倒生活垃圾",
+    "livestock_waste": "散养家禽、畜禽粪污未处理", "pond_debris": "河塘水面漂浮物",
+    "problem_toilet": "户厕粪池渗漏、无法正常使用", "plot_disorder": "自留地乱种乱围、废旧材料围挡",
 }
 
 
@@ -107,7 +114,8 @@ def groups(plans, metres):
         return t
 
     cells = {}
-    for _, village, (lon, lat), category in plans:
+    for p in plans:
+        village, (lon, lat), category = p[1], p[2], p[3]
         x, y = lon * 111_320 * math.cos(math.radians(lat)), lat * 110_540
         cx, cy = int(x // reach), int(y // reach)
         root(village.town_id)
@@ -130,8 +138,14 @@ def workers_wanted():
     return max(1, int(wanted)) if wanted.isdigit() else min(4, os.cpu_count() or 1)
 
 
-def load(district, per_village=30, seed=20261122, today=None, log=None, workers=None, now=None):
+def load(district, per_village=30, seed=20261122, today=None, log=None, workers=None, now=None, then=None,
+         extra=()):
     """Report, assign, rectify, verify, reject, reopen and escalate a year of problems in the district.
+
+    `extra`: more planned reports, (day, village, (lon, lat), category, campaign id), told with the others (a
+    campaign's: reported tagged with it by the town's staff and demolished within days, see _campaign_loop).
+    `then(district, today=, now=)`, when given, runs after the problems are told and before the overdue timer
+    (the demo's orders: demo.orders).
 
     Each problem draws its own random numbers (seeded by the demo seed and its place in the plan), so its story
     is the same whichever process tells it: groups of towns that cannot affect each other (see groups) run in
@@ -140,6 +154,8 @@ def load(district, per_village=30, seed=20261122, today=None, log=None, workers=
     today = today or timezone.localdate()
     now = now or timezone.now()
     villages, plans, rng = plan(district, per_village, seed, today)
+    if extra:
+        plans = sorted([*plans, *extra], key=lambda p: (p[0], p[1].code))
     inspector = _staff("demo_xuncha", Role.INSPECTOR, district.code, "区巡查员（示例）")
     district_staff = _staff("demo_qu", Role.DISTRICT, district.code, "区整治办（示例）")
     towns = {v.town_id: _staff(f"demo_zhen_{v.town_id}", Role.TOWN, v.town_id, f"{v.town.name}整治办")
@@ -154,6 +170,8 @@ def load(district, per_village=30, seed=20261122, today=None, log=None, workers=
         _tell(story, range(len(plans)))
     else:
         _tell_in_parallel(story, parts, workers)
+    if then is not None:
+        then(district, today=today, now=now)
     services.escalate_overdue(today=today, now=now)
 
     at = functools.partial(_moment, rng=rng, now=now)
@@ -214,9 +232,18 @@ def _tell(story, indexes):
     plans, seed, today, now, (inspector, district_staff, towns, cun), log = story
     days = {c.code: c.default_deadline_days for c in Category.objects.all()}
     for k, n in enumerate(indexes):
-        day, village, (lon, lat), category = plans[n]
+        day, village, (lon, lat), category = plans[n][:4]
+        campaign = plans[n][4] if len(plans[n]) > 4 else None
         rng = random.Random(f"{seed}:{n}")
         at = functools.partial(_moment, rng=rng, now=now)
+        if campaign is not None:
+            town = towns[village.town_id]
+            issue = services.report_issue(
+                town, lon=lon, lat=lat, category=category, reported_at=at(day), source=Source.TOWN_SELF_CHECK,
+                description=f"{TEXT[category]}（专项行动，示例）", client_uuid=uuid.UUID(int=rng.getrandbits(128)),
+                campaign=campaign).issue
+            _campaign_loop(rng, issue, day, today, town, cun[village.code], at)
+            continue
 
         reporter = rng.choice([inspector, inspector, towns[village.town_id]])
         issue = services.report_issue(
@@ -230,29 +257,77 @@ def _tell(story, indexes):
             log(f"  示例问题 {k}/{len(indexes)}" + ("" if len(indexes) == len(plans) else f"（共 {len(plans)}）"))
 
 
+def _after(rng, prev, moment, now):
+    """The moment a step happened: as planned, but never before the step it follows (then a few minutes to two
+    hours after it); None when that lies in the future (the step has not happened yet)."""
+    if moment <= prev:
+        moment = prev + timedelta(minutes=rng.randint(5, 120))
+    return None if moment > now else moment
+
+
+def _campaign_loop(rng, issue, day, today, town, cun, at):
+    """A campaign's problem: assigned the day it is found, demolished or cleared within days, verified next."""
+    now = at.keywords["now"]
+    steps = [("assign", town, day, 9, ""),
+             ("submit", cun, day + timedelta(days=rng.randint(1, 3)), 15, "已拆除清理（示例）")]
+    steps.append(("verify", town, steps[-1][2] + timedelta(days=rng.randint(0, 1)), 16, "复核通过（示例）"))
+    last = issue.reported_at
+    for action, who, when_day, hour, note in steps:
+        if when_day > today:
+            return
+        when = _after(rng, last, at(when_day, hour), now)
+        if when is None:
+            return
+        if action == "submit":
+            services.add_photo(who, issue.pk, _photo(rng), "after")
+        services.transition_issue(who, issue.pk, action, note=note, now=when)
+        last = when
+
+
 def _run_loop(rng, issue, day, today, deadline_days, town, cun, district_staff, at):
-    """Move one issue along the loop with plausible delays; stop where `today` is reached."""
+    """Move one issue along the loop with plausible delays, each step after the one before; stop where now is
+    reached."""
+    now = at.keywords["now"]
+    last = issue.reported_at
     assign_day = day + timedelta(days=rng.choice([0, 0, 1, 1, 2, 3]))
     if assign_day > today:
         return
-    services.transition_issue(town, issue.pk, "assign", now=at(assign_day, 9))
-    # Most are fixed within the deadline; some late; a few linger for months.
+    when = _after(rng, last, at(assign_day, 9), now)
+    if when is None:
+        return
+    services.transition_issue(town, issue.pk, "assign", now=when)
+    last = when
+    # Most are fixed within the deadline; some late; a few linger for months; a few wait for an order (demo.orders)
+    # or the overdue timer's red supervision.
     late = rng.random()
+    if late >= 0.96:
+        return
     span = deadline_days * (rng.uniform(0.2, 0.95) if late < 0.78 else rng.uniform(1.05, 2.5) if late < 0.94
                             else rng.uniform(3, 8))
     submit_day = assign_day + timedelta(days=max(1, round(span)))
     for attempt in range(3):
         if submit_day > today:
             return
+        when = _after(rng, last, at(submit_day, 14), now)
+        if when is None:
+            return
         services.add_photo(cun, issue.pk, _photo(rng), "after")
-        services.transition_issue(cun, issue.pk, "submit", note="已整改（示例）", now=at(submit_day, 14))
+        services.transition_issue(cun, issue.pk, "submit", note="已整改（示例）", now=when)
+        last = when
         check_day = submit_day + timedelta(days=rng.randint(1, 4))
         if check_day > today:
             return
         if attempt < 2 and rng.random() < 0.12:
-            services.transition_issue(town, issue.pk, "reject", note="整改不到位（示例）", now=at(check_day, 10))
+            when = _after(rng, last, at(check_day, 10), now)
+            if when is None:
+                return
+            services.transition_issue(town, issue.pk, "reject", note="整改不到位（示例）", now=when)
+            last = when
             submit_day = check_day + timedelta(days=rng.randint(2, 7))
             continue
         verifier = district_staff if rng.random() < 0.1 else town
-        services.transition_issue(verifier, issue.pk, "verify", note="复核通过（示例）", now=at(check_day, 11))
+        when = _after(rng, last, at(check_day, 11), now)
+        if when is None:
+            return
+        services.transition_issue(verifier, issue.pk, "verify", note="复核通过（示例）", now=when)
         return

@@ -9,9 +9,16 @@ class FacilitiesConfig(AppConfig):
         # accounts and layers sit below this app and never import it: it answers their signals.
         from accounts import signals as account_signals
         from layers import signals as layer_signals
+        from patrol import signals as patrol_signals
+
+        from . import problem_toilets
 
         layer_signals.battle_map_drawn.connect(add_facility_layer, dispatch_uid="facilities-map-layer")
         account_signals.operator_account.connect(check_operator, dispatch_uid="facilities-operator-account")
+        # an inspector's problem_toilet problem puts the toilet it stands at on the problem-toilet list (004 (十三))
+        patrol_signals.issue_reported.connect(problem_toilets.link_report, dispatch_uid="facilities-problem-toilet")
+        patrol_signals.issue_transitioned.connect(problem_toilets.release_on_close,
+                                                  dispatch_uid="facilities-problem-toilet-closed")
 
 
 def add_facility_layer(sender, m, request, **kwargs):

@@ -1,12 +1,13 @@
-"""问题厕所整改台账: every toilet in `problem` status per village — why, since when, what was done — as xlsx."""
+"""问题厕所整改台账: every toilet in `problem` status per village — its kind (004 (十三) "不能用、不好用、不能常年用";
+待认定 until known), why, since when, what was done — as xlsx."""
 from django.utils import timezone
 
 from core.spreadsheets import add_sheet, new_workbook, workbook_bytes
 
-from .models import Facility, FacilityStatus, Need, OrderState, WorkOrder
+from .models import Facility, FacilityStatus, Need, OrderState, ProblemKind, WorkOrder
 
-HEADERS = ["序号", "街镇", "行政村", "设施编码", "类型", "名称/农户", "服务运营公司", "问题原因", "问题起始时间",
-           "工单（需求 · 接报 · 状态 · 期限）", "已做整改", "关联问题编号", "整改状态"]
+HEADERS = ["序号", "街镇", "行政村", "设施编码", "类型", "名称/农户", "服务运营公司", "问题类型", "问题原因",
+           "问题起始时间", "工单（需求 · 接报 · 状态 · 期限）", "已做整改", "关联问题编号", "整改状态"]
 
 
 def problem_toilets(user, village=None):
@@ -27,7 +28,7 @@ def ledger_workbook(user, village=None):
     from openpyxl.styles import Alignment
 
     wb = new_workbook()
-    ws = add_sheet(wb, "问题厕所整改台账", HEADERS, widths=(6, 12, 12, 16, 10, 16, 18, 30, 14, 40, 30, 12, 12))
+    ws = add_sheet(wb, "问题厕所整改台账", HEADERS, widths=(6, 12, 12, 16, 10, 16, 18, 12, 30, 14, 40, 30, 12, 12))
     local = timezone.localtime
     for n, f in enumerate(facilities, 1):
         mine = [o for o in orders.get(f.pk, []) if not f.status_since or o.reported_at >= f.status_since
@@ -36,10 +37,15 @@ def ledger_workbook(user, village=None):
                            f"{OrderState(o.state).label} · {local(o.deadline):%m-%d %H:%M}" for o in mine)
         done = "\n".join(f"{local(o.done_at):%Y-%m-%d} {o.done_note or Need(o.need).label}"
                          for o in mine if o.state == OrderState.DONE)
-        issues = ", ".join(str(o.issue_id) for o in mine if o.issue_id)
-        status = "已整改待销号" if mine and all(o.state == OrderState.DONE for o in mine) else "整改中"
+        # the inspector's problem that put it on the list first, then the scans' problems
+        linked = [f.problem_issue_id] if f.problem_issue_id else []
+        scanned = [o.issue_id for o in mine if o.issue_id and o.issue_id not in linked]
+        issues = ", ".join(str(i) for i in [*linked, *scanned])
+        status = ("已整改待销号" if mine and all(o.state == OrderState.DONE for o in mine) and not linked
+                  else "整改中")
         ws.append([n, f.town.name, f.village.name, f.code, f.kind.name, f.name or f.household,
-                   f.operator.name if f.operator else "", f.status_reason,
+                   f.operator.name if f.operator else "",
+                   ProblemKind(f.problem_kind).label if f.problem_kind else "待认定", f.status_reason,
                    local(f.status_since).strftime("%Y-%m-%d") if f.status_since else "", listed, done, issues,
                    status])
     for row in ws.iter_rows(min_row=2):

@@ -51,6 +51,14 @@ class FacilityStatus(models.TextChoices):
     OUT_OF_SERVICE = "out_of_service", "停用"
 
 
+class ProblemKind(models.TextChoices):
+    """The plan's three kinds of problem toilet (004 (十三): "聚焦“不能用、不好用、不能常年用”的突出问题")."""
+
+    UNUSABLE = "unusable", "不能用"
+    HARD_TO_USE = "hard_to_use", "不好用"
+    NOT_YEAR_ROUND = "not_year_round", "不能常年用"
+
+
 class Facility(models.Model):
     code = models.CharField("编码", max_length=40, unique=True)
     kind = models.ForeignKey(Kind, models.PROTECT, verbose_name="类型")
@@ -67,6 +75,12 @@ class Facility(models.Model):
     status = models.CharField("状态", max_length=16, choices=FacilityStatus.choices, default=FacilityStatus.IN_USE)
     status_since = models.DateTimeField("状态起始时间", null=True, blank=True)
     status_reason = models.CharField("问题原因", max_length=200, blank=True)
+    problem_kind = models.CharField("问题厕所类型", max_length=16, choices=ProblemKind.choices, blank=True,
+                                    help_text="不能用 / 不好用 / 不能常年用；空为待认定")
+    # The inspector's problem_toilet problem that put this facility on the problem-toilet list (the one standing
+    # at it), if any; closing that problem takes it off.
+    problem_issue = models.ForeignKey("patrol.Issue", models.PROTECT, null=True, blank=True, related_name="+",
+                                      verbose_name="关联问题", db_index=False)
     upkeep_days = models.PositiveSmallIntegerField("管护周期（天）", null=True, blank=True)
     upkeep_note = models.CharField("管护标准", max_length=200, blank=True)
     open_orders = models.PositiveIntegerField("未完成工单数", default=0)

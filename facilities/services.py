@@ -169,7 +169,7 @@ def accept(user, order_id, now=None):
     return order
 
 
-def add_after_photo(user, order_id, fileobj):
+def add_after_photo(user, order_id, fileobj, now=None):
     _must_be_operator(user)
     order = visible_order(user, order_id)
     if order.state == OrderState.DONE:
@@ -180,7 +180,7 @@ def add_after_photo(user, order_id, fileobj):
     with transaction.atomic():
         photo, created = _store_photo(order, OrderPhoto.Kind.AFTER, processed, user)
         if created:
-            OrderEvent.objects.create(order=order, action="photo", actor=user, at=timezone.now())
+            OrderEvent.objects.create(order=order, action="photo", actor=user, at=now or timezone.now())
     return photo, created
 
 
@@ -202,9 +202,12 @@ def done(user, order_id, note="", now=None):
         facility.open_orders = max(0, facility.open_orders - 1)
         fields = ["open_orders"]
         still_broken = WorkOrder.objects.filter(facility=facility, need=Need.REPAIR).unfinished().exists()
-        if order.need == Need.REPAIR and facility.status == FacilityStatus.PROBLEM and not still_broken:
+        # An inspector's open problem_toilet problem on it (problem_issue) keeps it on the list until verified.
+        if (order.need == Need.REPAIR and facility.status == FacilityStatus.PROBLEM and not still_broken
+                and facility.problem_issue_id is None):
             facility.status, facility.status_since, facility.status_reason = FacilityStatus.IN_USE, now, ""
-            fields += ["status", "status_since", "status_reason"]
+            facility.problem_kind = ""
+            fields += ["status", "status_since", "status_reason", "problem_kind"]
         facility.save(update_fields=fields)
     return order
 

@@ -20,5 +20,7 @@ urlpatterns = [
     path("api/operators/ratings/", api.Ratings.as_view(), name="ratings"),
     path("api/operators/scores/", api.Scores.as_view(), name="scores"),
     path("workorders/", pages.workorders, name="workorder-list"),
+    path("facilities/", pages.facilities_page, name="facility-list"),
+    path("facilities/<int:pk>/edit/", pages.facilities_page, name="facility-edit"),
     path("operators/scores/", pages.score_page, name="score-page"),
 ]

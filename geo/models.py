@@ -45,11 +45,16 @@ class District(Area):
 
 class Town(Area):
     district = models.ForeignKey(District, models.PROTECT, related_name="towns", verbose_name="区")
+    # Where the town's patrols leave from (巡查路线's start); set in the admin. Without it the patrol page offers
+    # a point inside the town, saying so.
+    office = models.PointField("镇政府位置", srid=4326, null=True, blank=True)
 
     class Meta(Area.Meta):
         verbose_name = verbose_name_plural = "街镇"
         constraints = [
             _valid_boundary("town_boundary_valid"),
+            models.CheckConstraint(condition=Q(office__isnull=True) | Q(office__isvalid=True),
+                                   name="town_office_valid"),
             models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{9}$"), name="town_code_9_digits"),
         ]
 

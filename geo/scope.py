@@ -59,6 +59,11 @@ def touches(area, code):
     return code.startswith(area) or area.startswith(code)
 
 
+def enclosing(area):
+    """The codes of the coarser areas that contain the area (a village: its district and its town)."""
+    return [area[:n] for n in WIDTH.values() if area and n < len(area)]
+
+
 def covers_place(area, town_id, village_id, grid_id):
     """Does the area contain a place with these town, village and grid codes (an issue, a facility …)?"""
     if area is None:

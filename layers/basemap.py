@@ -15,23 +15,28 @@ from django.db import connection
 from core.prepared import Statement
 from geo import scope
 
+from .models import FIRST_BAND, LAST_BAND, LEVEL_FIRST_BAND
+
 EXTENT = 4096
 BUFFER = 64  # lines drawn across a tile edge continue into the next one without a visible seam
-VILLAGE_ZOOM = 11
-GRID_ZOOM = 15
+VILLAGE_ZOOM = LEVEL_FIRST_BAND["village"]
+GRID_ZOOM = LEVEL_FIRST_BAND["grid"]
 MINOR_ROAD_ZOOM = 13
 MAJOR_ROADS = ("arterial", "motorway", "trunk", "primary", "secondary", "tertiary",
                "主干道", "干线", "县道", "省道", "国道")
 
 # Raw SQL: ST_AsMVT / ST_AsMVTGeom / ST_TileEnvelope have no ORM equivalent, and the tile is one bytea of
 # three layers assembled in the database (MVT layers concatenate). Each layer's rows come from a GiST scan of the
-# tile's box in EPSG:4326 (`&&`), so a district of 10,000 villages costs what is inside the tile. Boundaries
-# are drawn as lines (ST_Boundary) and simplified to about a pixel at the tile's zoom before encoding. The
-# water layer carries the viewer's area condition (geo.scope.place_sql on patrol_issue); roads and boundaries
-# are the shared geography everyone sees. All parameters bound; prepared once per connection per area shape.
+# tile's box (`&&`), so a district of 10,000 villages costs what is inside the tile. Boundaries are read ready
+# to draw from layers_baseoutline (layers.models.BaseOutline: lines simplified to about a pixel of the tile's
+# zoom band, in EPSG:3857, kept by triggers), so a tile only clips and encodes them; the band is written into
+# the statement (a small integer of ours) so that the planner uses that band's partial GiST index. The water
+# layer carries the viewer's area condition (geo.scope.place_sql on patrol_issue); roads and boundaries are the
+# shared geography everyone sees. All parameters bound; prepared once per connection per area shape and band.
 BASE_SQL = """
 WITH bounds AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,
+           ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS env_margin,
            ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS box,
            -- about one pixel of this zoom in degrees (Web Mercator tile of 256 px)
            360.0 / (256 * 2 ^ %(z)s) AS px
@@ -49,20 +54,10 @@ water AS (
     FROM patrol_issue i, bounds b
     WHERE i.extent IS NOT NULL AND i.extent && b.box AND ({scope})
 ),
-areas AS (
-    SELECT 'town'::text AS level, t.code, t.boundary FROM geo_town t, bounds b WHERE t.boundary && b.box
-    UNION ALL
-    SELECT 'village', v.code, v.boundary FROM geo_village v, bounds b
-    WHERE %(z)s >= %(village_zoom)s AND v.boundary && b.box
-    UNION ALL
-    SELECT 'grid', g.code, g.boundary FROM geo_grid g, bounds b
-    WHERE %(z)s >= %(grid_zoom)s AND g.boundary && b.box
-),
 boundaries AS (
-    SELECT a.level, a.code,
-           ST_AsMVTGeom(ST_Transform(ST_Boundary(ST_SimplifyPreserveTopology(a.boundary, b.px)), 3857), b.env,
-                        %(extent)s, %(buffer)s, true) AS geom
-    FROM areas a, bounds b
+    SELECT o.level, o.code, ST_AsMVTGeom(o.geom, b.env, %(extent)s, %(buffer)s, true) AS geom
+    FROM layers_baseoutline o, bounds b
+    WHERE o.band = {band} AND o.geom && b.env_margin
 )
 SELECT (SELECT ST_AsMVT(w.*, 'water', %(extent)s, 'geom') FROM water w WHERE w.geom IS NOT NULL)
     || (SELECT ST_AsMVT(r.*, 'roads', %(extent)s, 'geom') FROM roads r WHERE r.geom IS NOT NULL)
@@ -70,16 +65,21 @@ SELECT (SELECT ST_AsMVT(w.*, 'water', %(extent)s, 'geom') FROM water w WHERE w.g
 """
 
 TYPES = {"z": "int4", "x": "int4", "y": "int4", "margin": "float8", "extent": "int4", "buffer": "int4",
-         "minor_zoom": "int4", "major": "text[]", "village_zoom": "int4", "grid_zoom": "int4"}
+         "minor_zoom": "int4", "major": "text[]"}
 _statements = {}
 
 
-def _statement(where):
-    statement = _statements.get(where)
+def band_of(z):
+    """The outline band a tile of zoom z draws (layers.models: towns from 10, villages from 11, grids from 15)."""
+    return min(max(int(z), FIRST_BAND), LAST_BAND)
+
+
+def _statement(where, band):
+    statement = _statements.get((where, band))
     if statement is None:
         types = dict(TYPES, **{key: "text" for key in ("area", "area_end") if f"%({key})s" in where})
-        name = "layers_base_tile_" + hashlib.sha1(where.encode()).hexdigest()[:12]
-        statement = _statements[where] = Statement(name, BASE_SQL.format(scope=where), types)
+        name = f"layers_base_tile_{band}_" + hashlib.sha1(where.encode()).hexdigest()[:12]
+        statement = _statements[(where, band)] = Statement(name, BASE_SQL.format(scope=where, band=int(band)), types)
     return statement
 
 
@@ -87,7 +87,7 @@ def base_tile(area, z, x, y):
     """The MVT bytes of one base-map tile for a viewer whose area (a geo.scope area string) is `area`."""
     where, params = scope.place_sql(area, "i")
     params.update(z=z, x=x, y=y, margin=BUFFER / EXTENT, extent=EXTENT, buffer=BUFFER, minor_zoom=MINOR_ROAD_ZOOM,
-                  major=list(MAJOR_ROADS), village_zoom=VILLAGE_ZOOM, grid_zoom=GRID_ZOOM)
+                  major=list(MAJOR_ROADS))
     with connection.cursor() as cur:
-        (data,) = _statement(where).execute(cur, params).fetchone()
+        (data,) = _statement(where, band_of(z)).execute(cur, params).fetchone()
     return bytes(data or b"")

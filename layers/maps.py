@@ -93,9 +93,10 @@ class MapFrame(MacroElement):
         super().render(**kwargs)
 
 
-def new_map(bounds=None, basemap=None, user=None, **kwargs):
+def new_map(bounds=None, basemap=None, user=None, names=None, **kwargs):
     """A map over the configured basemap (our own offline vector tiles unless `MAP_BASEMAP` says otherwise),
-    with a metric scale and, given the `user`, the names of the towns, villages and grids of their area.
+    with a metric scale and, given the `user`, the names of the towns, villages and grids of their area (or
+    the `names` given, in queries.place_names' shape, for a small map of one place).
 
     Tianditu (CGCS2000) overlays our WGS-84 data with no shift; a Gaode basemap is GCJ-02, so everything drawn
     on it goes through `display_geojson`, which shifts a copy — never the stored data. A `custom` basemap is the
@@ -116,8 +117,7 @@ def new_map(bounds=None, basemap=None, user=None, **kwargs):
             raise ImproperlyConfigured("MAP_BASEMAP=custom needs MAP_TILE_URL (an XYZ template with {z}/{x}/{y})")
         folium.TileLayer(settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION, name="底图",
                          subdomains=settings.MAP_TILE_SUBDOMAINS or "abc", max_zoom=18).add_to(m)
-    names = None
-    if user is not None:
+    if names is None and user is not None:
         from . import queries
 
         names = queries.place_names(user)
@@ -206,26 +206,40 @@ def issue_page(pk):
     return reverse("patrol:issue-detail", args=[pk])
 
 
-def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True):
-    """Problem pins coloured by light, the category as the icon (`icons`: category code → Font Awesome name)."""
+def add_issue_pins(m, features, icons=None, name="问题点位", cluster=True, names=None, role="", z_offset=0,
+                   color=None):
+    """Problem pins coloured by light, the category as the icon (`icons`: category code → Font Awesome name) and
+    its Chinese name in the tooltip (`names`: code → name). Red above yellow above green; closed (green) pins
+    faded. Each pin carries the classes `map-pin-<light>` and, given a `role`, `map-pin-<role>`; `color` (an
+    awesome-markers colour name) draws every pin in that colour instead of its light's."""
     import folium
     from folium.plugins import MarkerCluster
 
-    icons = icons or {}
+    icons, names = icons or {}, names or {}
     group = MarkerCluster(name=name) if cluster else folium.FeatureGroup(name=name)
     colors = {"red": "red", "yellow": "orange", "green": "green"}
     for f in features:
         lon, lat = f["geometry"]["coordinates"][:2]
         p = f["properties"]
+        light, category = p.get("light"), p.get("category")
+        label = names.get(category, "其他类别")
+        classes = f"map-pin-{light}" + (f" map-pin-{role}" if role else "")
+        when = str(p.get("reported_at") or "")[:10]
         folium.Marker(
-            display_point(m, lat, lon),
-            icon=folium.Icon(color=colors.get(p.get("light"), "gray"), icon=icons.get(p.get("category"), "circle"),
-                             prefix="fa"),
-            tooltip=f"#{p['id']} {p.get('category')} {LIGHT_LABELS.get(p.get('light'), '')}",
-            popup=folium.Popup(f'<a href="{issue_page(p["id"])}" target="_top">问题 #{p["id"]}</a>', max_width=200),
+            display_point(m, lat, lon), z_index_offset=z_offset + PIN_RANK.get(light, 0),
+            opacity=0.6 if light == "green" and not color else 1,
+            icon=folium.Icon(color=color or colors.get(light, "gray"), icon=icons.get(category, "circle"), prefix="fa",
+                             class_name=f"awesome-marker {classes}"),
+            tooltip=f"#{p['id']} {label} {LIGHT_LABELS.get(light, '')}" + (f" · {when} 上报" if when else ""),
+            popup=folium.Popup(f'<a href="{issue_page(p["id"])}" target="_top">问题 #{p["id"]}</a> {label}',
+                               max_width=200),
         ).add_to(group)
     group.add_to(m)
     return group
+
+
+# Leaflet stacks markers by their y plus this offset: red above yellow above green, whatever their latitude.
+PIN_RANK = {"red": 20000, "yellow": 10000, "green": 0}
 
 
 def add_heatmap(m, points, name="热力图", radius=18, **options):
@@ -402,6 +416,20 @@ def localize(m):
     return m
 
 
+# How the templates' `tojson` writes data (the GeoJSON of areas is most of a map page): no spaces after "," and
+# ":", and Chinese as UTF-8 rather than \\uXXXX (a third of the bytes). Jinja escapes <, >, & and ' after dumping,
+# so the result stays safe inside a <script> element.
+COMPACT_JSON = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
+
+
+def _compact(element):
+    template = getattr(element, "_template", None)
+    if template is not None:
+        template.environment.policies["json.dumps_kwargs"] = COMPACT_JSON
+    for child in element._children.values():
+        _compact(child)
+
+
 def map_parts(m, layer_control=True):
     """The map as three pieces for a Django template: `head` (styles/scripts), `body` (the div), `script`."""
     import folium
@@ -409,6 +437,7 @@ def map_parts(m, layer_control=True):
     if layer_control:
         folium.LayerControl(collapsed=False).add_to(m)
     localize(m)
+    _compact(m)
     figure = m.get_root()
     figure.render()
     return {
@@ -517,6 +546,16 @@ class LiveLayer(MacroElement):
 
 
 class LivePins(LiveLayer):
+    """Problem pins of the visible area (add_live_pins); closed ones clustered with Leaflet.markercluster."""
+
+    def render(self, **kwargs):
+        from branca.element import CssLink, JavascriptLink
+
+        figure = self.get_root()
+        figure.header.add_child(JavascriptLink(static(LOCAL_ASSETS["markerclusterjs"])), name="markerclusterjs")
+        figure.header.add_child(CssLink(static(LOCAL_ASSETS["markerclustercss"])), name="markerclustercss")
+        super().render(**kwargs)
+
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
@@ -525,7 +564,16 @@ class LivePins(LiveLayer):
           var icons = {{ this.icons|tojson }}, names = {{ this.names|tojson }}, labels = {{ this.labels|tojson }};
           var colors = {red: "red", yellow: "orange", green: "green"}, seq = 0;
           var rank = {red: 20000, yellow: 10000, green: 0};
-          var box = map.getContainer(), closed = L.featureGroup(), toggle = document.getElementById("show-closed");
+          var box = map.getContainer(), toggle = document.getElementById("show-closed");
+          // Closed (green) pins, when shown, are faded and gather into faded clusters (counts) until zoom 18, so
+          // that a hundred closed pins never bury a red one (which also stacks above them: rank).
+          var closed = L.markerClusterGroup({maxClusterRadius: 45,
+            disableClusteringAtZoom: 18, showCoverageOnHover: false, spiderfyOnMaxZoom: false,
+            iconCreateFunction: function(c) {
+              var n = c.getChildCount();
+              return L.divIcon({html: "<div><span>" + n + "</span></div>", iconSize: L.point(34, 34),
+                                className: "marker-cluster closed-cluster"});
+            }});
           function showClosed() {
             if (toggle && toggle.checked && map.getZoom() >= {{ this.min_zoom }}) closed.addTo(map);
             else closed.remove();

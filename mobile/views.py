@@ -12,6 +12,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from assessment.services import SCORERS
 from geo.models import level_of
 from patrol.models import Category, Source, Status
 from patrol.serializers import CategorySerializer
@@ -26,7 +27,9 @@ SHELL_STATIC = [
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
     "vendor/fontawesome/css/all.min.css",
-    "vendor/fontawesome/webfonts/fa-solid-900.woff2",
+    # The app's icons cut out of Font Awesome (mobile/make_font.py): 5 KB instead of the full font's 160 KB.
+    "mobile/fa-phone.css",
+    "mobile/fa-phone.woff",
 ]
 SW_SOURCE = Path(__file__).with_name("sw.js")
 # Tolerance of the phone's boundaries: a screen pixel at zoom 16 is about 2 m, so 2 m is not seen on the map.
@@ -38,7 +41,7 @@ def shell_urls():
     return [reverse("mobile:app"), reverse("mobile:manifest")] + [static(p) for p in SHELL_STATIC]
 
 
-def api_urls():
+def api_urls(user=None):
     """The API addresses the app calls ({id} stands for a problem's or a sample's id)."""
     def with_id(name):
         return reverse(name, args=[0]).replace("/0/", "/{id}/")
@@ -51,6 +54,10 @@ def api_urls():
         "reinspections": reverse("patrol:reinspections"), "reinspection_record": with_id("patrol:reinspection-record"),
         "app": reverse("mobile:app"), "sw": reverse("mobile:sw"),
         "unread": reverse("notifications:unread-count"), "home": reverse("workbench:home"),
+        "plan_today": reverse("planning:plan-today"), "issue_page": with_id("patrol:issue-detail"),
+        # The on-site scorecard form (现场评分表) for those who score villages; no link for the others.
+        "scorecards": reverse("assessment:scorecards") if user is not None and (
+            user.is_superuser or user.role in SCORERS) else None,
     }
 
 
@@ -78,7 +85,7 @@ def app(request):
         "statuses": dict(Status.choices),
         "duplicate_m": settings.PATROL["DUPLICATE_DISTANCE_M"],
         "login_url": resolve_url(settings.LOGIN_URL),
-        "urls": api_urls(),
+        "urls": api_urls(user),
     }
     return render(request, "mobile/app.html", {"boot": boot})
 

@@ -91,7 +91,7 @@ def issue_feature(user, issue, extra=None):
         "source": issue.source, "red_supervision": issue.red_supervision, "assignee": issue.assignee,
         "closed_at": issue.closed_at, "description": issue.description, "category_code": issue.category_id,
         "town_code": issue.town_id, "village_code": issue.village_id, "grid_code": issue.grid_id,
-        "rebound_id": services.visible_rebound_of(user, issue),
+        "rebound_id": services.visible_rebound_of(user, issue), "water_body_id": issue.water_body,
     }
     out = feature(row)
     out["properties"].update(

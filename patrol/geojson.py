@@ -24,6 +24,7 @@ def feature_rows(queryset, today):
         "id", "lon", "lat", "light", "status", "deadline", "reported_at", "source", "red_supervision", "assignee",
         "closed_at", "description", category_code=F("category_id"), town_code=F("town_id"),
         village_code=F("village_id"), grid_code=F("grid_id"), rebound_id=F("rebound_of_id"),
+        water_body_id=F("water_body"),
     )
 
 
@@ -50,7 +51,7 @@ SELECT COALESCE(json_agg(json_build_object(
         'village', r.village_code, 'grid', r.grid_code, 'deadline', r.deadline,
         'reported_at', r.reported_at, 'rebound_of', r.rebound_id, 'source', r.source,
         'red_supervision', r.red_supervision, 'assignee', r.assignee, 'closed_at', r.closed_at,
-        'description', r.description)
+        'description', r.description, 'water_body', r.water_body_id)
 ) ORDER BY r.row_order), '[]')::text
 FROM (SELECT q.*, row_number() OVER () AS row_order FROM ({inner}) q) r
 """
@@ -91,5 +92,6 @@ def feature(row):
             "assignee": row["assignee"],
             "closed_at": utc(row["closed_at"]),
             "description": row["description"],
+            "water_body": row["water_body_id"],
         },
     }

@@ -105,6 +105,9 @@ class Issue(models.Model):
     # The campaign (专项行动) a problem was explicitly tagged to. A plain id, no foreign key: campaigns sit above
     # patrol (it asks them through patrol.signals.campaign_tagging), so patrol only stores and filters it.
     campaign = models.PositiveIntegerField("专项行动", null=True, blank=True)
+    # The water body of the black-odorous list (黑臭水体动态清单) a black_water problem lies on. A plain id, like
+    # `campaign`: the waterbodies app sits above patrol and sets it on patrol.signals.issue_reported.
+    water_body = models.PositiveIntegerField("黑臭水体", null=True, blank=True)
 
     objects = IssueQuerySet.as_manager()
 
@@ -121,6 +124,8 @@ class Issue(models.Model):
             models.Index(fields=["grid"], name="patrol_issue_grid_idx"),
             models.Index(fields=["campaign"], name="patrol_issue_campaign_idx", condition=Q(campaign__isnull=False)),
             models.Index(fields=["rebound_of"], name="patrol_issue_rebound_idx", condition=Q(rebound_of__isnull=False)),
+            models.Index(fields=["water_body"], name="patrol_issue_water_body_idx",
+                         condition=Q(water_body__isnull=False)),
             # As an expression: Django's PostGIS schema editor drops the condition of a spatial index on a field.
             GistIndex(F("extent"), name="patrol_issue_extent_gist", condition=Q(extent__isnull=False)),
         ]

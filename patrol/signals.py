@@ -41,4 +41,3 @@ supervision_releasing = Signal()
 # sender=Issue; request, issue: a problem's page (/issues/<id>/) is being drawn. A receiver returns the HTML of a
 # panel of its own (a SafeString; households: 关联农户) or None; the panels are shown after the problem's facts.
 issue_page_panels = Signal()
-

@@ -83,6 +83,18 @@ class PlanList(APIView):
         return Response({"results": rows})
 
 
+class PlanToday(APIView):
+    """The day's plan for a person in the field (the phone app's 今日巡查计划): stops in order per team, no route
+    lines (light on a weak signal). `plan` is null when there is none; `date` defaults to today."""
+
+    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE)],
+                   responses={200: inline_serializer("PatrolPlanToday", {
+                       "date": serializers.DateField(), "plan": serializers.DictField(allow_null=True)})})
+    def get(self, request):
+        day = _date(request.query_params.get("date"))
+        return Response({"date": day.isoformat(), "plan": planning.day_plan(request.user, day)})
+
+
 class Candidates(APIView):
     @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE)],
                    responses={200: inline_serializer("PatrolCandidates", {"results": serializers.ListField()})})

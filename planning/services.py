@@ -352,6 +352,59 @@ def plan_geojson(plan):
     return {"type": "FeatureCollection", "features": features}
 
 
+def start_places(user):
+    """[{code, label, lon, lat, office}] the patrol page offers as start: each town of the person's area at its
+    office (镇政府) where the admin set it, else at a point inside the town, labelled as such."""
+    from geo.models import Town
+
+    rows = []
+    towns = Town.objects.filter(scope.areas_q(scope.of(user), "town")).annotate(inside=PointOnSurface("boundary"))
+    for t in towns.order_by("code"):
+        pt = t.office or t.inside
+        label = f"镇政府：{t.name}" if t.office else f"{t.name}（未登记镇政府位置，取镇域内一点）"
+        rows.append({"code": t.code, "label": label, "lon": round(pt.x, 6), "lat": round(pt.y, 6),
+                     "office": t.office is not None})
+    return rows
+
+
+def start_of_town(user, code):
+    """[lon, lat] of the start place of a town in the person's area; BadInput naming `start_town` otherwise."""
+    for row in start_places(user):
+        if row["code"] == code:
+            return [row["lon"], row["lat"]]
+    raise BadInput("出发点的街镇不存在或不在您的辖区内", field="start_town")
+
+
+def day_plan(user, day):
+    """The latest plan of `day` for a person in the field (the phone's 今日巡查计划), as a light dict, or None.
+
+    A plan of the person's area or of an area inside it counts; so does a plan of an area that contains theirs
+    (a village cadre sees the town's plan), but then only the stops that lie in their own area are shown."""
+    from geo.models import area_by_code
+
+    area = scope.of(user)
+    if area is None:
+        return None
+    plan = PatrolPlan.objects.filter(date=day).filter(
+        scope.code_q(area, "area_code") | Q(area_code__in=scope.enclosing(area))).order_by("-id").first()
+    if plan is None:
+        return None
+    stops = plan.stops.filter(team__isnull=False).order_by("team", "seq")
+    if not scope.covers(area, plan.area_code):
+        mine = area_by_code(area)
+        stops = stops.filter(location__within=mine.boundary) if mine else stops.none()
+    routes = {}
+    for s in stops:
+        routes.setdefault(s.team, []).append({
+            "seq": s.seq, "label": s.label, "lon": round(s.location.x, 6), "lat": round(s.location.y, 6),
+            "issue": s.issue_id, "must": s.must, "visited": s.visited_by_id is not None,
+            "arrival": timezone.localtime(s.arrival).strftime("%H:%M") if s.arrival else None})
+    return {"id": plan.pk, "date": plan.date.isoformat(), "teams": plan.teams,
+            "day_start": plan.day_start.strftime("%H:%M"),
+            "routes": [{"team": team, "stops": rows} for team, rows in sorted(routes.items())],
+            "page": reverse("planning:patrol-detail", args=[plan.pk])}
+
+
 def visible_plan(user, plan_id):
     plan = PatrolPlan.objects.filter(pk=plan_id).first()
     if plan is None or not scope.covers(scope.of(user), plan.area_code):

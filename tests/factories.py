@@ -116,6 +116,7 @@ def seed_categories():
 
     import_module("patrol.migrations.0002_history_append_only_and_categories").seed(apps, None)
     import_module("patrol.migrations.0007_missing_categories").seed(apps, None)
+    import_module("patrol.migrations.0013_pond_debris_own_icon").forward(apps, None)
 
 
 def at(y, m, d, h=10):

@@ -34,6 +34,8 @@ LINKS = [
     ("农户积分", "积分兑换", "households:redeem-page", frozenset({R.VILLAGE})),
     ("农户积分", "积分细则与物品", "households:rules-page", frozenset({R.VILLAGE, R.TOWN, R.DISTRICT})),
     ("设施", "设施工单", "facilities:workorder-list", frozenset({R.OPERATOR, R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
+    ("设施", "设施登记", "facilities:facility-list", frozenset({R.OPERATOR, R.TOWN, R.DISTRICT, R.ADMIN})),
+    ("设施", "黑臭水体清单", "waterbodies:page", FIELD),
 ]
 
 

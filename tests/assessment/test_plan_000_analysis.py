@@ -129,3 +129,22 @@ def test_town_staff_write_the_analysis_on_the_dossier(browser, live_server, geog
     page.goto(f"{live_server.url}/villages/{V3}/")
     assert "增聘保洁员一名" in page.get_by_test_id("analysis").inner_text()
     assert page.get_by_role("button", name="保存分析").count() == 0
+
+
+def test_the_dossier_pdf_prints_each_rounds_analysis(geography, tmp_path):
+    """The analysis is printed in the dossier PDF (issue 25: "entered on the dossier page, printed in the dossier
+    PDF"): the newest revision of each round, under 三、一村一档一分析."""
+    import subprocess
+
+    town = make_user("town", TOWN_B)
+    m = f"{last_complete_month():%Y-%m}"
+    analysis.write(town, V3, m, "旧的症结", "旧的方案")
+    analysis.write(town, V3, m, "保洁员不足，河道两岸堆放杂物", "增聘保洁员一名")
+    c = Client()
+    c.force_login(make_user("district", DISTRICT))
+    r = c.get(f"/villages/{V3}/dossier.pdf")
+    assert r.status_code == 200
+    path = tmp_path / "dossier.pdf"
+    path.write_bytes(r.content)
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert "一村一档一分析" in text and "增聘保洁员一名" in text and "旧的方案" not in text

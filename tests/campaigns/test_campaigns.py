@@ -321,7 +321,7 @@ def test_the_ranking_after_acceptance_puts_passed_villages_first_then_by_complet
         for i in range(n):
             closed(people, village, "dilapidated_house", timezone.now() - timezone.timedelta(days=3, hours=i))
     for village, result in ((V1, "pass"), (V2, "fail"), (V3, "pass")):
-        assert api.post(f"/api/campaigns/{cid}/acceptance/", {"village": village, "result": result},
+        assert api.post(f"/api/campaigns/{cid}/acceptance/", {"village": village, "result": result, "note": "见照片"},
                         format="json").status_code == 201
     r = api.get(f"/api/campaigns/{cid}/ranking/")
     assert r.status_code == 200, r.content

@@ -185,7 +185,7 @@ def test_demo_setup_creates_accounts_and_prints_password(settings, tmp_path, mon
     expected = {"qu_admin": (Role.DISTRICT, "310112"), "zhen_staff": (Role.TOWN, town.code),
                 "cun_staff": (Role.VILLAGE, village.code), "xuncha": (Role.INSPECTOR, "310112"),
                 "dudao": (Role.SUPERVISOR, "310112"), "lingdao": (Role.LEADER, "310112"),
-                "admin": (Role.ADMIN, "310112")}
+                "admin": (Role.ADMIN, "310112"), "yunwei": (Role.OPERATOR, ""), "yunwei2": (Role.OPERATOR, "")}
     for username, (role, area) in expected.items():
         user = User.objects.get(username=username)
         assert (user.role, user.area_code) == (role, area) and user.check_password(password)
@@ -193,7 +193,8 @@ def test_demo_setup_creates_accounts_and_prints_password(settings, tmp_path, mon
     out = StringIO()
     call_command("demo_setup", stdout=out)  # second run: nothing generated, same password, no loaders
     assert f"Password: {password}" in out.getvalue() and loaded == ["310112"]
-    assert District.objects.count() == 1 and User.objects.count() == 7
+    assert District.objects.count() == 1 and User.objects.count() == 9
+    assert {User.objects.get(username=n).operator_code for n in ("yunwei", "yunwei2")} == {"yunwei-a", "yunwei-b"}
 
 
 @pytest.mark.django_db

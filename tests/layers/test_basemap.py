@@ -74,3 +74,30 @@ def test_custom_tile_host_joins_the_csp():
     assert _tile_hosts("custom", "http://10.1.2.3:8080/t/{z}/{x}/{y}.png") == ["http://10.1.2.3:8080"]
     assert _tile_hosts("custom", "https://t{s}.gis.gov.cn/{z}/{x}/{y}") == ["https://*.gis.gov.cn"]
     assert _tile_hosts("", "") == []
+
+
+def test_outlines_follow_the_boundaries(geography, login):
+    """The lines a tile draws are kept by the database whoever writes a boundary: one row per zoom band from the
+    level's first band, redrawn when the boundary changes, gone with the area."""
+    from django.contrib.gis.geos import MultiPolygon
+
+    from geo.models import Grid, Village
+    from layers.models import BaseOutline
+
+    bands = sorted(BaseOutline.objects.filter(level="village", code=V1).values_list("band", flat=True))
+    assert bands == list(range(11, 19))
+    assert sorted(BaseOutline.objects.filter(level="town").values_list("band", flat=True).distinct()) == list(
+        range(10, 19))
+    # Coarser bands carry fewer points (about a pixel of their zoom); the finest keeps the shape.
+    village = Village.objects.get(code=V1)
+    village.boundary = MultiPolygon(Polygon.from_bbox((121.405, 31.105, 121.41, 31.11)), srid=4326)
+    village.save(update_fields=["boundary"])
+    line = BaseOutline.objects.get(level="village", code=V1, band=18).geom.transform(4326, clone=True)
+    assert abs(line.extent[0] - 121.405) < 1e-6 and abs(line.extent[2] - 121.41) < 1e-6
+    client = login(make_user("district", DISTRICT))
+    codes = {f["properties"]["code"] for f in _tile(client, Z, X, Y)["boundaries"]["features"]}
+    assert V1 in codes
+
+    grid = Grid.objects.filter(village_id=V1).first()
+    grid.delete()
+    assert not BaseOutline.objects.filter(level="grid", code=grid.code).exists()

@@ -245,7 +245,7 @@ def test_patrol_page_shows_map_and_printable_list(people, client):
     assert 'data-testid="stop-list"' in html and "@media print" in html and "第1组" in html
     assert "leaflet" in html.lower() and "https://cdn" not in html
     bad = client.post("/patrols/", {"teams": "0", "lon": START[0], "lat": START[1]})
-    assert bad.status_code == 200 and "teams" in bad.content.decode()
+    assert bad.status_code == 400 and 'data-testid="field-error">teams' in bad.content.decode()
 
 
 def test_plan_route_command(tmp_path, geography):

@@ -8,6 +8,7 @@ none, demo accounts, loaders.
 - when the district was just created, the demo loaders of other apps run (LOADERS below).
 """
 import contextlib
+import functools
 import os
 import secrets
 import time
@@ -35,15 +36,28 @@ ACCOUNTS = [
     ("dudao", Role.SUPERVISOR, "district", "督导（示例）"),
     ("lingdao", Role.LEADER, "district", "区领导（示例）"),
     ("admin", Role.ADMIN, "district", "系统管理员（示例）"),
+    # Service companies' staff (facilities): the level names their company (demo.facilities.OPERATORS).
+    ("yunwei", Role.OPERATOR, "operator:yunwei-a", "城乡环卫服务公司运维员（示例）"),
+    ("yunwei2", Role.OPERATOR, "operator:yunwei-b", "净水运维服务公司运维员（示例）"),
 ]
+
+
+# The demo's size: problems per village in the year, and how many weeks of the campaign are told (None: all).
+# A test of the whole demo sets them smaller (tests/demo/test_demo_year.py).
+PROBLEMS_PER_VILLAGE = 30
+CAMPAIGN_WEEKS = None
 
 
 def load_demo_problems(district, stdout):
     """Demo problems: demo.problems.load(district)."""
-    from demo import problems
+    from demo import campaigns, orders, problems
 
-    problems.load(district)
-    stdout.write("示例问题已加载 / demo problems loaded (demo.problems)")
+    campaign = campaigns.create(district)  # its problems are told with the year's (demo.campaigns)
+    extra = campaigns.plans(campaign, weeks=CAMPAIGN_WEEKS) if campaign is not None else ()
+    problems.load(district, per_village=PROBLEMS_PER_VILLAGE, extra=extra,
+                  then=functools.partial(orders.tell, log=stdout.write))
+    campaigns.finish(campaign)
+    stdout.write("示例问题、专项行动与督办单已加载 / demo problems, campaign and orders loaded (demo.problems)")
 
 
 def load_demo_assessment(district, stdout):
@@ -59,10 +73,31 @@ def load_demo_campaigns(district, stdout):
     campaigns.load(district, stdout)
 
 
+def load_demo_households(district, stdout):
+    from demo import households
+
+    households.load(district, stdout)
+
+
+def load_demo_facilities(district, stdout):
+    from demo import facilities
+
+    facilities.load(district, stdout)
+
+
+def load_demo_inbox(district, stdout):
+    from demo import inbox
+
+    stdout.write(f"示例消息：{inbox.settle()} 条旧消息已标为已读 / old notifications marked read")
+
+
 LOADERS = [
-    load_demo_problems,  # problems: see demo.problems
-    load_demo_campaigns,  # a campaign and the year's task list: see demo.campaigns
-    load_demo_assessment,  # assessment scheme and scorecards: see demo.assessment
+    load_demo_problems,  # problems, Qukou's campaign and the orders: see demo.problems, demo.campaigns, demo.orders
+    load_demo_campaigns,  # the year's task list: see demo.campaigns
+    load_demo_assessment,  # two schemes, scorecards, 约谈, city checks, upkeep fund: see demo.assessment
+    load_demo_households,  # households, 积分细则, a year of scoring, goods, boards: see demo.households
+    load_demo_facilities,  # facilities, companies' work orders and ratings: see demo.facilities
+    load_demo_inbox,  # last: the year's old notifications read (demo.inbox)
 ]
 
 
@@ -119,13 +154,18 @@ class Command(BaseCommand):
         # One hash for the accounts that share the demo password (each PBKDF2 hash costs ~0.5 s).
         hashed = None
         with transaction.atomic():
+            from demo import facilities
+
+            facilities.operators()  # the companies the operator accounts work for
             for username, role, level, name in ACCOUNTS:
-                area = areas[level] or district
+                operator = level.removeprefix("operator:") if level.startswith("operator:") else ""
+                area = None if operator else (areas[level] or district)
                 user = User.objects.filter(username=username).first()
                 state = "已存在 / exists"
                 if user is None:
                     hashed = hashed or make_password(password)
-                    user = add_user(username, role, area.code, password, name, password_hash=hashed)
+                    user = add_user(username, role, area.code if area else "", password, name, operator=operator,
+                                    password_hash=hashed)
                     state = "已创建 / created"
                 rows.append((username, role, user.area_code, state))
         self.stdout.write(f"[setup]   {'demo accounts':<18} {time.monotonic() - accounts_started:6.1f} s")
@@ -145,7 +185,8 @@ class Command(BaseCommand):
         names = {a.code: a.name for a in areas.values() if a}
         for username, role, code, state in rows:
             label = Role(role).label
-            self.stdout.write(f"  {username:<11} {label}（{role}）  {names.get(code, '')} {code}  [{state}]")
+            where = f"{names.get(code, '')} {code}" if code else "（按服务公司）"
+            self.stdout.write(f"  {username:<11} {label}（{role}）  {where}  [{state}]")
         self.stdout.write(f"密码 / Password: {password}    （来源 / from: {source}）")
         self.stdout.write("已存在的账号保留原密码 / existing accounts keep their own password")
         self.mark("ready")

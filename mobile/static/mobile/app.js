@@ -143,13 +143,37 @@
     return polygons.some((rings) => inRing(pt, rings[0]) && !rings.slice(1).some((hole) => inRing(pt, hole)));
   }
 
+  // Where the phone is (the GPS fix, else the point picked on the map), in WGS-84, for distances to tasks.
+  function whereAmI() {
+    if (lastFix) {
+      const raw = [lastFix.coords.longitude, lastFix.coords.latitude];
+      return $("report-gcj02").checked ? gcjToWgs(raw[0], raw[1]) : raw;
+    }
+    return pos.wgs;
+  }
+  function bearing(a, b) {
+    const rad = Math.PI / 180, dLon = (b[0] - a[0]) * rad;
+    const y = Math.sin(dLon) * Math.cos(b[1] * rad);
+    const x = Math.cos(a[1] * rad) * Math.sin(b[1] * rad) - Math.sin(a[1] * rad) * Math.cos(b[1] * rad) * Math.cos(dLon);
+    return (Math.atan2(y, x) / rad + 360) % 360;
+  }
+  const DIRECTIONS = ["北", "东北", "东", "东南", "南", "西南", "西", "西北"];
+  const direction = (deg) => DIRECTIONS[Math.round(deg / 45) % 8];
+  const distanceText = (m) => (m < 1000 ? `${Math.round(m)} 米` : `${(m / 1000).toFixed(1)} 公里`);
+
   // --- areas (boundaries of the user's area, kept for offline use) -------------------------------------------
   const areas = { villages: [], grids: [], names: {} };
+  // Villages first, grids after: on a weak signal the village (what a report needs to show) comes without
+  // waiting for the grids, which are larger; the place is shown again when they come.
   async function loadAreas() {
-    const [villages, grids] = await Promise.all([getJSON(URLS.villages, true), getJSON(URLS.grids, true)]);
+    const villages = await getJSON(URLS.villages, true);
     areas.villages = (villages && villages.features) || [];
+    for (const f of areas.villages) areas.names[f.id] = f.properties.name;
+    drawAreas();
+    showPlace();
+    const grids = await getJSON(URLS.grids, true);
     areas.grids = (grids && grids.features) || [];
-    for (const f of areas.villages.concat(areas.grids)) areas.names[f.id] = f.properties.name;
+    for (const f of areas.grids) areas.names[f.id] = f.properties.name;
     drawAreas();
   }
   function placeOf(pt) {
@@ -371,7 +395,29 @@
     renderCategories();
     renderThumbs(form.photos, $("report-thumbs"));
     notice(navigator.onLine ? "" : "已保存在手机上，联网后自动发送");
+    confirming = id;
+    confirmReport(item);
     await queue(item);
+  }
+
+  // After 上报 the form is empty again; this box says what became of the report: its number (a link to the
+  // problem's page) once the server has it, that it waits on the phone, or that the server refused it.
+  let confirming = null;
+  function confirmReport(item) {
+    if (!item || item.id !== confirming) return;
+    const box = $("report-confirmation");
+    box.classList.toggle("waiting", !item.issueId);
+    if (item.state === "refused") {
+      box.replaceChildren(icon("circle-xmark"), ` 被服务器退回：${item.error}（见“我的记录”，可修改后重报）`);
+    } else if (item.issueId) {
+      box.replaceChildren(icon("circle-check"), " 已上报：问题 ",
+        el("a", { href: URLS.issue_page.replace("{id}", item.issueId) }, `#${item.issueId}`),
+        item.photosSent < item.photos.length ? "（照片发送中）" : "，照片已发送");
+    } else {
+      box.replaceChildren(icon("clock"), navigator.onLine ? " 已保存，正在发送…"
+        : " 已保存在手机上，联网后自动发送；发送后这里显示问题编号");
+    }
+    box.hidden = false;
   }
 
   // --- the outbox and sync -----------------------------------------------------------------------
@@ -386,6 +432,7 @@
     item.state = "refused";
     item.error = (r.data && r.data.detail) || `服务器拒绝（HTTP ${r.status}）`;
     await outbox.put(item);
+    confirmReport(item);
     return "refused";
   }
   async function step(item, r, onOk) {
@@ -413,8 +460,11 @@
         const r = await call("POST", URLS.issues, item.feature);
         const v = await step(item, r, async () => { item.issueId = r.data.id; await outbox.put(item); });
         if (v !== "ok") return v;
+        confirmReport(item);
       }
-      return sendPhotos(item, item.issueId, "before");
+      const v = await sendPhotos(item, item.issueId, "before");
+      confirmReport(item);
+      return v;
     },
     async rectify(item) {
       const v = await sendPhotos(item, item.issueId, "after");
@@ -521,11 +571,12 @@
     refresh();
   }
 
-  function issueCard(f, extra) {
+  function issueCard(f, extra, m) {
     const p = f.properties, cat = CATS[p.category];
     return el("div", { class: "card", "data-testid": "issue-card", "data-issue": f.id },
       el("div", { class: "title" }, el("span", { class: `light ${p.light}`, title: p.light }),
-        cat ? icon(cat.icon) : null, ` ${cat ? cat.name : p.category} #${f.id}`),
+        cat ? icon(cat.icon) : null, ` ${cat ? cat.name : p.category} #${f.id} `,
+        m === null || m === undefined ? null : el("span", { class: "dist", "data-testid": "task-distance" }, `距此 ${distanceText(m)}`)),
       el("div", { class: "small" }, `${nameOf(p.village)} ${nameOf(p.grid)} · ${BOOT.statuses[p.status] || p.status}`,
         p.deadline ? ` · 期限 ${p.deadline}` : "", p.red_supervision ? " · 红色督办" : ""),
       p.description ? el("div", { class: "small" }, p.description) : null,
@@ -574,7 +625,7 @@
       el("button", { type: "button", class: "primary", "data-testid": `rectify-submit-${f.id}`, onclick: send }, "提交整改"));
   }
 
-  function reinspectCard(s, pendingResult) {
+  function reinspectCard(s, pendingResult, m) {
     const cat = CATS[s.category];
     const record = (result) => async () => {
       await queue({ id: uuid(), kind: "reinspect", user: USER, createdAt: Date.now(), state: "pending", error: "",
@@ -583,15 +634,43 @@
     const labels = { held: "保持", came_back: "反弹" };
     const done = s.result || pendingResult;
     return el("div", { class: "card", "data-testid": "reinspection-card", "data-sample": s.id },
-      el("div", { class: "title" }, cat ? icon(cat.icon) : null, ` ${cat ? cat.name : s.category} #${s.issue}`),
+      el("div", { class: "title" }, cat ? icon(cat.icon) : null, ` ${cat ? cat.name : s.category} #${s.issue} `,
+        m === null || m === undefined ? null : el("span", { class: "dist", "data-testid": "task-distance" }, `距此 ${distanceText(m)}`)),
       el("div", { class: "small" }, nameOf(s.village), done ? ` · 结果：${labels[done]}${s.result ? "" : "（待发送）"}` : " · 待回头看"),
       el("div", { class: "actions" }, ...navLinks(s.location[0], s.location[1], `问题#${s.issue}`),
         done ? null : el("button", { type: "button", "data-testid": `reinspect-held-${s.id}`, onclick: record("held") }, "保持"),
         done ? null : el("button", { type: "button", "data-testid": `reinspect-came_back-${s.id}`, onclick: record("came_back") }, "反弹")));
   }
 
+  // A task list: the open ones nearest first (PAGE at a time), the done ones folded away below.
+  const PAGE = 20;
+  const shown = {}, foldOpen = {};
+  function taskSection(key, rows, card) {
+    const open = rows.filter((r) => !r.done), done = rows.filter((r) => r.done);
+    if (open.every((r) => r.m !== null)) open.sort((a, b) => a.m - b.m);
+    const limit = shown[key] || PAGE;
+    const out = open.slice(0, limit).map(card);
+    if (open.length > limit) {
+      out.push(el("button", { type: "button", class: "more", "data-testid": `${key}-more`,
+        onclick: () => { shown[key] = limit + PAGE; refresh(); } }, `再显示 ${Math.min(PAGE, open.length - limit)} 条（还有 ${open.length - limit} 条）`));
+    }
+    if (done.length) {
+      const fold = el("details", { class: "done", "data-testid": `${key}-done`, open: foldOpen[key] || false },
+        el("summary", {}, `已完成 ${done.length} 条`), ...done.map(card));
+      fold.addEventListener("toggle", () => { foldOpen[key] = fold.open; });
+      out.push(fold);
+    }
+    return out;
+  }
+
   async function renderTasks(items) {
-    const role = BOOT.user.role, parts = [];
+    const role = BOOT.user.role, parts = [], here = whereAmI();
+    const away = (lonlat) => (here && lonlat ? metres(here, lonlat) : null);
+    await renderPlan(here);
+    if (BOOT.urls.scorecards) {
+      parts.push(el("a", { class: "card", href: BOOT.urls.scorecards, "data-testid": "scorecard-link" },
+        icon("clipboard-check"), " 现场评分表：到村打分"));
+    }
     if (["village", "district", "admin"].includes(role)) {
       const pending = new Set(items.filter((i) => i.kind === "rectify" && i.state === "pending").map((i) => i.issueId));
       const data = await getJSON(`${URLS.issues}?status=assigned&page_size=500`);
@@ -599,15 +678,16 @@
       parts.push(el("h2", {}, "待整改问题"));
       if (!data) parts.push(el("p", { class: "empty" }, "离线：暂无已下载的任务"));
       else if (!features.length) parts.push(el("p", { class: "empty" }, "没有待整改的问题"));
-      for (const f of features) {
+      const rows = features.map((f) => ({ f, m: away(f.geometry.coordinates), done: pending.has(f.id) }));
+      parts.push(...taskSection("rectify", rows, ({ f, m, done }) => {
         const [lon, lat] = f.geometry.coordinates;
         const open = el("div", { hidden: true });
         const actions = el("div", { class: "actions" }, ...navLinks(lon, lat, `问题#${f.id}`),
-          pending.has(f.id) ? el("span", { class: "small" }, "整改已提交，待发送")
+          done ? el("span", { class: "small" }, "整改已提交，待发送")
             : el("button", { type: "button", "data-testid": `rectify-open-${f.id}`,
               onclick: () => { if (!open.firstChild) open.append(rectifyForm(f)); open.hidden = !open.hidden; } }, "提交整改"));
-        parts.push(issueCard(f, el("div", {}, actions, open)));
-      }
+        return issueCard(f, el("div", {}, actions, open), m);
+      }));
     }
     if (["inspector", "town", "district", "admin"].includes(role)) {
       const now = new Date();
@@ -618,9 +698,67 @@
       parts.push(el("h2", {}, `本月回头看（${month}）`));
       if (!samples) parts.push(el("p", { class: "empty" }, "离线：暂无已下载的回头看清单"));
       else if (!samples.length) parts.push(el("p", { class: "empty" }, "本月没有回头看任务"));
-      else parts.push(...samples.map((s) => reinspectCard(s, pending[s.id])));
+      else {
+        const rows = samples.map((s) => ({ s, m: away(s.location), done: Boolean(s.result || pending[s.id]) }));
+        parts.push(...taskSection("reinspect", rows, ({ s, m }) => reinspectCard(s, pending[s.id], m)));
+      }
     }
     $("tasks").replaceChildren(...(parts.length ? parts : [el("p", { class: "empty" }, "您的角色没有移动端任务")]));
+  }
+
+  // --- today's patrol plan: the stops of my team in order, and the next one's distance and direction ------
+  const today = () => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  };
+  const local = {
+    get: (key, fallback) => { try { return JSON.parse(localStorage.getItem(`${USER}:${key}`)) ?? fallback; } catch (e) { return fallback; } },
+    put: (key, value) => { try { localStorage.setItem(`${USER}:${key}`, JSON.stringify(value)); } catch (e) { /* private mode */ } },
+  };
+  async function renderPlan(here) {
+    const box = $("patrol-plan");
+    const data = await getJSON(URLS.plan_today);
+    if (!data || data.date !== today()) {
+      box.replaceChildren(el("p", { class: "empty" }, navigator.onLine ? "" : "离线：今天的巡查计划未下载"));
+      return;
+    }
+    const plan = data.plan;
+    if (!plan || !plan.routes.length) {
+      box.replaceChildren(el("h2", {}, "今日巡查计划"), el("p", { class: "empty" }, "今天没有巡查计划"));
+      return;
+    }
+    const teams = plan.routes.map((r) => r.team);
+    let team = local.get(`plan-${plan.id}-team`, teams[0]);
+    if (!teams.includes(team)) team = teams[0];
+    const route = plan.routes.find((r) => r.team === team);
+    const reached = new Set(local.get(`plan-${plan.id}-reached`, []));
+    const isDone = (s) => s.visited || reached.has(`${team}:${s.seq}`);
+    const next = route.stops.find((s) => !isDone(s));
+    const parts = [el("h2", {}, `今日巡查计划 #${plan.id}（出发 ${plan.day_start}）`)];
+    if (teams.length > 1) {
+      const select = el("select", { id: "plan-team", onchange: () => { local.put(`plan-${plan.id}-team`, Number(select.value)); refresh(); } },
+        ...teams.map((t) => el("option", { value: t, selected: t === team }, `第${t}组`)));
+      parts.push(el("label", { for: "plan-team", class: "small" }, "我的组"), select);
+    }
+    if (next) {
+      const where = [next.lon, next.lat];
+      const far = here ? `距此 ${distanceText(metres(here, where))}，方向：${direction(bearing(here, where))}` : "（定位后显示距离和方向）";
+      parts.push(el("div", { class: "next-stop", "data-testid": "next-stop" },
+        el("div", {}, `下一站：第 ${next.seq} 站 ${next.label}`), el("div", { class: "small" }, far),
+        el("a", { href: `geo:${next.lat},${next.lon}?q=${next.lat},${next.lon}(${encodeURIComponent(next.label)})`,
+          "data-testid": "next-stop-map" }, icon("diamond-turn-right"), " 在手机地图中打开"), " ",
+        el("button", { type: "button", class: "more", "data-testid": "next-stop-reached", onclick: () => {
+          reached.add(`${team}:${next.seq}`);
+          local.put(`plan-${plan.id}-reached`, [...reached]);
+          refresh();
+        } }, "已到达，下一站")));
+    } else {
+      parts.push(el("p", { class: "small", "data-testid": "next-stop" }, "本组点位都已到达"));
+    }
+    parts.push(el("ol", { "data-testid": "plan-stops" }, ...route.stops.map((s) => el("li", {
+      class: isDone(s) ? "visited" : s === next ? "next" : "" },
+      `${s.label}${s.must ? "（必到）" : ""}${s.arrival ? ` · 预计 ${s.arrival}` : ""}${isDone(s) ? " · 已到达" : ""}`))));
+    box.replaceChildren(el("div", { class: "plan" }, ...parts));
   }
 
   // --- screens -------------------------------------------------------------------------------------
@@ -678,9 +816,13 @@
     window.addEventListener("offline", showNet);
     showNet();
     startLocating();
-    loadAreas().then(showPlace).then(() => refresh()).then(sync).then(showUnread);
+    // The service worker (which downloads the app's files once more into its cache) is registered after the
+    // boundaries came: on a weak signal it does not share the line with what the first screen waits for.
+    const registerWorker = () => {
+      if ("serviceWorker" in navigator) navigator.serviceWorker.register(URLS.sw, { scope: URLS.app });
+    };
+    loadAreas().then(showPlace).finally(registerWorker).then(() => refresh()).then(sync).then(showUnread);
     window.addEventListener("online", showUnread);
-    if ("serviceWorker" in navigator) navigator.serviceWorker.register(URLS.sw, { scope: URLS.app });
   }
   start();
 })();

@@ -1,0 +1,185 @@
+"""The whole demo as `make run` loads it (manage.py demo_setup and every loader), smaller: fewer problems per
+village and two weeks of the campaign (demo_setup.PROBLEMS_PER_VILLAGE, CAMPAIGN_WEEKS), told in this process.
+One load, then every row of issue 26's list checked on it."""
+from collections import Counter
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from demo.management.commands import demo_setup
+from patrol.models import Category, Issue, IssueEvent
+
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def scalar(sql, params=()):
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+@pytest.fixture
+def demo(db, settings, tmp_path, monkeypatch):
+    settings.PASSWORD_HASHERS = FAST_HASHER
+    settings.DEMO_PASSWORD = "demo-pass-26"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(demo_setup, "PASSWORD_FILE", tmp_path / "demo_password")
+    monkeypatch.setattr(demo_setup, "PROBLEMS_PER_VILLAGE", 8)
+    monkeypatch.setattr(demo_setup, "CAMPAIGN_WEEKS", 2)
+    monkeypatch.setattr("demo.households.HOUSEHOLDS_PER_VILLAGE", 8)
+    out = StringIO()
+    call_command("demo_setup", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_year(demo):
+    from assessment import results
+    from assessment.models import Adjustment, EvaluatedVillage, Interview, MonthClose, SchemeSetting, UpkeepFund
+    from campaigns import services as campaigns
+    from campaigns.models import Acceptance, Campaign
+    from geo.models import District, Village
+    from notifications.models import Notification
+    from patrol.models import ReinspectionSample
+    from supervision.models import Order, OrderEvent
+
+    today = timezone.localdate()
+    now = timezone.now()
+    district = District.objects.get()
+
+    # --- timestamps: no step before the one it follows, nothing in the future, reports in working hours ---
+    assert scalar("""SELECT count(*) FROM (SELECT at < lag(at) OVER (PARTITION BY issue_id ORDER BY id) AS bad
+                     FROM patrol_issueevent) x WHERE bad""") == 0
+    assert scalar("""SELECT count(*) FROM (SELECT at < lag(at) OVER (PARTITION BY order_id ORDER BY id) AS bad
+                     FROM supervision_orderevent) x WHERE bad""") == 0
+    assert not IssueEvent.objects.filter(at__gt=now).exists()
+    assert not OrderEvent.objects.filter(at__gt=now).exists()
+    hours = {timezone.localtime(t).hour for t in Issue.objects.values_list("reported_at", flat=True)}
+    assert hours <= set(range(8, 18))
+    third_party = Issue.objects.filter(source="third_party")
+    assert third_party.exists()
+    for issue in third_party.prefetch_related("events"):
+        events = sorted(issue.events.all(), key=lambda e: e.pk)
+        assert events[0].action == "report" and all(e.at >= events[0].at for e in events)
+
+    # --- every category of the 20, through the loop ---
+    counts = Counter(Issue.objects.values_list("category_id", flat=True))
+    assert set(counts) == set(Category.objects.values_list("code", flat=True)) and len(counts) == 20
+    assert IssueEvent.objects.filter(action="verify", issue__category_id="dilapidated_house").exists()
+
+    # --- orders: issued, answered, returned once and answered again, closed; one overdue; drafts ---
+    states = Counter(Order.objects.values_list("state", flat=True))
+    assert {"draft", "issued", "answered", "returned", "closed"} <= set(states), states
+    assert Order.objects.filter(state="issued", deadline__lt=today).exists()  # overdue
+    assert Order.objects.filter(state="issued", deadline__gte=today).exists()
+    again = [o for o in Order.objects.filter(state="closed")
+             if [e.action for e in o.events.order_by("id")] == ["issue", "answer", "return", "answer", "close"]]
+    assert again
+    for order in Order.objects.filter(state="closed"):
+        assert not Issue.objects.filter(orders=order, red_supervision=True).exists()
+
+    # --- inboxes: the year's old notifications read, a few days' unread ---
+    for username in ("qu_admin", "zhen_staff", "cun_staff"):
+        user = User.objects.get(username=username)
+        mine = Notification.objects.filter(user=user)
+        assert mine.exists(), username
+        assert mine.filter(read_at__isnull=True).count() <= 40, username
+        assert not mine.filter(read_at__isnull=True, created__lt=now - timedelta(days=4)).exists()
+        assert not mine.filter(read_at__lt=F("created")).exists()
+
+    # --- two schemes side by side, standard nowhere ---
+    settings_rows = dict(SchemeSetting.objects.values_list("area_code", "scheme"))
+    assert settings_rows[district.code] == "dazhangzhuang"
+    minhang = [code for code, name in settings_rows.items() if name == "minhang"]
+    assert len(minhang) == 1 and len(minhang[0]) == 9
+    assert "standard" not in settings_rows.values()
+    months = [date(today.year, m, 1) for m in range(1, today.month)]
+    assert sorted(MonthClose.objects.filter(closed=True).values_list("month", flat=True)) == months
+    notice = False
+    for month in months:
+        rows = results.month(district.code, month).rows
+        flagged = [r for r in rows if any(f["code"] in ("bottom", "bottom_twice") for f in r["flags"])
+                   and r["scheme"] == "dazhangzhuang"]
+        assert flagged, month
+        assert all(Interview.objects.filter(village_id=r["code"], month=month).exists() for r in flagged), month
+        notice = notice or any(f["code"] == "notice" for r in rows if r["town"] == minhang[0] for f in r["flags"])
+    assert notice if months else True
+    assert UpkeepFund.objects.filter(withheld=True).exists() and UpkeepFund.objects.filter(withheld=False).exists()
+    assert Adjustment.objects.filter(kind="model").exists() and EvaluatedVillage.objects.exists()
+
+    # --- Qukou's campaign: the plan's lengths and quotas, mixed lights, acceptance, 回头看 ---
+    campaign = Campaign.objects.get()
+    phases = list(campaign.phases.order_by("start"))
+    assert [(p.end - p.start).days for p in phases] == [7, 57, 2]
+    assert (phases[0].start.month, phases[0].start.day, phases[-1].end.month, phases[-1].end.day) == (12, 15, 2, 19)
+    quotas = {q.name: (sorted(q.categories), q.per_village_per_week) for q in campaign.quotas.all()}
+    assert quotas["残垣断壁/废旧温棚/破旧广告"] == (sorted(["ruined_wall", "abandoned_greenhouse", "ad_clutter"]), 5)
+    assert quotas["危房拆除"] == (["dilapidated_house"], 3)
+    lights = Counter()
+    for week in (phases[0].start, phases[1].start):
+        for v in campaigns.week_progress(campaign, week - timedelta(days=week.weekday()))["villages"]:
+            lights.update(q["light"] for q in v["quotas"])
+    assert lights["red"] and lights["green"], lights
+    if phases[-1].end < today:
+        villages = campaigns.campaign_villages(campaign).count()
+        assert Acceptance.objects.filter(campaign=campaign).values("village").distinct().count() == villages
+        assert ReinspectionSample.objects.filter(campaign=campaign.pk, result__gt="").exists()
+
+    # --- households: seven villages of two towns, rules copied, a year of scoring, boards, one village behind ---
+    from households import services as households
+    from households.models import BoardPublication, Household, IssueLink, PointEntry, RuleSet
+
+    villages_with = set(Household.objects.values_list("village_id", flat=True))
+    assert len(villages_with) >= 6 and len({v[:9] for v in villages_with}) == 2
+    assert all(len(code.split("-")) == 3 for code in Household.objects.values_list("code", flat=True))
+    assert households.mask(Household.objects.first().head).endswith("**")
+    reference = RuleSet.objects.get(village=None)
+    for ruleset in RuleSet.objects.exclude(village=None):
+        assert ruleset.copied_from_id == reference.pk
+        assert (sorted(ruleset.items.values_list("key", "points")) == sorted(reference.items.values_list("key",
+                                                                                                         "points")))
+    assert RuleSet.objects.exclude(village=None).count() == len(villages_with)
+    scored_months = set(PointEntry.objects.filter(kind="monthly").values_list("month", flat=True))
+    assert {date(today.year, m, 1) for m in range(1, today.month + 1)} <= scored_months
+    assert PointEntry.objects.filter(kind="redemption").exists() and BoardPublication.objects.exists()
+    assert PointEntry.objects.filter(kind="issue").exists() and IssueLink.objects.exists()
+    black = [households.board(v, f"{today.year}-Q{q}")["black"] for v in villages_with for q in (1, 2, 3)]
+    assert any(black)
+    qu = User.objects.get(username="qu_admin")
+    rows = [r for r in households.supervision(qu)["villages"] if r["households"]]
+    assert any(r["behind"] for r in rows) and not all(r["behind"] for r in rows)
+
+    # --- facilities: every village, two companies with accounts, orders in every state, the ledger's kinds ---
+    from facilities import ledger
+    from facilities.models import Facility, Rating, WorkOrder
+
+    every = set(Village.objects.values_list("code", flat=True))
+    assert set(Facility.objects.filter(kind__is_toilet=True).values_list("village_id", flat=True)) == every
+    assert {"sewage_plant", "garbage_point", "public_toilet", "household_toilet"} <= set(
+        Facility.objects.values_list("kind_id", flat=True))
+    operators = User.objects.filter(role="operator")
+    assert {u.username for u in operators} >= {"yunwei", "yunwei2"}
+    assert {o.operator_code for o in operators} == set(Facility.objects.values_list("operator_id", flat=True))
+    orders = WorkOrder.objects.all()
+    assert {"open", "accepted", "done"} <= set(orders.values_list("state", flat=True))
+    assert orders.filter(reports__gt=1).exists() and orders.filter(reopen_of__isnull=False).exists()
+    assert orders.filter(escalated_at__isnull=False).exists() and orders.filter(issue__status="closed").exists()
+    reasons = " ".join(ledger.problem_toilets(qu).values_list("status_reason", flat=True))
+    assert all(kind in reasons for kind in ("不能用", "不好用", "不能常年用")), reasons
+    for month in months:
+        assert {"town", "village"} <= set(Rating.objects.filter(month=month).values_list("level", flat=True))
+    code = Facility.objects.filter(kind_id="public_toilet").values_list("code", flat=True).first()
+    from django.test import Client
+
+    assert Client().get(f"/f/{code}").status_code == 200
+
+    # --- every village has problems, the accounts table's accounts exist ---
+    assert set(Issue.objects.values_list("village_id", flat=True)) == set(Village.objects.values_list("code",
+                                                                                                       flat=True))
+    for username, *_ in demo_setup.ACCOUNTS:
+        assert username in demo
