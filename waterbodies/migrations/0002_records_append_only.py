@@ -14,6 +14,9 @@ def forward_sql():
            "DROP FUNCTION IF EXISTS waterbodies_is_append_only();"]
     for table, columns in TABLES.items():
         args = ", ".join(f"'{c}'" for c in columns)
+        # ops 0001 may already have fenced these tables (it lists them too): replace, never duplicate.
+        out.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
+        out.append(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};")
         out.append(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                    f"FOR EACH ROW EXECUTE FUNCTION record_is_append_only({args});")
         out.append(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
