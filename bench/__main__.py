@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 SECTIONS = ["startup", "geo", "issues", "maps", "basemap", "routes", "assessment", "assessment_year", "households",
             "household_pages",
-            "notifications", "campaigns", "facilities", "waterbodies", "photos", "load"]
+            "notifications", "campaigns", "facilities", "waterbodies", "photos", "pages", "load"]
 
 
 def main(argv=None):

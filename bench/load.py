@@ -147,24 +147,32 @@ def urls():
 
 
 class Gunicorn:
-    """config.wsgi under gunicorn, as `make run` starts it (application role, WORKERS × THREADS)."""
+    """config.wsgi under gunicorn as deploy/patrol-gunicorn.service runs it: the application role on a unix socket
+    (WORKERS × THREADS), the client address taken by the production rule (PROXY_COUNT=1) from what the proxy in
+    front adds, as nginx does (bench/proxy.py). `base` is the proxy's address."""
 
     def __init__(self, media_root):
+        from bench.proxy import AddressProxy
+
+        self.socket = OUT / "gunicorn.sock"
+        self.socket.unlink(missing_ok=True)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, DJANGO_DEBUG="0", MEDIA_ROOT=str(media_root))
+        env = dict(os.environ, DJANGO_DEBUG="0", MEDIA_ROOT=str(media_root), PROXY_COUNT="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(WORKERS),
-             "--threads", str(THREADS), "--timeout", "120", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"unix:{self.socket}", "-w", str(WORKERS),
+             "--threads", str(THREADS), "--timeout", "120", "--log-level", "warning", "--umask", "007"],
             cwd=REPO, env=env, stderr=open(OUT / "gunicorn.log", "w"))
-        deadline = time.time() + 60
+        self.proxy = AddressProxy(str(self.socket), self.port)
+        deadline = time.time() + 180  # workers boot slowly on a loaded machine
         while time.time() < deadline:
             try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=2).read()
+                urllib.request.urlopen(self.base + "/healthz", timeout=10).read()
                 break
             except OSError:
-                time.sleep(0.3)
+                time.sleep(0.5)
         else:
+            self.stop()
             raise RuntimeError("gunicorn did not come up (bench-out/load/gunicorn.log)")
 
     def workers(self):
@@ -173,6 +181,7 @@ class Gunicorn:
         return [c.pid for c in psutil.Process(self.proc.pid).children()]
 
     def stop(self):
+        self.proxy.stop()
         self.proc.terminate()
         try:
             self.proc.wait(timeout=60)  # a worker still booting (respawned late in a short run) answers slowly
@@ -330,8 +339,8 @@ def run(report):
 
     from bench.data import CATEGORIES, ensure_issues
 
-    ensure_villages(10_000)
-    ensure_issues(1_000_000)
+    ensure_villages(int(os.environ.get("LOAD_VILLAGES", "10000")))  # smaller only for a smoke run of the plumbing
+    ensure_issues(int(os.environ.get("LOAD_ISSUES", "1000000")))
     OUT.mkdir(parents=True, exist_ok=True)
     media_root = OUT / "media"
     shutil.rmtree(media_root, ignore_errors=True)
@@ -398,6 +407,8 @@ def run(report):
            "", f"{len(acks) / duration:.1f} reports/s; {drained} finished after the stop (outbox)")
     report(s, "error rate, all requests", 100 * errors / max(total, 1), "%",
            f"{errors} errors; goal 0; outside fault windows: {outside}")
+    report(s, "served on a unix socket behind the address proxy (PROXY_COUNT=1)", server.proxy.errors, "errors",
+           "requests the proxy could not pass on (the faults included)")
     for fault, n in zip(faults, inside, strict=True):
         took = f"down {fault['down_s']} s" if "down_s" in fault else f"respawned in {fault['respawn_s']} s"
         report(s, f"{fault['fault']} at {fault['at'] - t0:.0f} s", n, "errors", f"{took}; clients retried")

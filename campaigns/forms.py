@@ -165,10 +165,31 @@ class CampaignForm(Styled, forms.Form):
         return {"name": d["name"], "areas": d["areas"], "start": d["start"], "end": d["end"],
                 "categories": d["categories"], "phases": phases, "quotas": quotas}
 
+    def _row_field(self, exc):
+        """The phase or quota field a service's error on `phases` / `quotas` is about: the row whose name the
+        message quotes, the part its wording names; None when no one row is meant (shown above the rows)."""
+        d = self.cleaned_data
+        if exc.field == "phases":
+            for kind, label in PhaseKind.choices:
+                if f"“{d.get(f'{kind}_name') or label}”" in exc.detail:
+                    return f"{kind}_end" if "结束" in exc.detail and "超出" not in exc.detail else f"{kind}_start"
+            return None
+        for i in range(1, self.quota_rows + 1):
+            name = d.get(f"quota{i}_name") or f"指标{i}"
+            if f"“{name}”" in exc.detail or exc.detail.endswith(f"：{name}"):
+                part = "categories" if "类别" in exc.detail else "per_week" if "每村每周" in exc.detail else "name"
+                return f"quota{i}_{part}"
+        return None
+
     def service_error(self, exc):
-        """Put a service's DomainError next to the field it names (phases and quotas above their rows)."""
+        """Put a service's DomainError next to the field it names (a phase's or quota's row when the message
+        names one, else above the phases or quotas)."""
         if exc.field in ("phases", "quotas"):
-            self.group_errors[exc.field] = exc.detail
+            field = self._row_field(exc)
+            if field is None:
+                self.group_errors[exc.field] = exc.detail
+            else:
+                self.add_error(field, exc.detail)
         elif exc.field in self.fields:
             self.add_error(exc.field, exc.detail)
         else:

@@ -1,4 +1,6 @@
-"""Pages (Chinese): campaigns (map of villages by quota progress, table), the task lights map (挂图作战)."""
+"""Pages (Chinese): campaigns (map of villages by quota progress, table, 验收), the campaign form (new, edit), the
+year's tasks (挂图作战 of task lights, the task list, 下达任务, 填报进度 with a confirm step). Every POST calls the
+service the API calls and shows its BadInput next to the field it names."""
 import json
 import uuid
 
@@ -84,7 +86,7 @@ def _accept(request, campaign):
     except DomainError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return code, form
-    verb = "已验收" if created else "验收结果未变，未重复记录："
+    verb = "已验收" if created else "验收结果未变（未重复记录）"
     messages.success(request, f"{verb} {row.village.name}：{row.get_result_display()}")
     return code, None
 
@@ -93,17 +95,23 @@ def campaign_page(request, pk):
     campaign = _visible(request.user, pk)
     area = scope.of(request.user)
     failed = None
+    # 验收 through htmx answers the tables and the message only (the map is not built again); without
+    # JavaScript the form posts and the page reloads.
+    partial = request.method == "POST" and request.headers.get("HX-Request") == "true"
     if request.method == "POST":
         if not services.may_plan(request.user):
             raise PermissionDenied("只有区、街镇工作人员可以记录考核验收")
         if not once.first_submit(request):
             messages.info(request, "这一验收已经提交过，未重复记录")
-            return redirect(request.get_full_path())
-        code, form = _accept(request, campaign)
-        if form is None:
-            return redirect(request.get_full_path())
-        failed = (code, form)
-        messages.error(request, "验收未记录：" + "；".join(e for errs in form.errors.values() for e in errs))
+            if not partial:
+                return redirect(request.get_full_path())
+        else:
+            code, form = _accept(request, campaign)
+            if form is None and not partial:
+                return redirect(request.get_full_path())
+            if form is not None:
+                failed = (code, form)
+                messages.error(request, "验收未记录：" + "；".join(e for errs in form.errors.values() for e in errs))
     error = None
     try:
         week = request.GET.get("week")
@@ -120,19 +128,7 @@ def campaign_page(request, pk):
         light = services.village_light(v["quotas"]) if data["work_days"] else "none"
         props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS.get(light, "本周不设指标"),
                             "progress": "；".join(f'{q["name"]} {q["done"]}/{q["target"]}' for q in v["quotas"])}
-    rows = queries.area_features(services.campaign_villages(campaign, area), queries.PAGE_SIMPLIFY_DEG,
-                                 queries.PAGE_PRECISION)
-    # The map opens on the campaign's villages (where the work is), not on the whole area.
-    m = maps.new_map(bounds=maps.geojson_bounds(_fc(rows, props)) or queries.scope_bounds(request.user),
-                     user=request.user)
-    layer = maps.add_choropleth(m, _fc(rows, props), "light", maps.LIGHT_COLORS, f"指标完成（{data['week']}）",
-                                fields=("name", "light_label", "progress"), aliases=("行政村", "亮灯", "完成/目标"))
-    maps.legend_section(m, f"视图内行政村每周指标（{data['week']}）", [
-        {"color": maps.LIGHT_COLORS[k], "label": label, "key": f"area-{k}",
-         "count": sum(1 for p in props.values() if p["light"] == k)}
-        for k, label in (("red", "红灯（完成不到目标一半）"), ("yellow", "黄灯（完成过半未达标）"),
-                         ("green", "绿灯（达到目标）"))], key="areas", unit="个村")
-    maps.add_live_area_counts(m, layer)
+    m = None if partial else _campaign_map(request, campaign, area, data, props)
     weeks = []
     day = services.week_monday(campaign.start)
     while day <= campaign.end:
@@ -146,12 +142,30 @@ def campaign_page(request, pk):
                 v["form"] = failed[1]
             else:
                 v["form"] = forms.AcceptanceForm(auto_id=f"v{v['code']}-%s", initial={"result": "pass"})
-    return render(request, "campaigns/campaign_page.html", {
-        "map": maps.map_parts(m), "campaign": campaign, "data": data, "weeks": weeks, "error": error,
+    template = "campaigns/_campaign_tables_htmx.html" if partial else "campaigns/campaign_page.html"
+    return render(request, template, {
+        "map": m and maps.map_parts(m), "campaign": campaign, "data": data, "weeks": weeks, "error": error,
         "quota_names": [q.name for q in services.quotas_for_week(campaign, monday)],
         "phase": phase, "accepting": accepting, "may_edit": services.may_edit(request.user, campaign),
         "ranking": services.campaign_ranking(campaign, area),
     }, status=400 if failed else 200)
+
+
+def _campaign_map(request, campaign, area, data, props):
+    rows = queries.area_features(services.campaign_villages(campaign, area), queries.PAGE_SIMPLIFY_DEG,
+                                 queries.PAGE_PRECISION)
+    # The map opens on the campaign's villages (where the work is), not on the whole area.
+    m = maps.new_map(bounds=maps.geojson_bounds(_fc(rows, props)) or queries.scope_bounds(request.user),
+                     user=request.user)
+    layer = maps.add_choropleth(m, _fc(rows, props), "light", maps.LIGHT_COLORS, f"指标完成（{data['week']}）",
+                                fields=("name", "light_label", "progress"), aliases=("行政村", "亮灯", "完成/目标"))
+    maps.legend_section(m, f"视图内行政村每周指标（{data['week']}）", [
+        {"color": maps.LIGHT_COLORS[k], "label": label, "key": f"area-{k}",
+         "count": sum(1 for p in props.values() if p["light"] == k)}
+        for k, label in (("red", "红灯（完成不到目标一半）"), ("yellow", "黄灯（完成过半未达标）"),
+                         ("green", "绿灯（达到目标）"))], key="areas", unit="个村")
+    maps.add_live_area_counts(m, layer)
+    return m
 
 
 def campaign_report(request, pk):

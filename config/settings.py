@@ -81,7 +81,6 @@ MIDDLEWARE = [
     "config.middleware.StaticFilesMiddleware",  # whitenoise, with collectstatic's compressed copies
     "config.middleware.ReadAgainMiddleware",  # outside everything that reads the database (sessions, users)
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -15,10 +15,10 @@ class OperatorAdmin(admin.ModelAdmin):
 
 @admin.register(Facility)
 class FacilityAdmin(admin.GISModelAdmin):
-    list_display = ("code", "kind", "name", "village", "operator", "status", "open_orders")
-    list_filter = ("kind", "status")
+    list_display = ("code", "kind", "name", "village", "operator", "status", "problem_kind", "open_orders")
+    list_filter = ("kind", "status", "problem_kind")
     search_fields = ("code", "name", "household")
-    raw_id_fields = ("town", "village", "grid")
+    raw_id_fields = ("town", "village", "grid", "problem_issue")
     readonly_fields = ("open_orders",)
 
 

@@ -15,6 +15,7 @@ from core import inputs
 from core.errors import BadInput, Forbidden
 from core.pdf import pdf_response
 from core.spreadsheets import XLSX, xlsx_response
+from geo.parsers import StrictJSONParser
 
 from . import ledger, scores, services, tiles
 from .labels import labels_pdf
@@ -59,7 +60,12 @@ FILTERS = [OpenApiParameter(n, STR) for n in ("village", "town", "kind", "status
 
 
 class FacilityList(APIView):
-    """GET: the caller's facilities as a GeoJSON FeatureCollection (at most `page_size`, 5000)."""
+    """GET: the caller's facilities as a GeoJSON FeatureCollection (at most `page_size`, 5000).
+
+    POST (district, town, operator): register one facility — code, kind, lon, lat, and optionally name, household,
+    operator, status, upkeep_days; the village and grid come from the point (facilities.register, as the page
+    /facilities/ does). 201 with the feature; 400 naming the field (a code in use: `code`)."""
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(parameters=[*FILTERS, OpenApiParameter("page_size", OpenApiTypes.INT)])
     def get(self, request):
@@ -72,6 +78,16 @@ class FacilityList(APIView):
         count = len(rows) if len(rows) <= size else qs.count()
         return Response({"type": "FeatureCollection", "count": count,
                          "features": [facility_feature(r) for r in rows[:size]]})
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        from . import register
+
+        if not isinstance(request.data, dict):
+            raise BadInput("请求体应为 JSON 对象", field="body")
+        facility, _ = register.save_facility(request.user, request.data)
+        row = Facility.objects.filter(pk=facility.pk).values(*FACILITY_VALUES).get()
+        return Response(facility_feature(row), status=201)
 
 
 class LabelsPdf(APIView):

@@ -5,8 +5,8 @@ An inspector's `problem_toilet` problem is linked to the toilet it was reported 
 DUPLICATE_DISTANCE_M metres of the reported point): that toilet goes on the problem-toilet list (status `problem`)
 with the problem as its cause, and comes off when the problem is verified closed and no repair order is open.
 Project defaults, not the plan's: the distance; that the kind (不能用 / 不好用 / 不能常年用) is read from the
-problem's description when it names one, and is otherwise left 待认定 for staff; that a villager's scan (一厕一码
-work order) puts a toilet on the list with its kind 待认定.
+problem's description (or a villager's repair note from a scanned label) when it names one, and is otherwise left
+待认定 for staff to set.
 """
 import math
 

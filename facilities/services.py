@@ -120,8 +120,10 @@ def _open_order(facility, need, note, phone, now):
     OrderEvent.objects.create(order=order, action="report", at=now, note=note)
     fields = {"open_orders": facility.open_orders + 1}
     if need == Need.REPAIR and facility.status == FacilityStatus.IN_USE:
+        from .problem_toilets import kind_named_in
+
         fields.update(status=FacilityStatus.PROBLEM, status_since=now,
-                      status_reason=f"{Need(need).label}：{note}".rstrip("："))
+                      status_reason=f"{Need(need).label}：{note}".rstrip("："), problem_kind=kind_named_in(note))
     Facility.objects.filter(pk=facility.pk).update(**fields)
     category = _category_for(facility)
     if category:

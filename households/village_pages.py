@@ -101,7 +101,7 @@ def register(request):
         "group": group, "q": q, "counts": counts, "failed": failed, "import_result": import_result,
         "may_edit": village is not None and services.is_manager(request.user),
         "personal": village is not None and services.sees_personal(request.user, village.code),
-        "columns": "、".join(v[0] for v in imports.COLUMNS.values() if v[0] != "village"),
+        "columns": "、".join(v[1] for v in imports.COLUMNS.values() if v[0] != "village"),
         "base": reverse("households:register"),  # rows link to base + code + "/edit/" and "/card/" (no reverse each)
     }, status=status)
 

@@ -17,6 +17,8 @@ FA = ROOT / "static" / "vendor" / "fontawesome"
 CATEGORY_MIGRATIONS = ["patrol.migrations.0002_history_append_only_and_categories",
                        "patrol.migrations.0007_missing_categories"]
 DEFAULT_ICON = "circle-exclamation"  # app.js: a category without an icon
+# Icons later migrations gave seeded categories (patrol 0013: 河塘漂浮物 → bottle-water).
+LATER_CATEGORY_ICONS = {"bottle-water"}
 
 
 def app_icons():
@@ -33,7 +35,7 @@ def category_icons():
     names = set()
     for module in CATEGORY_MIGRATIONS:
         names |= {row[-1] for row in import_module(module).CATEGORIES if row[-1]}
-    return names
+    return names | LATER_CATEGORY_ICONS
 
 
 def codepoints():

@@ -35,6 +35,9 @@ RECORD_TABLES = {
     "supervision_orderevent": (),
     "supervision_orderanswer": (),
     "supervision_answerphoto": _HASHES,
+    "waterbodies_statuschange": (),
+    "waterbodies_visit": (),
+    "waterbodies_visitphoto": _HASHES,
 }
 
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 # simplified to about a pixel of the band, in EPSG:3857. The trigger runs with the writer's rights (the application
 # role may write layers_baseoutline like any table but the history).
 SYNC_SQL = """
-CREATE FUNCTION layers_outline_write(p_level text, p_code text, p_boundary geometry, p_first integer)
+CREATE OR REPLACE FUNCTION layers_outline_write(p_level text, p_code text, p_boundary geometry, p_first integer)
 RETURNS void LANGUAGE sql AS $$
     INSERT INTO layers_baseoutline (level, code, band, geom)
     SELECT p_level, p_code, z,
@@ -18,7 +18,7 @@ RETURNS void LANGUAGE sql AS $$
     FROM generate_series(p_first, 18) AS z
 $$;
 
-CREATE FUNCTION layers_outline_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION layers_outline_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         DELETE FROM layers_baseoutline WHERE level = TG_ARGV[0] AND code = OLD.code;
@@ -32,6 +32,7 @@ END $$;
 # (level, table, first band): towns from 10, villages from 11, grids from 15 (layers.models.LEVEL_FIRST_BAND).
 LEVELS = (("town", "geo_town", 10), ("village", "geo_village", 11), ("grid", "geo_grid", 15))
 TRIGGERS_SQL = "".join(
+    f"DROP TRIGGER IF EXISTS layers_outline_{level} ON {table};\n"
     f"CREATE TRIGGER layers_outline_{level} AFTER INSERT OR DELETE OR UPDATE OF code, boundary ON {table} "
     f"FOR EACH ROW EXECUTE FUNCTION layers_outline_sync('{level}', '{first}');\n"
     f"SELECT layers_outline_write('{level}', code, boundary, {first}) FROM {table};\n"

@@ -34,12 +34,17 @@ TABLES = {
     "supervision_orderevent": [],
     "supervision_orderanswer": [],
     "supervision_answerphoto": HASHES,
+    "waterbodies_statuschange": [],
+    "waterbodies_visit": [],
+    "waterbodies_visitphoto": HASHES,
 }
 # Their older, table-specific row triggers: replaced by the common one.
 OLD = {
     "campaigns_taskprogress": ("campaigns_taskprogress_append_only", "campaigns_progress_is_append_only"),
     "facilities_orderevent": ("facilities_orderevent_append_only", "facilities_orderevent_is_append_only"),
     "households_pointentry": ("households_pointentry_append_only", "households_ledger_is_append_only"),
+    "waterbodies_statuschange": ("waterbodies_statuschange_append_only", "waterbodies_is_append_only"),
+    "waterbodies_visit": ("waterbodies_visit_append_only", "waterbodies_is_append_only"),
 }
 
 FUNCTIONS = r"""
@@ -119,8 +124,10 @@ def _quote(arg):
 
 def forward_sql():
     out = [FUNCTIONS]
-    for table, (trigger, function) in OLD.items():
-        out.append(f"DROP TRIGGER IF EXISTS {trigger} ON {table}; DROP FUNCTION IF EXISTS {function}();")
+    for table, (trigger, _) in OLD.items():
+        out.append(f"DROP TRIGGER IF EXISTS {trigger} ON {table};")
+    for function in dict.fromkeys(f for _, f in OLD.values()):
+        out.append(f"DROP FUNCTION IF EXISTS {function}();")
     for table, columns in TABLES.items():
         args = ", ".join(_quote(c) for c in columns)
         out.append(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -144,9 +151,9 @@ def backward_sql():
     out.append("DROP FUNCTION IF EXISTS assessment_monthclose_follows_log();")
     out.append("DROP FUNCTION IF EXISTS record_is_append_only();")
     for table, (trigger, function) in OLD.items():  # the older fences, as they were
-        out.append(f"CREATE FUNCTION {function}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
-                   f"'{table} is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege'; END; $$ "
-                   f"LANGUAGE plpgsql; CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} "
+        out.append(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
+                   f"'% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege'; "
+                   f"END; $$ LANGUAGE plpgsql; CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} "
                    f"FOR EACH ROW EXECUTE FUNCTION {function}();")
     return "\n".join(out)
 
@@ -159,5 +166,6 @@ class Migration(migrations.Migration):
         ("facilities", "0003_photo_hashes_flags"),
         ("households", "0005_score_source"),
         ("supervision", "0003_photo_hashes_flags"),
+        ("waterbodies", "0001_initial"),
     ]
     operations = [migrations.RunSQL(forward_sql(), backward_sql())]

@@ -152,3 +152,13 @@ def test_town_staff_write_only_in_their_town(client, flagged):
     r = client.post(PAGE, {"action": "interview", "village": V4, "month": "2026-10", "held_on": "2026-11-01",
                            "held_by": "张三"})
     assert r.status_code == 400 and not Interview.objects.exists()
+
+
+def test_an_adjustment_entered_without_a_person_is_listed(client, flagged):
+    """Adjustments loaded by a command have no entered_by: the list says — instead of failing the page."""
+    Adjustment.objects.create(village_id=V1, year=2026, kind="model", points=5, reason="承担县现场观摩点")
+    client.force_login(flagged)
+    r = client.get(PAGE)
+    assert r.status_code == 200
+    listed = r.content.decode().split('data-testid="adjustment-list"')[1].split("</table>")[0]
+    assert "承担县现场观摩点" in listed and "<td data-label=\"录入\">—</td>" in listed

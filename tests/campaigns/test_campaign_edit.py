@@ -52,3 +52,34 @@ def test_a_failed_acceptance_needs_a_reason(geography, login):
                                                    "end": iso(2)}]}, format="json").json()["id"]
     r = api.post(f"/api/campaigns/{cid}/acceptance/", {"village": "310112102201", "result": "fail"}, format="json")
     assert r.status_code == 400 and r.json()["field"] == "note"
+
+
+def test_the_edit_page_changes_a_campaign_before_its_start(geography, client):
+    town = make_user("town", TOWN_A)
+    client.force_login(town)
+    from campaigns import services
+
+    campaign = services.create_campaign(town, {"name": "百日攻坚", "areas": [TOWN_A], "start": iso(5),
+                                               "end": iso(60), "quotas": [HOUSES]})
+    page = client.get(f"/campaigns/{campaign.pk}/edit/").content.decode()
+    assert 'value="百日攻坚"' in page and "disabled" not in page.split('name="start"')[1].split(">")[0]
+    body = {"name": "百日攻坚", "areas": [TOWN_A], "start": iso(6), "end": iso(30), "work_name": "集中攻坚",
+            "work_start": iso(6), "work_end": iso(40), "quota1_name": "危房",
+            "quota1_categories": ["dilapidated_house"], "quota1_per_week": "2"}
+    refused = client.post(f"/campaigns/{campaign.pk}/edit/", body)
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    error = text[text.index('id="id_work_start"'):].split('data-testid="field-error">')[1].split("<")[0]
+    assert "超出专项行动期间" in error  # next to the phase's own field
+    campaign.refresh_from_db()
+    assert campaign.end == timezone.localdate() + timedelta(days=60) and not campaign.phases.exists()
+    done = client.post(f"/campaigns/{campaign.pk}/edit/", {**body, "work_end": iso(30)}, follow=True)
+    assert "已保存专项行动“百日攻坚”" in done.content.decode()
+    campaign.refresh_from_db()
+    assert (campaign.start, campaign.end) == (timezone.localdate() + timedelta(days=6),
+                                              timezone.localdate() + timedelta(days=30))
+    assert [(p.kind, p.name) for p in campaign.phases.all()] == [("work", "集中攻坚")]
+    assert [q.per_village_per_week for q in campaign.quotas.all()] == [2]
+    # Another town's staff may not open it.
+    client.force_login(make_user("town", TOWN_B))
+    assert client.get(f"/campaigns/{campaign.pk}/edit/").status_code == 404

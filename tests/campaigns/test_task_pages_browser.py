@@ -129,9 +129,14 @@ def test_bad_task_input_is_refused_next_to_the_field(browser, live_server, geogr
 def test_leader_sees_the_task_list_without_a_write_button(browser, live_server, geography):
     _toilets(make_user("district", DISTRICT))
     leader = make_user("leader", DISTRICT)
-    context, page = _page(browser, live_server, leader)
+    context, page = _page(browser, live_server, leader, 390, 844)  # on a phone: the lists become cards
     page.goto(live_server.url + "/tasks/")
+    page.wait_for_load_state("networkidle")
     assert "公厕改造" in page.get_by_test_id("task-list").inner_text()
+    for table in ("task-list", "task-table"):
+        widths = page.get_by_test_id(table).locator("tbody td").evaluate_all(
+            "cells => cells.map(c => c.getBoundingClientRect().width)")
+        assert widths and min(widths) > 200, (table, widths)
     assert page.locator("main form[method=post], main button[type=submit]").count() == 0
     assert page.get_by_role("button", name="填报进度").count() == 0
     assert page.errors == []

@@ -132,3 +132,21 @@ def test_the_same_form_sent_twice_registers_once(client, geography):
     client.force_login(village_cadre)
     refused = client.post("/facilities/", {**body, "code": "PT-2", "form_token": ""})
     assert refused.status_code == 400 and Facility.objects.count() == 1
+
+
+def test_the_api_registers_through_the_same_service(geography):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(make_user("town", TOWN_A))
+    body = {"code": "SP-7", "kind": "sewage_plant", "lon": 121.425, "lat": 31.105, "upkeep_days": 30}
+    made = api.post("/api/facilities/", body, format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["properties"]["village"] == V2
+    again = api.post("/api/facilities/", body, format="json")  # a retry makes no second one
+    assert again.status_code == 400 and again.json()["field"] == "code"
+    outside = api.post("/api/facilities/", {**body, "code": "SP-8", "lon": 121.445}, format="json")
+    assert outside.status_code == 400 and outside.json()["field"] == "location"
+    assert Facility.objects.count() == 1
+    api.force_authenticate(make_user("inspector", "310112"))
+    assert api.post("/api/facilities/", {**body, "code": "SP-9"}, format="json").status_code == 403

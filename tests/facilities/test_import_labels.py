@@ -96,7 +96,7 @@ def test_problem_toilet_ledger(facilities, login):
     ws = load_workbook(BytesIO(r.content)).active
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1 and rows[0][3] == "F1" and "冲水坏了" in rows[0][8] and "坏了要修" in rows[0][10]
-    assert rows[0][7] == "待认定"  # a villager's scan does not say which of the plan's three kinds it is
+    assert rows[0][7] == "待认定"  # "冲水坏了" names none of the plan's three kinds
 
 
 def test_list_filters_scope_and_queries(facilities, login, django_assert_num_queries):

@@ -79,7 +79,23 @@ def test_an_open_repair_order_keeps_it_on_the_list_after_the_problem_closes(faci
     assert Facility.objects.get(code="F1").status == "problem"
 
 
-def test_a_villagers_scan_is_not_linked_as_an_inspectors_problem(facilities):
-    outcome = services.report("F1", "repair", note="不能用了")
+def test_a_villagers_scan_is_not_linked_as_an_inspectors_problem_but_its_note_names_the_kind(facilities):
+    outcome = services.report("F1", "repair", note="不能常年用了，冬天水管冻住")
     f1 = Facility.objects.get(code="F1")
     assert f1.status == "problem" and f1.problem_issue_id is None and outcome.order.issue_id is not None
+    assert f1.problem_kind == "not_year_round"
+
+
+def test_staff_set_or_filter_the_kind_in_the_admin(facilities, people, client):
+    """Where no description names a kind (待认定), the admin's change form offers the field; its list filters by it."""
+    from accounts.models import User
+
+    make_issue(people["inspector"], category="problem_toilet", lon=F1_LON, lat=F1_LAT, description="厕屋漏雨")
+    admin = User.objects.create_superuser("wb-admin", password="pass-1234", role="admin", area_code="")
+    client.force_login(admin)
+    f1 = Facility.objects.get(code="F1")
+    r = client.get(f"/admin/facilities/facility/{f1.pk}/change/")
+    assert r.status_code == 200 and 'name="problem_kind"' in r.content.decode()
+    Facility.objects.filter(pk=f1.pk).update(problem_kind="not_year_round")
+    r = client.get("/admin/facilities/facility/", {"problem_kind__exact": "not_year_round"})
+    assert r.status_code == 200 and "F1" in r.content.decode() and "F3" not in r.content.decode()

@@ -1,5 +1,6 @@
 """The 积分超市 counter (/households/redeem/) in Chromium at a phone's 390 × 844: a village cadre photographs the
-door card (a rendered card fed to the page's scanner), sees the balance, 兑换, and sees it before and after; a bad
+door card (a rendered card fed to the page's scanner) or holds it to the live camera (Chromium's fake camera
+playing the rendered card), sees the balance, 兑换, and sees it before and after; a bad
 quantity is named next to the field; a double click redeems once; two cadres at once for the last item: one gets
 it, the other reads 库存不足."""
 import os
@@ -134,3 +135,52 @@ def test_two_cadres_redeem_the_last_item_at_once(browser, live_server):
         for c in contexts:
             c.close()
 
+
+
+def _y4m(png, path):
+    """A still image as a Y4M video (4:2:0), what Chromium's fake camera plays in a loop."""
+    from PIL import Image
+
+    image = Image.open(png).convert("RGB")
+    w, h = (image.width // 2) * 2 + 80, (image.height // 2) * 2 + 80
+    framed = Image.new("RGB", (w, h), "white")
+    framed.paste(image, (40, 40))
+    y, cb, cr = framed.convert("YCbCr").split()
+    cb, cr = (c.resize((w // 2, h // 2)) for c in (cb, cr))
+    frame = b"FRAME\n" + y.tobytes() + cb.tobytes() + cr.tobytes()
+    path.write_bytes(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * 10)
+
+
+def test_the_live_camera_reads_the_door_card(browser, live_server, tmp_path):
+    """打开摄像头扫码: Chromium's fake camera shows the rendered door card; the page finds the household."""
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    staff, _ = _counter()
+    context, page = _phone(browser, live_server, staff)
+    try:
+        page.goto(live_server.url + "/households/JC-1-007/card/")
+        shot = tmp_path / "door-card.png"
+        page.locator(".card").screenshot(path=str(shot))
+        cookies = context.cookies()
+    finally:
+        context.close()
+    video = tmp_path / "camera.y4m"
+    _y4m(shot, video)
+    # A second Chromium of the same Playwright, started with a fake camera that plays the card.
+    camera = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = camera.new_context(**PHONE, permissions=["camera"])
+        context.add_cookies(cookies)
+        page = watch_errors(context.new_page())
+        page.set_default_timeout(40_000)
+        page.goto(live_server.url + "/households/redeem/")
+        page.get_by_role("button", name="打开摄像头扫码").click()
+        page.wait_for_url("**/households/redeem/?*code=JC-1-007*")
+        page.wait_for_load_state("networkidle")
+        assert "陈秀英" in page.get_by_test_id("household").inner_text()
+        assert page.get_by_test_id("balance").inner_text() == "30"
+        assert page.errors == []
+    finally:
+        camera.close()

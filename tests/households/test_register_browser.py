@@ -28,7 +28,9 @@ def test_village_cadre_adds_edits_and_moves_out_a_household(browser, live_server
     make_geography()
     cadre = make_user("village", V1, "jiacun")
     lon, lat = village_point(V1, 1)
-    context, page = _page(browser, live_server, cadre)
+    # Standing at the gate: the phone's position fills the gate's coordinates (使用当前位置), nothing typed.
+    context, page = _page(browser, live_server, cadre, **PHONE, geolocation={"longitude": lon, "latitude": lat},
+                          permissions=["geolocation"])
     try:
         page.goto(live_server.url + "/households/")
         assert "甲村" in page.get_by_test_id("own-village").inner_text()
@@ -41,8 +43,9 @@ def test_village_cadre_adds_edits_and_moves_out_a_household(browser, live_server
         page.get_by_label("户主").fill("刘桂兰")
         page.get_by_label("电话").fill("139-abc")
         page.get_by_label("人口数").fill("3")
-        page.get_by_label("经度").fill(f"{lon:.6f}")
-        page.get_by_label("纬度").fill(f"{lat:.6f}")
+        page.get_by_role("button", name="使用当前位置").click()
+        page.get_by_text("已定位").wait_for()
+        assert page.get_by_label("经度").input_value() == f"{lon:.6f}"
         page.get_by_role("button", name="登记").click()
         page.wait_for_load_state("networkidle")
         assert "电话号码格式不正确" in page.get_by_test_id("field-error").inner_text()
