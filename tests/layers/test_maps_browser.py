@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from patrol.services import transition_issue
 from tests.factories import DISTRICT, TOWN_A, V1, V2, V3, close_issue, make_issue, make_user
@@ -128,7 +129,15 @@ def test_battle_map(page, live_server, world):
     in_view = api(page, f"/api/issues/?bbox={bbox}&page_size=1")["count"]
     assert int(page.get_attribute(".folium-map", "data-pins")) == in_view == sum(legend(page).values())
     assert 0 < in_view < 10
-    page.locator(".leaflet-marker-pane .awesome-marker").first.click()
+    # The pins may be drawn again once more as the view settles (a click on a pin just replaced opens nothing):
+    # click the pin as a person would until its popup shows.
+    for _ in range(5):
+        page.locator(".leaflet-marker-pane .awesome-marker").first.click()
+        try:
+            page.locator(".leaflet-popup-content a").first.wait_for(timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
     link = page.locator(".leaflet-popup-content a").first
     assert link.get_attribute("href").startswith("/issues/")
 
