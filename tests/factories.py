@@ -108,6 +108,17 @@ def close_issue(issue, town_user, village_user, now=None):
     return issue
 
 
+def seed_reference_rows():
+    """Put back every row a migration seeds (problem categories, facility kinds): a transactional test's flush
+    empties them for the tests that run after it in the same worker."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    seed_categories()
+    import_module("facilities.migrations.0002_kinds_category_cache").seed(apps, None)
+
+
 def seed_categories():
     """Put back the problem categories the migration seeds (a transactional test's flush removes them)."""
     from importlib import import_module

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from demo.management.commands import demo_setup
 from patrol.models import Category, Issue, IssueEvent
+from tests.factories import seed_reference_rows
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -33,6 +34,7 @@ def demo(db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(demo_setup, "PROBLEMS_PER_VILLAGE", 8)
     monkeypatch.setattr(demo_setup, "CAMPAIGN_WEEKS", 2)
     monkeypatch.setattr("demo.households.HOUSEHOLDS_PER_VILLAGE", 8)
+    seed_reference_rows()  # an earlier transactional test in this worker may have flushed them
     out = StringIO()
     call_command("demo_setup", stdout=out)
     return out.getvalue()

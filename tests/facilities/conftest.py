@@ -37,16 +37,13 @@ def operators(geography):
 @pytest.fixture
 def facilities(operators):
     """F1 (户厕, 甲村, clean-co), F2 (公厕, 乙村, clean-co), F3 (户厕, 丙村, pump-co), F4 (收集点, 甲村, pump-co)."""
-    from importlib import import_module
-
-    from django.apps import apps
     from django.contrib.gis.geos import Point
 
     from facilities.models import Facility, Kind
-    from tests.factories import VILLAGES, village_point
+    from tests.factories import VILLAGES, seed_reference_rows, village_point
 
     if not Kind.objects.exists():  # a transactional test before this one in the worker flushed the seeded kinds
-        import_module("facilities.migrations.0002_kinds_category_cache").seed(apps, None)
+        seed_reference_rows()
 
     rows = [("F1", "household_toilet", "310112102201", "clean-co"),
             ("F2", "public_toilet", "310112102202", "clean-co"),
