@@ -170,8 +170,11 @@ class PointEntry(models.Model):
     issue = models.ForeignKey("patrol.Issue", models.PROTECT, null=True, blank=True, related_name="+")
     good = models.ForeignKey(Good, models.PROTECT, null=True, blank=True, related_name="+")
     quantity = models.PositiveIntegerField(null=True, blank=True)
-    source = models.CharField("评分来源", max_length=12, choices=ScoreSource.choices, default=ScoreSource.CADRE)
-    scorer_group = models.CharField("评分小组", max_length=50, blank=True, help_text="组组互评：打分的村民小组")
+    # Defaults in the database too: bulk loaders and restores write the ledger with SQL of their own.
+    source = models.CharField("评分来源", max_length=12, choices=ScoreSource.choices, default=ScoreSource.CADRE,
+                              db_default=ScoreSource.CADRE)
+    scorer_group = models.CharField("评分小组", max_length=50, blank=True, default="", db_default="",
+                                    help_text="组组互评：打分的村民小组")
 
     class Meta:
         verbose_name = verbose_name_plural = "积分台账"

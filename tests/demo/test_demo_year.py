@@ -26,7 +26,8 @@ def scalar(sql, params=()):
 
 
 @pytest.fixture
-def demo(db, settings, tmp_path, monkeypatch):
+def demo(transactional_db, settings, tmp_path, monkeypatch):
+    # Transactional: the loaders commit as `make run`'s do, so the statistics refreshed after the problems see them.
     settings.PASSWORD_HASHERS = FAST_HASHER
     settings.DEMO_PASSWORD = "demo-pass-26"
     settings.MEDIA_ROOT = tmp_path / "media"
