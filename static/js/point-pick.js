@@ -1,5 +1,7 @@
-/* A form's point chosen on the page's map (the facility page): a click fills the inputs #f-lon and #f-lat and
-   moves a marker; the inputs, when typed or filled, put the marker there. The map is the page's folium map. */
+/* A form's point chosen on the page's folium (Leaflet) map. The longitude input carries
+   data-map-lat="<id of the latitude input>" and data-map-label="<the marker's label>": a click on the map fills
+   both inputs, moves the marker and sends a bubbling "point-picked" event from the longitude input; the inputs,
+   when typed or changed, put the marker there. Used by the facility page and the patrol page's start point. */
 (function () {
   "use strict";
   function leafletMap() {
@@ -10,7 +12,8 @@
     return null;
   }
   function start() {
-    const lon = document.getElementById("f-lon"), lat = document.getElementById("f-lat");
+    const lon = document.querySelector("input[data-map-lat]");
+    const lat = lon && document.getElementById(lon.dataset.mapLat);
     const map = leafletMap();
     if (!lon || !lat || !map) return;
     let marker = null;
@@ -19,7 +22,8 @@
       if (!lat.value || !lon.value || !Number.isFinite(ll[0]) || !Number.isFinite(ll[1])) return;
       if (!marker) {
         marker = L.circleMarker(ll, { radius: 9, color: "#fff", weight: 3, fillColor: "#d7191c", fillOpacity: 1 })
-          .bindTooltip("设施位置", { permanent: true, direction: "top", offset: [0, -8] }).addTo(map);
+          .bindTooltip(lon.dataset.mapLabel || "位置", { permanent: true, direction: "top", offset: [0, -8] })
+          .addTo(map);
       } else {
         marker.setLatLng(ll);
       }
@@ -29,9 +33,12 @@
       lon.value = e.latlng.lng.toFixed(6);
       lat.value = e.latlng.lat.toFixed(6);
       show();
+      lon.dispatchEvent(new CustomEvent("point-picked", { bubbles: true }));
     });
-    lon.addEventListener("change", show);
-    lat.addEventListener("change", show);
+    for (const input of [lon, lat]) {
+      input.addEventListener("change", show);
+      input.addEventListener("input", show);
+    }
     show();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
