@@ -23,18 +23,22 @@ SOURCE = ("工作方案 000：“重点聚焦区委一号课题、“五好两�
           "制定“一村一档一分析”，逐个解剖问题症结，并提出解决方案”")
 
 
-def round_of(town, month):
-    """The evaluation round a month falls in, as its first month, under the town's scheme that month."""
+def round_months(town, month):
+    """The months of the evaluation round `month` falls in, under the town's scheme that month (minhang: its
+    bimonthly period; otherwise the month alone)."""
     month = parse_month(month)
     name, params = S.schemes_at(month, {town})[town]
     scheme = S.get(name)
-    return scheme.period(month, params)[0] if hasattr(scheme, "period") else month
+    return scheme.period(month, params) if hasattr(scheme, "period") else [month]
+
+
+def round_of(town, month):
+    """The evaluation round a month falls in, as its first month."""
+    return round_months(town, month)[0]
 
 
 def round_label(town, first):
-    name, params = S.schemes_at(first, {town})[town]
-    scheme = S.get(name)
-    months = scheme.period(first, params) if hasattr(scheme, "period") else [first]
+    months = round_months(town, first)
     if len(months) == 1:
         return f"{first:%Y}年{first.month}月"
     return f"{first:%Y}年{months[0].month}–{months[-1].month}月评估"

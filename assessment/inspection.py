@@ -18,8 +18,9 @@ RULE = ("镇整治办和执法队每月到村实地检查发现的问题（来�
 
 
 def month_counts(codes, month):
-    """{village code: {"found", "rectified", "unrectified", "rechecked"}} for the villages with inspection
-    findings in `month`; `rechecked` is False while the next month is still running (the counts may still grow)."""
+    """{village code: {"found", "rectified", "unrectified", "rechecked"}} for every village of `codes` (0 found
+    where the inspection found nothing); `rechecked` is False while the next month is still running (the counts
+    may still grow)."""
     start, end = month_bounds(month)
     _, recheck_end = month_bounds(next_month(start.date()))
     rows = (Issue.objects.filter(village_id__in=list(codes), source=Source.TOWN_SELF_CHECK,
@@ -27,6 +28,6 @@ def month_counts(codes, month):
             .values("village_id")
             .annotate(found=Count("id"), rectified=Count("id", filter=Q(closed_at__lt=recheck_end))))
     rechecked = timezone.now() >= recheck_end
-    return {r["village_id"]: {"found": r["found"], "rectified": r["rectified"],
-                              "unrectified": r["found"] - r["rectified"], "rechecked": rechecked}
-            for r in rows}
+    counts = {r["village_id"]: (r["found"], r["rectified"]) for r in rows}
+    return {code: {"found": found, "rectified": rectified, "unrectified": found - rectified, "rechecked": rechecked}
+            for code in codes for found, rectified in [counts.get(code, (0, 0))]}

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from core.months import current_month, month_bounds, months_of, next_month, parse_month, previous_month
+from core.months import current_month, month_bounds, months_of, parse_month, previous_month
 from geo import scope
 from patrol import lights
 
@@ -176,9 +176,7 @@ def _month(data, month, shown):
             "third_party_adjustment": monthly.third_party_adjustment(m) if is_standard else None,
             "previous_score": prev_scores[code], "list": lists.get(code, ""),
             "provisional": month >= current_month(),
-            "inspection": (findings.get(code, {"found": 0, "rectified": 0, "unrectified": 0,
-                                               "rechecked": next_month(month) < current_month()})
-                           if t.scheme.monthly_inspection else None),
+            "inspection": findings.get(code),  # plan 001's monthly inspection, under the schemes that have one
         })
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
     shown_tables = list({id(tables[c]): tables[c] for c in shown}.values())
