@@ -17,7 +17,7 @@ from core.months import local_start
 from core.photo_flags import first_match_flag, flag, how_close, local_time, match_of
 from geo import scope
 from patrol.models import Photo
-from patrol.photo_checks import describe as describe_issue_photo
+from patrol.photo_checks import same_as_problem_photo
 
 from .models import AcceptancePhoto, TaskProgressPhoto
 
@@ -44,11 +44,7 @@ def check_acceptance_photo(row, processed=None):
         .exclude(acceptance__campaign=campaign, acceptance__village_id=village), row, describe_acceptance_photo,
         lambda m: f"与专项行动“{m.acceptance.campaign.name}”{m.acceptance.village_id} "
                   f"{local_time(m.acceptance.recorded_at)} 的验收照片相同：{how_close(m, row)}")
-    same = same or first_match_flag(
-        "same_photo", Photo.objects.select_related("issue").exclude(issue__village_id=village), row,
-        describe_issue_photo,
-        lambda m: f"与问题 #{m.issue_id}（{m.issue.village_id or m.issue.town_id}）{local_time(m.uploaded_at)} "
-                  f"的照片相同：{how_close(m, row)}")
+    same = same or same_as_problem_photo(row, Photo.objects.exclude(issue__village_id=village))
     if same:
         flags.append(same)
     taken, since = _taken(processed), local_start(campaign.start)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from core.photo_flags import flag, match_of
+from core.photo_flags import first_match_flag, flag, how_close, local_time, match_of
 from core.stored_photos import near_matches
 
 from .models import Action, IssueEvent, Photo
@@ -26,6 +26,15 @@ def describe(match):
     issue = match.issue
     return match_of(match.uploaded_at, issue=issue.pk, village=issue.village_id, town=issue.town_id,
                     grid=issue.grid_id, photo=match.pk, kind=match.kind)
+
+
+def same_as_problem_photo(row, photos):
+    """The `same_photo` flag of evidence from another flow (an order answer, a campaign acceptance) that repeats a
+    problem photo: the first match among `photos` (problem photos, less the caller's own), naming its problem."""
+    return first_match_flag(
+        "same_photo", photos.select_related("issue"), row, describe,
+        lambda m: f"与问题 #{m.issue_id}（{m.issue.village_id or m.issue.town_id}）{local_time(m.uploaded_at)} "
+                  f"的照片相同：{how_close(m, row)}")
 
 
 def same_picture(photo, candidates):

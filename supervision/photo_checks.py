@@ -6,6 +6,7 @@ from core.photo_flags import first_match_flag, flag, how_close, local_time, matc
 from geo import scope
 from patrol.models import Photo
 from patrol.photo_checks import describe as describe_issue_photo
+from patrol.photo_checks import same_as_problem_photo
 
 from .models import AnswerPhoto
 
@@ -26,11 +27,7 @@ def check_answer_photo(row, processed=None):
         "same_photo", AnswerPhoto.objects.select_related("answer__order").exclude(answer__order=order), row,
         describe_answer_photo,
         lambda m: f"与督办单 {m.answer.order.number or m.answer.order.pk} 的反馈照片相同：{how_close(m, row)}")
-    other_issue = other_answer or first_match_flag(
-        "same_photo", Photo.objects.select_related("issue").exclude(issue__in=own_issues), row,
-        describe_issue_photo,
-        lambda m: f"与问题 #{m.issue_id}（{m.issue.village_id or m.issue.town_id}）{local_time(m.uploaded_at)} "
-                  f"的照片相同：{how_close(m, row)}")
+    other_issue = other_answer or same_as_problem_photo(row, Photo.objects.exclude(issue__in=own_issues))
     if other_issue:
         flags.append(other_issue)
     before = first_match_flag(
