@@ -101,8 +101,7 @@ def assessment_page(request):
     failed = None
     if request.method == "POST":
         if not once.first_submit(request):
-            messages.info(request, "这一操作已经提交过，未重复执行")
-            return redirect(request.get_full_path())
+            return once.repeated(request, request.get_full_path())
         done, failed = _post_action(request)
         if done:
             messages.success(request, done)

@@ -197,8 +197,7 @@ def task_map(request):
         action = request.POST.get("action")
         if action == "create":
             if not once.first_submit(request):
-                messages.info(request, "这一任务已经提交过，未重复下达")
-                return redirect(request.get_full_path())
+                return once.repeated(request, request.get_full_path(), "这一任务已经提交过，未重复下达")
             task_form = forms.TaskForm(request.POST, user=user)
             if task_form.is_valid():
                 try:

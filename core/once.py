@@ -26,3 +26,13 @@ def first_submit(request):
         return True
     user = getattr(request.user, "pk", None) or "anon"
     return caches["shared"].add(f"form-token:{user}:{token}", 1, TTL_SECONDS)
+
+
+def repeated(request, to, message="这一操作已经提交过，未重复执行", **kwargs):
+    """The answer to a repeated form (first_submit was False): say so, and go where the first one went (`to` and
+    `kwargs` as django.shortcuts.redirect takes them)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    messages.info(request, message)
+    return redirect(to, **kwargs)

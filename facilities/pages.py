@@ -54,8 +54,7 @@ def score_page(request):
     error, failed = None, None
     if request.method == "POST":
         if not once.first_submit(request):
-            messages.info(request, "这一评分已经提交过，未重复提交")
-            return redirect(request.get_full_path())
+            return once.repeated(request, request.get_full_path(), "这一评分已经提交过，未重复提交")
         form = RatingForm(request.POST, key=request.POST.get("operator", ""))
         if form.is_valid():
             d = form.cleaned_data
@@ -141,8 +140,7 @@ def facilities_page(request, pk=None):
     failed = None
     if request.method == "POST":
         if not once.first_submit(request):
-            messages.info(request, "这一设施已经提交过，未重复登记")
-            return redirect("facilities:facility-list")
+            return once.repeated(request, "facilities:facility-list", "这一设施已经提交过，未重复登记")
         try:
             facility, created = register.save_facility(user, request.POST, pk)
             messages.success(request, f"已{'登记' if created else '保存'}设施 {facility.code}"

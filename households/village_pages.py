@@ -42,11 +42,6 @@ def _back(request, village, **params):
     return f"{request.path}?{urlencode({k: v for k, v in query.items() if v})}"
 
 
-def _repeat(request, url):
-    messages.info(request, "这一操作已经提交过，未重复执行")
-    return redirect(url)
-
-
 def _failed(exc, form, values=None):
     return {"form": form, "field": exc.field, "detail": exc.detail, "values": values or {}}
 
@@ -61,7 +56,7 @@ def register(request):
         url = _back(request, village, group=request.GET.get("group"), q=request.GET.get("q"),
                     page=request.GET.get("page"))
         if not once.first_submit(request):
-            return _repeat(request, url)
+            return once.repeated(request, url)
         action = request.POST.get("action", "")
         try:
             if action == "import":
@@ -164,7 +159,7 @@ def household_form(request, code=None):
     back = f"{reverse('households:register')}?{urlencode({'village': village.code})}"
     if request.method == "POST":
         if not once.first_submit(request):
-            return _repeat(request, back)
+            return once.repeated(request, back)
         data = {f: request.POST.get(f, "") for f in HOUSEHOLD_FIELDS}
         try:
             if household is None:
@@ -222,7 +217,7 @@ def redeem(request):
     if request.method == "POST":
         url = _back(request, village, code=code)
         if not once.first_submit(request):
-            return _repeat(request, url)
+            return once.repeated(request, url)
         try:
             before = services.household_for(request.user, code).balance
             quantity = request.POST.get("quantity", "1").strip()
@@ -291,7 +286,7 @@ def rules(request):
     if request.method == "POST" and (village is not None or reference):
         url = f"{request.path}?{urlencode({'village': 'reference' if reference else village.code, 'year': year})}"
         if not once.first_submit(request):
-            return _repeat(request, url)
+            return once.repeated(request, url)
         action = request.POST.get("action", "")
         try:
             target = None if reference else village.code
@@ -423,7 +418,7 @@ def link_issue(request, pk):
     if request.method != "POST":
         return redirect("patrol:issue-detail", pk=pk)
     if not once.first_submit(request):
-        return _repeat(request, reverse("patrol:issue-detail", args=[pk]))
+        return once.repeated(request, reverse("patrol:issue-detail", args=[pk]))
     code = request.POST.get("household", "")
     try:
         if not code:

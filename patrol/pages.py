@@ -145,8 +145,7 @@ def issue_detail(request, pk):
     if request.method == "POST":
         action = request.POST.get("action", "")
         if not once.first_submit(request):
-            messages.info(request, "这一操作已经提交过，未重复执行")
-            return redirect("patrol:issue-detail", pk=pk)
+            return once.repeated(request, "patrol:issue-detail", pk=pk)
         error = _act(request, pk, action)
         if error is None:
             messages.success(request, f"已{Action(action).label}：问题 #{pk}")
@@ -237,8 +236,7 @@ def demolished_page(request):
     if request.method == "POST":
         token = request.POST.get(once.FIELD, "")
         if not once.first_submit(request):
-            messages.info(request, "这一登记已经提交过，未重复登记")
-            return redirect("patrol:issue-demolished")
+            return once.repeated(request, "patrol:issue-demolished", "这一登记已经提交过，未重复登记")
         post = request.POST
         try:
             issue, _ = services.record_demolished(

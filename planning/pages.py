@@ -21,8 +21,7 @@ def patrols(request, pk=None):
     failed = None
     if request.method == "POST":
         if not once.first_submit(request):
-            messages.info(request, "这一巡查计划已经提交过，未重复生成")
-            return redirect("planning:patrols")
+            return once.repeated(request, "planning:patrols", "这一巡查计划已经提交过，未重复生成")
         try:
             if not (user.is_superuser or user.role in PLANNERS):
                 raise NotVisible("您的角色不能制定巡查计划")
@@ -47,8 +46,7 @@ def upload_track(request):
     if request.method != "POST":
         return redirect("planning:patrols")
     if not once.first_submit(request):
-        messages.info(request, "这一轨迹已经上传过，未重复上传")
-        return redirect("planning:coverage-page")
+        return once.repeated(request, "planning:coverage-page", "这一轨迹已经上传过，未重复上传")
     try:
         upload = request.FILES.get("file")
         if upload is None:

@@ -44,8 +44,7 @@ def order_list(request):
     failed = None
     if request.method == "POST":
         if not once.first_submit(request):
-            messages.info(request, "这一操作已经提交过，未重复执行")
-            return redirect(request.get_full_path())
+            return once.repeated(request, request.get_full_path())
         order, error = _step(request)
         if error is None:
             messages.success(request, f"已{STEPS[request.POST['action']]} {order.number}")
@@ -82,8 +81,7 @@ def order_detail(request, pk):
     failed = None
     if request.method == "POST":
         if not once.first_submit(request):
-            messages.info(request, "这一反馈已经提交过，未重复提交")
-            return redirect("supervision:order-page", pk=pk)
+            return once.repeated(request, "supervision:order-page", "这一反馈已经提交过，未重复提交", pk=pk)
         try:
             report = inputs.text(request.POST.get("report", ""), "report", 10000)
             order = services.answer_order(request.user, pk, report=report, similar=request.POST.getlist("similar"),

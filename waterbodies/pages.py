@@ -21,8 +21,7 @@ def water_list(request):
     failed = None
     if request.method == "POST":
         if not once.first_submit(request):
-            messages.info(request, "这一变更已经提交过，未重复执行")
-            return redirect(request.get_full_path())
+            return once.repeated(request, request.get_full_path(), "这一变更已经提交过，未重复执行")
         raw = request.POST.get("water_body", "")
         pk = int(raw) if raw.isdigit() else None
         try:
