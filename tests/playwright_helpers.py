@@ -1,4 +1,5 @@
 """Helpers for the browser tests (Playwright driving Debian's Chromium)."""
+import re
 
 
 def wait_for_js(page, expression, arg=None, timeout=15.0, interval=0.1):
@@ -45,6 +46,8 @@ def sign_out(page):
     toggler = page.get_by_role("button", name="展开导航")
     if toggler.is_visible():
         toggler.click()
-    with page.expect_navigation():
-        page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出").click()
+    # The sign-out lands on the login page: wait for that page, not for "a" navigation, which a page still settling
+    # (its own late requests) can leave unmatched.
+    page.wait_for_url(re.compile(r"/accounts/login/"))
     page.wait_for_load_state("networkidle")
