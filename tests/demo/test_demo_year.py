@@ -35,6 +35,10 @@ def demo(transactional_db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(demo_setup, "PROBLEMS_PER_VILLAGE", 8)
     monkeypatch.setattr(demo_setup, "CAMPAIGN_WEEKS", 2)
     monkeypatch.setattr("demo.households.HOUSEHOLDS_PER_VILLAGE", 8)
+    # In this process, as the docstring says: forking a pytest worker that holds a live server's thread (a browser
+    # test ran in it before) can leave the child waiting on what that thread held (tests/demo/test_demo_parallel.py
+    # covers the parallel load on its own).
+    monkeypatch.setenv("DEMO_WORKERS", "1")
     seed_reference_rows()  # an earlier transactional test in this worker may have flushed them
     out = StringIO()
     call_command("demo_setup", stdout=out)

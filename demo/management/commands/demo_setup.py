@@ -88,7 +88,9 @@ def load_demo_facilities(district, stdout):
 def load_demo_inbox(district, stdout):
     from demo import inbox
 
-    stdout.write(f"示例消息：{inbox.settle()} 条旧消息已标为已读 / old notifications marked read")
+    sent = inbox.digests()
+    stdout.write(f"示例消息：领导周报 {sent} 条；{inbox.settle()} 条旧消息已标为已读 / leaders' digests sent, "
+                 "old notifications marked read")
 
 
 def refresh_statistics(created, stdout):
