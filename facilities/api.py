@@ -79,15 +79,15 @@ class FacilityList(APIView):
         return Response({"type": "FeatureCollection", "count": count,
                          "features": [facility_feature(r) for r in rows[:size]]})
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT})
     def post(self, request):
         from . import register
 
         if not isinstance(request.data, dict):
             raise BadInput("请求体应为 JSON 对象", field="body")
-        facility, _ = register.save_facility(request.user, request.data)
+        facility, created = register.save_facility(request.user, request.data)
         row = Facility.objects.filter(pk=facility.pk).values(*FACILITY_VALUES).get()
-        return Response(facility_feature(row), status=201)
+        return Response(facility_feature(row), status=201 if created else 200)  # 200: a retry, the stored one
 
 
 class LabelsPdf(APIView):

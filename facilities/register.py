@@ -93,4 +93,20 @@ def save_facility(user, data, pk=None):
             facility.save()
             return facility, False
     except IntegrityError:
+        if old is None:
+            stored = _same_registration(code, values, status)
+            if stored is not None:
+                return stored, False  # the same registration sent again (a retry): the stored facility
         raise BadInput(f"编码 {code} 已被其他设施使用", field="code") from None
+
+
+def _same_registration(code, values, status):
+    """The facility stored under `code` when it is the one these values describe (a retried registration), else
+    None. The code is the facility's key (一厕一码): a second, different facility under it is refused."""
+    stored = Facility.objects.filter(code=code).first()
+    if stored is None or stored.status != status:
+        return None
+    point = values["location"]
+    same_place = abs(stored.location.x - point.x) < 1e-7 and abs(stored.location.y - point.y) < 1e-7
+    same_fields = all(getattr(stored, key) == value for key, value in values.items() if key != "location")
+    return stored if same_place and same_fields else None

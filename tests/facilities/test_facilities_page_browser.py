@@ -143,8 +143,10 @@ def test_the_api_registers_through_the_same_service(geography):
     made = api.post("/api/facilities/", body, format="json")
     assert made.status_code == 201, made.json()
     assert made.json()["properties"]["village"] == V2
-    again = api.post("/api/facilities/", body, format="json")  # a retry makes no second one
-    assert again.status_code == 400 and again.json()["field"] == "code"
+    again = api.post("/api/facilities/", body, format="json")  # a retry makes no second one: the stored one, 200
+    assert again.status_code == 200 and again.json() == made.json()
+    other = api.post("/api/facilities/", {**body, "kind": "garbage_point"}, format="json")  # another under the code
+    assert other.status_code == 400 and other.json()["field"] == "code"
     outside = api.post("/api/facilities/", {**body, "code": "SP-8", "lon": 121.445}, format="json")
     assert outside.status_code == 400 and outside.json()["field"] == "location"
     assert Facility.objects.count() == 1
