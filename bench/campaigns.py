@@ -72,17 +72,19 @@ def measure(report):
     user, _ = bench_admin()
     today = timezone.localdate()
 
-    Campaign.objects.filter(name="bench:campaign").delete()
+    # The bench campaign is made once and kept: its quota history is a record table (append-only, no DELETE).
     districts = list(District.objects.values_list("code", flat=True))
-    campaign = Campaign.objects.create(name="bench:campaign", areas=districts, start=today - timedelta(days=540),
-                                       end=today, created_by=user)
-    Quota.objects.bulk_create([
-        Quota(campaign=campaign, name="残垣断壁/乱搭乱建/废品收购",
-              categories=["ruined_wall", "illegal_build", "scrap_yard"], per_village_per_week=5, sort=0),
-        Quota(campaign=campaign, name="窝棚", categories=["shack"], per_village_per_week=3, sort=1),
-        Quota(campaign=campaign, name="乱堆乱放/农业废弃物", categories=["clutter", "farm_waste"],
-              per_village_per_week=2, sort=2),
-    ])
+    campaign, made = Campaign.objects.get_or_create(
+        name="bench:campaign", defaults={"areas": districts, "start": today - timedelta(days=540), "end": today,
+                                         "created_by": user})
+    if made:
+        Quota.objects.bulk_create([
+            Quota(campaign=campaign, name="残垣断壁/乱搭乱建/废品收购",
+                  categories=["ruined_wall", "illegal_build", "scrap_yard"], per_village_per_week=5, sort=0),
+            Quota(campaign=campaign, name="窝棚", categories=["shack"], per_village_per_week=3, sort=1),
+            Quota(campaign=campaign, name="乱堆乱放/农业废弃物", categories=["clutter", "farm_waste"],
+                  per_village_per_week=2, sort=2),
+        ])
     monday = services.week_monday(today - timedelta(days=14))
     seconds, data = _timed(services.week_progress, campaign, monday)
     done = sum(q["done"] for v in data["villages"] for q in v["quotas"])
@@ -101,4 +103,3 @@ def measure(report):
            f"target ≤ 2 s; {targets:,} targets, {reports:,} reports, 2 tasks from closed problems; {lights}")
     seconds, rows = _timed(services.task_lights, user, month, "town")
     report("campaigns", f"task lights {month}, level=town: {len(rows):,} rows", seconds, "s", "target ≤ 2 s")
-    Campaign.objects.filter(name="bench:campaign").delete()

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from accounts.models import Role
@@ -779,20 +780,22 @@ def task_lights(user, month, level="town"):
             for (category, code), n in counts.items():
                 if category == t.category_id:
                     done[(t.pk, code)] = n
-    sums = {}
-    to_town = level == TaskLevel.TOWN
     month_index = first.month - 1
     shares = {k: t.schedule[month_index] for k, t in tasks.items()}
-    for task_id, code, target in targets:
-        out_code = scope.town_of(code) if to_town else code
-        acc = sums.get((task_id, out_code))
-        if acc is None:
-            acc = sums[(task_id, out_code)] = [0.0, 0.0]
-        acc[0] += target * shares[task_id]
-        acc[1] += done.get((task_id, code), 0)
+    if level == TaskLevel.TOWN:
+        sums = defaultdict(lambda: [0.0, 0.0])
+        for task_id, code, target in targets:
+            acc = sums[(task_id, scope.town_of(code))]
+            acc[0] += target * shares[task_id]
+            acc[1] += done.get((task_id, code), 0)
+        rows = ((task_id, code, p, d) for (task_id, code), (p, d) in sorted(sums.items()))
+    else:
+        # One target per task and area (task_target_once_per_area): nothing to add up, and the database sorts
+        # (byte order, as Python's sort of the town rows).
+        rows = ((task_id, code, target * shares[task_id], float(done.get((task_id, code), 0)))
+                for task_id, code, target in targets.order_by("task_id", Collate("area", "C")))
     share = settings.PATROL["TASK_YELLOW_SHARE"]
-    return [LightRow(task_id, code, round(p, 4), round(d, 4), task_light(d, p, share))
-            for (task_id, code), (p, d) in sorted(sums.items())]
+    return [LightRow(task_id, code, round(p, 4), round(d, 4), task_light(d, p, share)) for task_id, code, p, d in rows]
 
 
 def worst(lights):

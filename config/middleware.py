@@ -8,8 +8,10 @@ InputGuardMiddleware: request guards every view gets, so one class of bad input 
 
 ReadAgainMiddleware: a read (GET, HEAD) whose query was running when the database server went away (a restart,
 crash recovery) is served again once on a new connection, which waits for the server (core.postgis.base):
-reading twice is harmless, and the person sees the page instead of a 500. Writes are not repeated (the field app
-retries them from its outbox with the same client_uuid).
+reading twice is harmless, and the person sees the page instead of a 500. A write is repeated the same way only
+when its view says a repeat cannot store anything twice (`repeatable_post = True`: the report, its photos and a
+recorded demolition, each idempotent by its client_uuid or the photo's hash), and its body was kept for it; other
+writes answer 500 and the field app retries them from its outbox.
 
 ClientAddressMiddleware: REMOTE_ADDR becomes the client's address by the deployment's rule (core.clientaddr,
 PROXY_COUNT), first of all, so core.ratelimit, django-axes, DRF's throttles and the logs read the same value.
@@ -24,13 +26,15 @@ are left out: they carry the CSRF token, and compressing a secret next to reflec
 answers carry no such secret.
 """
 import functools
+import io
 import logging
+import sys
 
 from csp import middleware as csp_middleware
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.utils import build_policy
 from django.conf import settings
-from django.core.signals import setting_changed
+from django.core.signals import got_request_exception, setting_changed
 from django.db import DataError, connection
 from django.dispatch import receiver
 from django.http import JsonResponse
@@ -103,26 +107,60 @@ def _length(request):
 
 
 class ReadAgainMiddleware:
-    """A read whose database connection the server ended while the request used it is served again, once."""
+    """A read (or a repeatable write) whose database connection the server ended while the request used it is
+    served again, once."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        repeatable = request.method in ("GET", "HEAD") or _keep_repeatable_body(request)
         response = self.get_response(request)
-        if response.status_code == 500 and request.method in ("GET", "HEAD") and _connection_lost():
-            log.warning("database connection lost during %s %s; reading again", request.method, request.path)
+        if response.status_code == 500 and repeatable and _connection_lost(request):
+            log.warning("database connection lost during %s %s; serving it again", request.method, request.path)
             connection.close()  # the next query opens a new connection, waiting for the server to be back
             response = self.get_response(request)
         return response
 
 
-def _connection_lost():
-    """Whether the server has ended this thread's connection (a 500 from a query's own error leaves it usable),
-    outside any transaction a caller holds (a new connection could not continue it)."""
+def _keep_repeatable_body(request):
+    """For a POST to a view marked `repeatable_post`, read the body into memory before the view does, so that a
+    second pass can parse it again (the stream can be read once). Bodies above the photo limit are not kept."""
+    from django.urls import Resolver404, resolve
+
+    if request.method != "POST":
+        return False
+    try:
+        func = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    view = getattr(func, "view_class", None) or getattr(func, "cls", None)
+    if not getattr(view, "repeatable_post", False) or _length(request) > settings.PATROL["PHOTO_MAX_BYTES"] + 2**20:
+        return False
+    request._body = request.read()  # what HttpRequest.body keeps, without its DATA_UPLOAD_MAX_MEMORY_SIZE check
+    request._stream = io.BytesIO(request._body)  # multipart uploads are above that limit yet within the photo's
+    return True
+
+
+def _connection_lost(request):
+    """Whether the server ended this thread's connection during the request (a 500 from a query's own error leaves
+    it usable), outside any transaction a caller holds (a new connection could not continue it)."""
     if connection.in_atomic_block:
         return False
+    if getattr(request, "_database_went_away", False):
+        return True  # the error was the lost connection, and Django has already closed its side
     return connection.connection is not None and not connection.is_usable()  # the backend's socket check
+
+
+@receiver(got_request_exception)
+def _note_lost_connection(sender, request=None, **kwargs):
+    """Marks a request whose error was a lost database connection (an atomic block that could not roll back
+    closes the connection, so the socket check alone cannot tell afterwards)."""
+    from django.db import InterfaceError, OperationalError
+
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, OperationalError | InterfaceError):
+        request._database_went_away = connection.connection is None or not connection.is_usable()
 
 
 # What a view or decorator may set on a response to change its policy (django-csp's get_policy_parts reads them).

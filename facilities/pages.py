@@ -151,7 +151,7 @@ def facilities_page(request, pk=None):
             messages.error(request, f"设施未保存：{exc.detail}")
     village = request.GET.get("village", "")
     listed = (Facility.objects.for_user(user).select_related("kind", "operator", "village")
-              .order_by("village_id", "code"))
+              .defer("village__boundary").order_by("village_id", "code"))
     if village:
         listed = listed.filter(village_id=village)
     shown = list(listed[:300])
@@ -186,7 +186,7 @@ def facilities_page(request, pk=None):
         "kinds": Kind.objects.order_by("sort", "code"), "operators": Operator.objects.order_by("code"),
         "statuses": FacilityStatus.choices, "is_operator": is_operator(user), "may_edit": register.may_edit(user),
         "villages": Village.objects.filter(scope.areas_q(scope.of(user), "village")).order_by("code")
-        if not is_operator(user) else [],
+        .only("code", "name") if not is_operator(user) else [],
         "village": village, "map": _facility_map(user, shown, bounds),
         "labels_url": reverse("facilities:labels") + query, "ledger_url": reverse("facilities:ledger") + query,
     }, status=400 if failed else 200)

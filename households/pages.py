@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 from core import ratelimit
 from core.errors import DomainError
-from geo.models import level_of
 from patrol.photo_checks import flags_for_review
 
 from . import services
@@ -149,12 +148,14 @@ def supervision_page(request):
 def scoring_page(request):
     """Monthly scoring on a phone: a group's households in gate order; scores go through a local outbox with a
     client uuid each, so a retry after a lost connection never scores twice."""
+    # Village and grid staff score their own village; town and district staff pick one of theirs by name.
+    villages = list(services.managed_villages(request.user).values_list("code", "name"))
+    chosen = request.GET.get("village") or (villages[0][0] if len(villages) == 1 else "")
     boot = {
         "households": reverse("households:households"),
         "rules": reverse("households:rules"),
         "points": reverse("households:points", args=["CODE"]),
         "month": timezone.localdate().strftime("%Y-%m"),
-        "village": request.GET.get("village") or (
-            request.user.area_code if level_of(request.user.area_code) == "village" else ""),
+        "village": chosen,
     }
-    return render(request, "households/score.html", {"boot": boot})
+    return render(request, "households/score.html", {"boot": boot, "villages": villages})

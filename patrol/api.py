@@ -111,6 +111,7 @@ class IssueList(APIView):
 
     filterset_class = IssueFilter
     pagination_class = FeaturePagination
+    repeatable_post = True  # a report is idempotent by its required client_uuid: config.middleware may repeat it
 
     def get_queryset(self):
         return Issue.objects.for_user(self.request.user)
@@ -177,6 +178,7 @@ class IssueHistory(generics.ListAPIView):
 
 class IssuePhotos(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    repeatable_post = True  # the same photo again is the stored one (its hash): config.middleware may repeat it
 
     @extend_schema(responses={200: PhotoSerializer(many=True)})
     def get(self, request, pk):
@@ -199,6 +201,7 @@ class IssueDemolished(APIView):
     town or district staff. 201 with the problem; 200 with the stored one on a retry (same client_uuid)."""
 
     parser_classes = [MultiPartParser, FormParser]
+    repeatable_post = True  # idempotent by client_uuid: config.middleware may repeat it after a lost connection
 
     @extend_schema(request=DemolishedRequest, responses={201: FeatureSchema, 200: FeatureSchema, 400: ErrorSchema,
                                                          403: ErrorSchema})

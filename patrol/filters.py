@@ -19,9 +19,11 @@ class CheckedDateTimeFilter(django_filters.DateTimeFilter):
 
 
 class IssueFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    # Columns of the problem itself: no join, so no DISTINCT (django-filter's default for a multiple choice), which
+    # made PostgreSQL sort every matching row with all its columns before the page's LIMIT.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     category = django_filters.CharFilter(field_name="category_id")
-    source = django_filters.MultipleChoiceFilter(choices=Source.choices)
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices, distinct=False)
     town = django_filters.CharFilter(field_name="town_id")
     village = django_filters.CharFilter(field_name="village_id")
     grid = django_filters.CharFilter(field_name="grid_id")

@@ -51,10 +51,15 @@ def _search(qs, text):
         description__icontains=text)
 
 
+# The places' own geometries, which a list of problems never draws (a district's boundaries are megabytes).
+PLACE_GEOMETRIES = ("village__boundary", "grid__boundary", "town__boundary", "town__office")
+
+
 def issue_list(request):
     """Problems in the user's area with labelled filters, a text search (number or description), sorting by column,
     paging, and 导出 Excel of exactly the filtered rows."""
-    base = Issue.objects.for_user(request.user).select_related("category", "village", "grid", "town")
+    base = (Issue.objects.for_user(request.user).select_related("category", "village", "grid", "town")
+            .defer(*PLACE_GEOMETRIES))
     errors = None
     try:
         filterset = IssueFilter(_list_query(request), queryset=base.with_light(timezone.localdate()), request=request)
@@ -78,9 +83,9 @@ def issue_list(request):
     sort_query = query.copy()
     sort_query.pop("sort", None)
     area = scope.of(request.user)
-    towns = (Town.objects.filter(scope.areas_q(area, "town")).order_by("code")
+    towns = (Town.objects.filter(scope.areas_q(area, "town")).order_by("code").only("code", "name")
              if area is not None else Town.objects.none())
-    villages = (Village.objects.filter(scope.areas_q(area, "village")).order_by("code")
+    villages = (Village.objects.filter(scope.areas_q(area, "village")).order_by("code").only("code", "name")
                 if area is not None else Village.objects.none())
     return render(request, "patrol/issue_list.html", {
         "page": page, "categories": Category.objects.all(), "statuses": Status.choices, "sources": Source.choices,

@@ -96,7 +96,13 @@ class IssueQuerySet(models.QuerySet):
         """The problems of one light (the same expression as with_light's, so a problem with no deadline is
         yellow here too: SQL's NULL never drops it from both red and yellow)."""
         today = today or timezone.localdate()
-        return self.alias(_light=light_case(today)).filter(_light=value)
+        matching = self.alias(_light=light_case(today)).filter(_light=value)
+        # The light's own parts as plain predicates too (the same Q the expression is built from), which the
+        # planner can estimate and match to indexes: on a CASE alone it guesses and may walk the whole table.
+        if value == "green":
+            return matching.filter(status=lights.CLOSED)
+        matching = matching.exclude(status=lights.CLOSED)
+        return matching.filter(lights.red_when_open(day=today)) if value == "red" else matching
 
     def neighbours(self, category_code, lon, lat, metres):
         """[{id, status, closed_at, reported_at, distance_m, town_id, village_id, grid_id}] of the problems of a

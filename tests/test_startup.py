@@ -34,4 +34,4 @@ def test_loading_the_project_imports_no_heavy_library():
     loaded = loaded_at_start()
     assert loaded == [], (f"imported while the project loads: {', '.join(loaded)}; import them inside the "
                           "functions that use them (python -X importtime manage.py check shows who imports them), "
-                          "and add them to config.wsgi.WARM when a request needs them")
+                          "and add them to core.serving.WARM when a request needs them")

@@ -75,3 +75,45 @@ def test_offline_scoring_waits_in_the_outbox_and_syncs_once(browser, live_server
         assert not errors, errors
     finally:
         context.close()
+
+
+def _phone_page(browser, live_server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    context.set_default_timeout(15_000)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    return context, context.new_page()
+
+
+def test_town_staff_pick_the_village_by_name_and_grid_staff_never_type_a_code(browser, live_server):
+    from playwright.sync_api import expect
+
+    make_geography()
+    staff = make_user("village", V1, "scorer")
+    services.save_rules(staff, village=V1, year=timezone.localdate().year, board_n=2, items=ITEMS,
+                        today=timezone.localdate().replace(month=1, day=1))
+    make_household("V1-1-001", address="一组1号")
+
+    town = make_user("town", "310112102", "town-scorer")
+    context, page = _phone_page(browser, live_server, town)
+    try:
+        page.goto(live_server.url + "/households/score/", timeout=120_000)
+        village = page.get_by_label("行政村")
+        expect(village.locator("option")).to_have_text(["请选择行政村", "甲村（310112102201）", "乙村（310112102202）"])
+        village.select_option(label="甲村（310112102201）")
+        page.get_by_role("button", name="载入").click()
+        expect(page.get_by_test_id("address")).to_have_text("一组1号")
+    finally:
+        context.close()
+
+    grid = make_user("village", V1 + "001", "grid-scorer")  # a grid's staff: their code is the grid's
+    context, page = _phone_page(browser, live_server, grid)
+    try:
+        page.goto(live_server.url + "/households/score/", timeout=120_000)
+        expect(page.get_by_text("行政村：甲村")).to_be_visible()
+        expect(page.get_by_test_id("address")).to_have_text("一组1号")  # loaded without typing anything
+        expect(page.get_by_label("行政村代码")).to_have_count(0)
+    finally:
+        context.close()

@@ -3,6 +3,7 @@ request of every worker thread into a 500: kept connections (CONN_MAX_AGE) are c
 import shutil
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 
 import psycopg2
@@ -12,7 +13,8 @@ from django.db import OperationalError, close_old_connections, connection, conne
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import make_user
+from patrol.models import Issue
+from tests.factories import V1, make_user, tiny_jpeg, village_point
 
 
 @pytest.mark.django_db(transaction=True)
@@ -95,6 +97,27 @@ def test_a_read_whose_connection_died_is_read_again_and_a_write_is_not(geography
     _end_kept_connection()
     assert client.get(page).status_code == 200  # an HTML page too (the session is read before the view)
 
+    # A write that is not idempotent is not repeated: the status change answers 500 (the app retries it).
+    inspector = make_user("inspector", geography.code)
+    client.force_login(inspector)
+    lon, lat = village_point(V1)
+    report = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+              "properties": {"category": "dry_toilet", "client_uuid": str(uuid.uuid4()), "description": "重启中上报"}}
     _end_kept_connection()
-    assert client.post(url, {"type": "Feature"}, content_type="application/json").status_code == 500
+    answer = client.post(url, report, content_type="application/json")
+    # A report is idempotent by its client_uuid, so it is sent again on a new connection: stored once, 201.
+    assert answer.status_code == 201, answer.content
+    issue = Issue.objects.get(client_uuid=report["properties"]["client_uuid"])
+    assert Issue.objects.filter(description="重启中上报").count() == 1
+
+    # Its photo too (a multipart body, kept for the second pass): stored once.
+    _end_kept_connection()
+    answer = client.post(reverse("patrol:issue-photos", args=[issue.pk]), {"image": tiny_jpeg(), "kind": "before"})
+    assert answer.status_code == 201, answer.content
+    assert issue.photos.count() == 1
+
+    _end_kept_connection()
+    answer = client.post(reverse("patrol:issue-transition", args=[issue.pk]), {"action": "assign"},
+                         content_type="application/json")
+    assert answer.status_code == 500
     close_old_connections()
