@@ -4,6 +4,7 @@ The tables keep the names they had when these models lived in `patrol` (db_table
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class WeeklyTarget(models.Model):
@@ -107,7 +108,7 @@ class Scorecard(models.Model):
     note = models.TextField("备注", blank=True)
     current = models.BooleanField("有效", default=True)
     replaced_by = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)  # entered (a loader may give its own)
 
     class Meta:
         verbose_name = verbose_name_plural = "现场评分表"
@@ -149,7 +150,7 @@ class MonthCloseLog(models.Model):
     action = models.CharField("操作", max_length=10, choices=[("close", "关账"), ("reopen", "重新打开")])
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     note = models.CharField("说明", max_length=300, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now, editable=False)  # services.close_month(now=) gives it
 
     class Meta:
         verbose_name = verbose_name_plural = "关账记录"
@@ -166,7 +167,7 @@ class Interview(models.Model):
     held_by = models.CharField("约谈人", max_length=100)
     note = models.TextField("记录", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now=True)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)  # set by services.record_interview
 
     class Meta:
         verbose_name = verbose_name_plural = "约谈记录"
@@ -255,7 +256,7 @@ class VillageAnalysis(models.Model):
     causes = models.TextField("问题症结")
     measures = models.TextField("解决方案")
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="填写人")
-    written_at = models.DateTimeField("填写时间", auto_now_add=True)
+    written_at = models.DateTimeField("填写时间", default=timezone.now, editable=False)  # analysis.write(now=)
 
     class Meta:
         verbose_name = verbose_name_plural = "一村一档一分析"

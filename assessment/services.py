@@ -62,10 +62,12 @@ def is_closed(month, code):
     return MonthClose.objects.filter(month=month, district=scope.district_of(code), closed=True).exists()
 
 
-def close_month(month, area="", user=None, note=""):
+def close_month(month, area="", user=None, note="", now=None):
     """Close a month in the districts of an area: scorecards of it are frozen and the schemes in force are kept
-    (the first close's record stays: reopening and closing again never changes the scheme a month had)."""
+    (the first close's record stays: reopening and closing again never changes the scheme a month had).
+    `now`: when it was closed (default: now; a loader telling a past year gives its own)."""
     month = parse_month(month)
+    now = now or timezone.now()
     if month >= current_month():
         raise BadInput(f"{month:%Y-%m} 尚未结束，不能关账", field="month")
     districts = District.objects.order_by("code")
@@ -83,7 +85,7 @@ def close_month(month, area="", user=None, note=""):
                 frozen = {t: {"scheme": n, "parameters": p} for t, (n, p) in S.schemes_at(month, towns).items()}
                 MonthClose.objects.create(month=month, district=d, closed=True, schemes=frozen)
             # The log entry is what closes it (again): the database sets the closure from the log.
-            MonthCloseLog.objects.create(month=month, district=d, action="close", by=user, note=note)
+            MonthCloseLog.objects.create(month=month, district=d, action="close", by=user, note=note, at=now)
             closed.append(d)
     return closed
 
@@ -288,8 +290,8 @@ def add_adjustment(user, village, year, points, reason, kind="manual", month=Non
                                      reason=str(reason).strip()[:300], month=month or None, entered_by=user)
 
 
-def record_interview(user, village, month, held_on, held_by, note=""):
-    """Record that the 约谈 a bottom flag called for took place."""
+def record_interview(user, village, month, held_on, held_by, note="", now=None):
+    """Record that the 约谈 a bottom flag called for took place. `now`: when it is recorded (default: now)."""
     _require(user, EDITORS, "登记约谈")
     village = visible_village(user, village)
     month = parse_month(month)
@@ -306,7 +308,7 @@ def record_interview(user, village, month, held_on, held_by, note=""):
     row, _ = Interview.objects.update_or_create(
         village=village, month=month,
         defaults={"kind": flags[0]["code"], "held_on": held_on, "held_by": str(held_by).strip()[:100],
-                  "note": str(note or ""), "recorded_by": user})
+                  "note": str(note or ""), "recorded_by": user, "recorded_at": now or timezone.now()})
     return row
 
 

@@ -11,7 +11,7 @@
 - The problem-toilet ledger holds a toilet of each kind the plan names (不能用、不好用、不能常年用), put there by
   the inspector's problems (facilities.problem_toilets), and two scanned ones 待认定.
 - A year of monthly ratings: the town (60 %) and villages (40 %; the first two of each town, for the demo's size)
-  rate each company working there.
+  rate each company working there, in the month's last working days.
 """
 import random
 import uuid
@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from accounts.models import User
+from core.months import last_day
 
 OPERATORS = [("yunwei-a", "城乡环卫服务有限公司（示例）", "021-64000001"),
              ("yunwei-b", "净水运维服务有限公司（示例）", "021-64000002")]
@@ -183,13 +184,23 @@ def load(district, stdout=None, today=None, now=None, seed=20260404):
     raters = set()
     for town in towns:
         raters |= set(sorted(v for t, v in set().union(*working.values()) if t == town)[:2])
+    clock = random.Random(seed + 1)  # the ratings' times, drawn apart so the scores stay what they were
+
+    def rated(month):
+        """In the month's last working days, in working hours."""
+        day = last_day(month) - timedelta(days=clock.randint(0, 3))
+        day -= timedelta(days=max(0, day.weekday() - 4))
+        return min(_at(day, clock.randint(9, 16), clock.randint(0, 59)), now)
+
     for month in months:
         for operator in sorted(working):
             for town in sorted({t for t, _ in working[operator]}):
                 if town in towns:
-                    scores.rate(towns[town], operator, f"{month:%Y-%m}", round(rng.uniform(82, 97), 1))
+                    scores.rate(towns[town], operator, f"{month:%Y-%m}", round(rng.uniform(82, 97), 1),
+                                now=rated(month))
             for _, village in sorted(working[operator]):
                 if village in cun and village in raters:
-                    scores.rate(cun[village], operator, f"{month:%Y-%m}", round(rng.uniform(75, 98), 1))
+                    scores.rate(cun[village], operator, f"{month:%Y-%m}", round(rng.uniform(75, 98), 1),
+                                now=rated(month))
     if stdout is not None:
         stdout.write(f"示例设施已加载：{result.created} 个设施，{reports} 次扫码反映，{len(months)} 个月的服务公司评分")

@@ -14,6 +14,7 @@
   verified, which charges the household (households.services.on_issue_transitioned).
 - One village lags: its scoring stops after September and it publishes no fourth-quarter board, so the
   district's /households/supervision/ page has something to say.
+- Times: each round's scores in working hours of its day, the quarter's board put up at the end of that day.
 """
 import random
 import uuid
@@ -64,6 +65,7 @@ def load(district, stdout=None, today=None, now=None, seed=20260103):
     today = today or timezone.localdate()
     now = now or timezone.now()
     rng = random.Random(seed)
+    clock = random.Random(seed + 1)  # the boards' times, drawn apart so the rest stays what it was
     qu = User.objects.filter(username="qu_admin").first()
     if qu is None:
         return
@@ -126,7 +128,8 @@ def load(district, stdout=None, today=None, now=None, seed=20260103):
             if month.month % 3 == 0 or month == months[-1]:
                 quarter = f"{year}-Q{(month.month - 1) // 3 + 1}"
                 if not (v.code == lagging and month.month > 9):
-                    services.publish_board(who, v.code, quarter)
+                    # Put up at the end of the round's day, once its scores are in.
+                    services.publish_board(who, v.code, quarter, now=_moment(day, 17, clock.randint(0, 59), now))
                 for code in rng.sample(codes, k=max(1, len(codes) // 4)):
                     good = rng.choice(goods[v.code])
                     balance = Household.objects.get(code=code).balance

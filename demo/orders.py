@@ -54,11 +54,12 @@ class _Clock:
         return when
 
 
-def _candidates(district, today):
-    """Problems still assigned, past their deadline, not under an order; with their last step's moment."""
-    rows = list(Issue.objects.filter(town__district=district, status="assigned", red_supervision=False,
-                                     deadline__lt=today - timedelta(days=5))
-                .select_related("village", "town").order_by("reported_at", "client_uuid"))
+def _candidates(district, today, village=None):
+    """Problems still assigned, past their deadline, not under an order; with their last step's moment. Given a
+    village: its assigned problems, overdue or not (a district may supervise a problem before its deadline)."""
+    rows = Issue.objects.filter(town__district=district, status="assigned", red_supervision=False)
+    rows = rows.filter(village_id=village) if village else rows.filter(deadline__lt=today - timedelta(days=5))
+    rows = list(rows.select_related("village", "town").order_by("reported_at", "client_uuid"))
     last = {}
     for issue_id, at in IssueEvent.objects.filter(issue__in=rows).values_list("issue_id", "at"):
         last[issue_id] = max(at, last.get(issue_id, at))
@@ -79,15 +80,17 @@ def tell(district, *, today, now, log=None):
         towns[people["zhen_staff"].area_code] = people["zhen_staff"]
     if "cun_staff" in people:
         villages[people["cun_staff"].area_code] = people["cun_staff"]
-    told = load(district, today=today, now=now, issuer=issuer, town_staff=towns, village_staff=villages)
+    told = load(district, today=today, now=now, issuer=issuer, town_staff=towns, village_staff=villages,
+                to_village=people["cun_staff"].area_code if "cun_staff" in people else None)
     if log:
         log(f"示例督办单 / demo orders: {told}")
     return told
 
 
-def load(district, *, today, now, issuer, town_staff, village_staff, seed=20261207):
+def load(district, *, today, now, issuer, town_staff, village_staff, seed=20261207, to_village=None):
     """Tell the demo's orders (see the module docstring). town_staff: {town code: user}; village_staff: {village
-    code: user}. Returns {scenario: count told}."""
+    code: user}; to_village: a village whose newly issued order goes to the village itself (cun_staff's, so that
+    the village's own 提交反馈 has something to answer). Returns {scenario: count told}."""
     rng = random.Random(seed)
     pool = _candidates(district, today)
     told = {}
@@ -105,6 +108,14 @@ def load(district, *, today, now, issuer, town_staff, village_staff, seed=202612
         chosen = [(i, t) for i, t in pool if i.pk not in used and t < start - timedelta(days=2)]
         if not chosen:
             continue
+        addressee = None
+        if scenario == "issued" and to_village and "to_village" not in told:
+            home = [(i, t) for i, t in chosen if i.village_id == to_village] or [
+                (i, t) for i, t in _candidates(district, today, to_village)
+                if i.pk not in used and t < start - timedelta(days=2)]
+            if home:
+                chosen, addressee = home, to_village
+                told["to_village"] = 1
         issue, _ = chosen[rng.randrange(len(chosen))]
         # A second overdue problem of the same village goes into the same order, when there is one.
         more = [i for i, t in chosen if i.village_id == issue.village_id and i.pk != issue.pk][:1]
@@ -113,7 +124,7 @@ def load(district, *, today, now, issuer, town_staff, village_staff, seed=202612
         problems = [issue, *more]
         used.update(p.pk for p in problems)
         _tell(rng, scenario, problems, start, now, issuer, town_staff[issue.town_id],
-              village_staff[issue.village_id])
+              village_staff[issue.village_id], addressee)
         told[scenario] = told.get(scenario, 0) + 1
     return told
 
@@ -128,12 +139,12 @@ def _rectify(rng, clock, problems, village_user, town_user, verify=True):
             patrol.transition_issue(town_user, issue.pk, "verify", note="复核通过（示例）", now=clock.later(1, 2))
 
 
-def _tell(rng, scenario, problems, start, now, issuer, town_user, village_user):
+def _tell(rng, scenario, problems, start, now, issuer, town_user, village_user, addressee=None):
     clock = _Clock(rng, start, now)
     issued_at = clock.later(0, 0)
     days = 7 if scenario == "overdue" else rng.choice([10, 15])
     order, _ = services.issue_order(
-        issuer, problems=[p.pk for p in problems], addressee_code=problems[0].town_id,
+        issuer, problems=[p.pk for p in problems], addressee_code=addressee or problems[0].town_id,
         deadline=timezone.localdate(issued_at) + timedelta(days=days), requirements=REQUIREMENTS,
         reflect=rng.random() < 0.5, issuing_office="区农业农村委（示例）", now=issued_at)
     if scenario in ("issued", "overdue"):

@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.stored_photos import StoredPhoto
 
@@ -201,7 +202,7 @@ class Rating(models.Model):
     area_code = models.CharField("评分单位代码", max_length=12)
     score = models.DecimalField("得分", max_digits=5, decimal_places=2)
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
-    rated_at = models.DateTimeField(auto_now=True)
+    rated_at = models.DateTimeField(default=timezone.now, editable=False)  # set by scores.rate(now=)
 
     class Meta:
         verbose_name = verbose_name_plural = "服务公司评分"

@@ -30,8 +30,9 @@ def _q2(value):
     return None if value is None else float(Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def rate(user, operator_code, month, score):
-    """Town staff rate a company for their town, village staff for their village (re-rating replaces)."""
+def rate(user, operator_code, month, score, now=None):
+    """Town staff rate a company for their town, village staff for their village (re-rating replaces). `now`: when
+    it was rated (default: now)."""
     first = _month(month)
     area = scope.of(user)
     if user.role == Role.TOWN and area and len(area) == 9:
@@ -55,7 +56,7 @@ def rate(user, operator_code, month, score):
     with transaction.atomic():
         rating, _ = Rating.objects.update_or_create(
             operator=operator, month=first, area_code=code,
-            defaults={"level": level, "score": score, "rated_by": user},
+            defaults={"level": level, "score": score, "rated_by": user, "rated_at": now or timezone.now()},
         )
     return rating
 

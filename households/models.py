@@ -8,6 +8,7 @@ household); a redemption may not, and the database refuses a negative stock.
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.stored_photos import StoredPhoto
 
@@ -234,7 +235,7 @@ class BoardPublication(models.Model):
     village = models.ForeignKey("geo.Village", models.PROTECT, related_name="+")
     quarter = models.CharField(max_length=7, help_text="YYYY-Qn")
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
-    published_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(default=timezone.now, editable=False)  # services.publish_board(now=)
 
     class Meta:
         verbose_name = verbose_name_plural = "红黑榜公示"

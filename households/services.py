@@ -707,13 +707,15 @@ def _ties(ranked, red, black):
     return notes
 
 
-def publish_board(user, village_code, quarter):
+def publish_board(user, village_code, quarter, now=None):
+    """Put up a village's quarterly board (once a quarter; a repeat returns the first). `now`: when (default: now)."""
     village = village_for(user, village_code)
     if not may_manage_village(user, village):
         raise Forbidden("您不能为该村公示红黑榜")
     start, _ = parse_quarter(quarter)
     pub, _ = BoardPublication.objects.get_or_create(village=village, quarter=quarter_of(start),
-                                                    defaults={"published_by": user})
+                                                    defaults={"published_by": user,
+                                                              "published_at": now or timezone.now()})
     return pub
 
 

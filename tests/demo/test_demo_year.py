@@ -35,9 +35,14 @@ def demo(transactional_db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(demo_setup, "PROBLEMS_PER_VILLAGE", 8)
     monkeypatch.setattr(demo_setup, "CAMPAIGN_WEEKS", 2)
     monkeypatch.setattr("demo.households.HOUSEHOLDS_PER_VILLAGE", 8)
+    # In this process, as the docstring says: forking a pytest worker that holds a live server's thread (a browser
+    # test ran in it before) can leave the child waiting on what that thread held (tests/demo/test_demo_parallel.py
+    # covers the parallel load on its own).
+    monkeypatch.setenv("DEMO_WORKERS", "1")
     seed_reference_rows()  # an earlier transactional test in this worker may have flushed them
     out = StringIO()
     call_command("demo_setup", stdout=out)
+    print(out.getvalue())  # what the load said, its [setup] step times among it (shown with pytest -rP)
     return out.getvalue()
 
 
@@ -181,8 +186,168 @@ def test_the_demo_year(demo):
 
     assert Client().get(f"/f/{code}").status_code == 200
 
+    # --- black-odorous water bodies, communities, analyses, and the stored times of the year ---
+    check_water_bodies(now)
+    check_communities(district, minhang[0], months)
+    check_analyses(district, minhang[0], months)
+    check_stored_times(today, now)
+
     # --- every village has problems, the accounts table's accounts exist ---
     assert set(Issue.objects.values_list("village_id", flat=True)) == set(Village.objects.values_list("code",
                                                                                                        flat=True))
     for username, *_ in demo_setup.ACCOUNTS:
         assert username in demo
+
+
+def _working(t, today):
+    """In working hours (8:00–17:59 local), or today (a step clamped to now on a load run early in the day)."""
+    local = timezone.localtime(t)
+    return local.date() == today or 8 <= local.hour <= 17
+
+
+def check_water_bodies(now):
+    """A handful in every town, ponds as polygons and ditches as lines inside their villages, every status of the
+    list; each rebound made by a black_water problem reported on an eliminated one and linked to it; visits
+    through the year, none before the listing nor after now; history in order."""
+    from geo.models import Town
+    from waterbodies.models import StatusChange, Visit, WaterBody
+
+    today = timezone.localdate(now)
+    bodies = list(WaterBody.objects.select_related("village"))
+    per_town = Counter(b.town_id for b in bodies)
+    assert set(per_town) == set(Town.objects.values_list("code", flat=True))
+    assert all(3 <= n <= 8 for n in per_town.values()), per_town
+    assert {b.status for b in bodies} == {"black_odorous", "treating", "eliminated", "rebounded"}
+    for b in bodies:
+        assert b.geom.geom_type == ("Polygon" if b.kind == "pond" else "LineString"), (b.name, b.kind)
+        assert b.village.boundary.contains(b.geom), b.name
+        first = b.history.order_by("at", "id").first()
+        assert (first.from_status, first.at) == ("", b.listed_at)
+    assert {b.kind for b in bodies} == {"pond", "ditch"}
+
+    rebounds = list(StatusChange.objects.filter(to_status="rebounded").select_related("water_body"))
+    assert rebounds
+    for change in rebounds:
+        issue = Issue.objects.get(pk=change.issue)
+        assert (issue.category_id, issue.water_body, issue.reported_at) == ("black_water", change.water_body_id,
+                                                                           change.at)
+        assert change.from_status == "eliminated"
+        assert change.water_body.history.filter(to_status="eliminated", at__lt=change.at).exists()
+        assert issue.events.filter(action="assign").exists()  # told through the loop
+    assert WaterBody.objects.filter(status="rebounded").exists()  # one still waiting for treatment
+    assert StatusChange.objects.filter(from_status="rebounded", to_status="treating").exists()  # one treated again
+
+    assert scalar("""SELECT count(*) FROM (SELECT at < lag(at) OVER (PARTITION BY water_body_id ORDER BY id) AS bad
+                     FROM waterbodies_statuschange) x WHERE bad""") == 0
+    assert not StatusChange.objects.filter(at__gt=now).exists()
+    visits = list(Visit.objects.select_related("water_body"))
+    assert all(v.water_body.listed_at <= v.at <= now for v in visits)
+    assert set(Counter(v.water_body_id for v in visits)) == {b.pk for b in bodies}  # every one visited
+    assert len({timezone.localtime(v.at).month for v in visits}) >= 6  # through the year
+    assert all(v.photos.exists() for v in visits[:20])
+    found = {(v.water_body_id, v.finding) for v in visits}
+    for b in bodies:  # what the last visit saw agrees with the status
+        last = max((v for v in visits if v.water_body_id == b.pk), key=lambda v: v.at)
+        if b.status == "eliminated" and last.at > b.status_since:
+            assert last.finding == "clear", b.name
+        if b.status in ("black_odorous", "rebounded") and last.at > b.status_since:
+            assert last.finding == "black_odorous", b.name
+    assert {"clear", "black_odorous"} <= {f for _, f in found}
+    times = [v.at for v in visits] + list(StatusChange.objects.values_list("at", flat=True))
+    assert all(_working(t, today) for t in times)
+
+
+def check_communities(district, minhang_town, months):
+    """党建共同体 in every town on the district's scheme, every village of those towns in one, each under a
+    secretary; the minhang town has none. /assessment/ and /assessment/year/ show the grouping."""
+    from django.test import Client
+
+    from assessment import results
+    from geo.models import Community, Town, Village
+
+    towns = Town.objects.filter(district=district).exclude(code=minhang_town)
+    assert towns.exists()
+    for town in towns:
+        communities = list(Community.objects.filter(town=town))
+        assert len(communities) >= 2 and all(c.secretary for c in communities), town.code
+        assert not Village.objects.filter(town=town, community=None).exists(), town.code
+        assert all(c.villages.count() >= 2 for c in communities)
+    assert not Community.objects.filter(town_id=minhang_town).exists()
+    assert not Village.objects.filter(town_id=minhang_town).exclude(community=None).exists()
+    if months:
+        summary = results.communities(results.month(district.code, months[-1]).rows)
+        assert len(summary) == Community.objects.count() and all(c["scored"] for c in summary)
+    client = Client()
+    client.force_login(User.objects.get(username="qu_admin"))
+    name = Community.objects.order_by("name").first().name
+    for url in ("/assessment/", "/assessment/year/"):
+        page = client.get(url)
+        assert page.status_code == 200 and name in page.content.decode(), url
+
+
+def check_analyses(district, town, months):
+    """一村一档一分析 of the minhang town: every village of it in the district's bottom third of its last closed
+    rounds has its analysis, written after the round closed; the dossier shows it."""
+    from django.test import Client
+
+    from assessment import analysis
+    from assessment.models import MonthClose, VillageAnalysis
+    from demo import assessment as demo_assessment
+
+    rounds = sorted({analysis.round_of(town, m) for m in months})
+    rounds = [r for r in rounds if set(analysis.round_months(town, r)) <= set(months)]
+    if not rounds:
+        assert not VillageAnalysis.objects.exists()
+        return
+    covered = []
+    for first in rounds[-demo_assessment.ANALYSIS_ROUNDS:]:
+        needed = {c for c in analysis.bottom_third(district.code, first) if c.startswith(town)}
+        written = {a.village_id: a for a in VillageAnalysis.objects.filter(round=first)}
+        assert needed <= set(written), (first, needed - set(written))
+        closed = MonthClose.objects.get(month=analysis.round_months(town, first)[-1]).closed_at
+        for a in written.values():
+            assert a.village_id.startswith(town) and a.causes.endswith("（示例）") and "一是" in a.measures
+            assert closed <= a.written_at <= timezone.now()
+            assert a.written_by.role in ("town", "district")
+        covered += sorted(needed)
+    assert covered  # at least one closed round with villages of the town in the bottom third
+    client = Client()
+    client.force_login(User.objects.get(username="qu_admin"))
+    latest = VillageAnalysis.objects.filter(village_id=covered[-1]).order_by("-written_at").first()
+    page = client.get(f"/villages/{covered[-1]}/").content.decode()
+    assert latest.causes[:20] in page
+
+
+def check_stored_times(today, now):
+    """Scorecard entry, month closing, 约谈 recording, board publication and rating: each when the year had it
+    (in its month, or just after what it follows), in working hours, never later than now."""
+    from assessment.models import Interview, MonthClose, MonthCloseLog, Scorecard
+    from core.months import local_start, next_month
+    from facilities.models import Rating
+    from households.models import BoardPublication
+
+    cards = list(Scorecard.objects.values_list("month", "created_at"))
+    assert cards
+    for month, at in cards:
+        assert local_start(month) <= at < local_start(next_month(month)) and at <= now, (month, at)
+    closes = {c.month: c.closed_at for c in MonthClose.objects.all()}
+    for month, at in closes.items():
+        assert local_start(next_month(month)) <= at <= min(now, local_start(next_month(month)) + timedelta(days=8))
+    logs = list(MonthCloseLog.objects.values_list("month", "at"))
+    assert logs and all(at == closes[month] for month, at in logs)
+    interviews = list(Interview.objects.all())
+    assert interviews
+    for i in interviews:
+        assert max(local_start(i.held_on), closes[i.month]) <= i.recorded_at <= now, i.village_id
+    boards = list(BoardPublication.objects.values_list("quarter", "published_at"))
+    assert boards
+    for quarter, at in boards:
+        year, q = int(quarter[:4]), int(quarter[-1])
+        assert local_start(date(year, 3 * q - 2, 1)) <= at <= now and year == today.year, quarter
+    ratings = list(Rating.objects.values_list("month", "rated_at"))
+    assert ratings
+    for month, at in ratings:
+        assert local_start(month) <= at < local_start(next_month(month)) and at <= now, (month, at)
+    times = [at for _, at in cards] + list(closes.values()) + [i.recorded_at for i in interviews] + [
+        at for _, at in boards] + [at for _, at in ratings]
+    assert all(_working(t, today) for t in times)

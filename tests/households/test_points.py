@@ -266,6 +266,9 @@ def test_supervision_lists_villages_that_did_not_score_publish_or_redeem(people,
     assert V2 in [v["code"] for v in data["behind"]] and V1 not in [v["code"] for v in data["behind"]]
     shown = page(people.district).get("/households/supervision/", {"month": "2026-10"})
     assert shown.status_code == 200 and "乙村" in shown.content.decode()
+    # 丙村 and 丁村 have no register: said so, not "入户评比 0/0"
+    text = " ".join(shown.content.decode().split())
+    assert "丙村： 尚未登记农户，积分制未开展" in text and "0/0" not in text
     assert page(people.inspector).get("/households/supervision/").status_code == 404
 
 

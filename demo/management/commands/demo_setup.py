@@ -85,10 +85,24 @@ def load_demo_facilities(district, stdout):
     facilities.load(district, stdout)
 
 
+def load_demo_waterbodies(district, stdout):
+    from demo import waterbodies
+
+    waterbodies.load(district, stdout)
+
+
+def load_demo_communities(district, stdout):
+    from demo import communities
+
+    communities.load(district, stdout)
+
+
 def load_demo_inbox(district, stdout):
     from demo import inbox
 
-    stdout.write(f"示例消息：{inbox.settle()} 条旧消息已标为已读 / old notifications marked read")
+    sent = inbox.digests()
+    stdout.write(f"示例消息：领导周报 {sent} 条；{inbox.settle()} 条旧消息已标为已读 / leaders' digests sent, "
+                 "old notifications marked read")
 
 
 def refresh_statistics(created, stdout):
@@ -110,7 +124,9 @@ def refresh_statistics(created, stdout):
 LOADERS = [
     load_demo_problems,  # problems, Qukou's campaign and the orders: see demo.problems, demo.campaigns, demo.orders
     refresh_statistics,
+    load_demo_waterbodies,  # the black-odorous list, a rebound reported through the loop: see demo.waterbodies
     load_demo_campaigns,  # the year's task list: see demo.campaigns
+    load_demo_communities,  # 党建共同体 in the dazhangzhuang towns: see demo.communities
     load_demo_assessment,  # two schemes, scorecards, 约谈, city checks, upkeep fund: see demo.assessment
     load_demo_households,  # households, 积分细则, a year of scoring, goods, boards: see demo.households
     load_demo_facilities,  # facilities, companies' work orders and ratings: see demo.facilities
