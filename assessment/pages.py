@@ -404,3 +404,55 @@ def evaluations_page(request):
         "year": year, "years": list(range(today.year, today.year - 5, -1)), "villages": villages,
         "visited": len(visited), "saved": saved,
     })
+
+
+def may_import_communities(user):
+    """District staff (and administrators) keep the district's 党建共同体; town staff and leaders read them."""
+    from accounts.models import Role
+    from geo.communities import may_import
+
+    return may_import(user) and (user.is_superuser or user.role in (Role.DISTRICT, Role.ADMIN))
+
+
+def communities_page(request):
+    """/assessment/communities/: the 党建共同体 in the user's area (plan 001: villages of a town under a 共同体书记),
+    each with its villages, and for district staff 导入党建共同体 from a spreadsheet through geo.communities, the
+    function `manage.py import_communities` calls. A bad file changes nothing: its error is shown next to the file
+    field, and each bad row with its row and column."""
+    from geo import communities
+    from geo.models import Community
+
+    may_import = may_import_communities(request.user)
+    failed, import_result, status = None, None, 200
+    if request.method == "POST":
+        if not may_import:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("只有区级工作人员可以导入党建共同体")
+        if not once.first_submit(request):
+            return once.repeated(request, request.get_full_path(), "这一文件已经提交过，未重复导入")
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise BadInput("请选择要导入的表格文件（.xlsx）", field="file")
+            if upload.size > 5 * 1024 * 1024:
+                raise BadInput("文件过大（上限 5 MB）", field="file")
+            import_result = communities.import_file(request.user, upload.read(), upload.name)
+        except DomainError as exc:
+            failed, status = exc.detail, 400
+            messages.error(request, f"未导入：{exc.detail}")
+        else:
+            if import_result.errors:
+                status = 400
+                messages.error(request, import_result.summary)
+            else:
+                messages.success(request, f"已导入党建共同体：{import_result.summary}")
+                return redirect(request.get_full_path())
+    area = scope.of(request.user)
+    rows = (Community.objects.filter(scope.areas_q(area, "town", "town__code")).select_related("town")
+            .prefetch_related(Prefetch("villages", queryset=Village.objects.order_by("code")))
+            .order_by("town_id", "name"))
+    return render(request, "assessment/communities.html", {
+        "communities": rows, "may_import": may_import, "failed": failed, "import_result": import_result,
+        "columns": [c[0] for c in communities.COLUMNS.values()],
+    }, status=status)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("reports/monthly/<str:month>.pdf", pages.monthly_report, name="monthly-report"),
     path("assessment/scorecards/", pages.scorecards_page, name="scorecards"),
     path("assessment/year/", pages.year_page, name="year"),
+    path("assessment/communities/", pages.communities_page, name="communities"),
     path("assessment/evaluations/", pages.evaluations_page, name="evaluations-page"),
     path("reports/notice/<str:month>.docx", pages.notice_docx, name="notice-docx"),
     path("reports/notice/<str:month>.pdf", pages.notice_pdf, name="notice-pdf"),

@@ -6,7 +6,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +18,41 @@ from core.pdf import pdf_response
 from geo import scope
 from geo.models import Town, Village
 from layers import maps, queries
+from patrol.photo_checks import flags_for_review
 
 from . import forms, report, services
 from .models import Task, TaskLevel
+
+# Where the photo of a match from this app's flows is shown (patrol.photo_checks.flags_for_review).
+MATCH_IMAGES = {"acceptance": lambda pk: reverse("campaigns:acceptance-photo", args=[pk]),
+                "task_progress": lambda pk: reverse("campaigns:progress-photo", args=[pk])}
+
+
+def _reviewed(user, photos, url_name):
+    """Evidence photos as a reviewer sees them: each with its address and its trust-check flags (issue 28), in the
+    problem page's wording (templates/patrol/_photo_flags.html)."""
+    return [{"photo": p, "url": reverse(url_name, args=[p.pk]), "flags": flags_for_review(user, p.flags, MATCH_IMAGES)}
+            for p in photos]
+
+
+def _photo_file(photo):
+    return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+
+
+def acceptance_photo(request, pk):
+    """An acceptance photo's picture (cleaned, EXIF-free), for people who see its campaign and village."""
+    try:
+        return _photo_file(services.acceptance_photo(request.user, pk))
+    except NotVisible:
+        raise Http404("照片不存在或不在您的辖区内") from None
+
+
+def progress_photo(request, pk):
+    """A task progress report's picture, for people whose area holds the report's area."""
+    try:
+        return _photo_file(services.progress_photo(request.user, pk))
+    except NotVisible:
+        raise Http404("照片不存在或不在您的辖区内") from None
 
 
 def _fc(rows, props):
@@ -125,6 +157,8 @@ def campaign_page(request, pk):
     props = {}
     for v in data["villages"]:
         v["acceptance"] = results.get(v["code"])
+        if v["acceptance"] is not None:
+            v["acceptance_photos"] = _reviewed(request.user, v["acceptance"].photos.all(), "campaigns:acceptance-photo")
         light = services.village_light(v["quotas"]) if data["work_days"] else "none"
         props[v["code"]] = {"light": light, "light_label": maps.LIGHT_LABELS.get(light, "本周不设指标"),
                             "progress": "；".join(f'{q["name"]} {q["done"]}/{q["target"]}' for q in v["quotas"])}
@@ -148,6 +182,7 @@ def campaign_page(request, pk):
         "quota_names": [q.name for q in services.quotas_for_week(campaign, monday)],
         "phase": phase, "accepting": accepting, "may_edit": services.may_edit(request.user, campaign),
         "ranking": services.campaign_ranking(campaign, area),
+        "accepted": [v for v in data["villages"] if v["acceptance"] is not None],
     }, status=400 if failed else 200)
 
 
@@ -307,6 +342,10 @@ def _task_map_context(request):
     done = services.progress_totals(listed)
     area = scope.of(user)
     all_names = _area_names()
+    reports = services.progress_reports(user, first.year)
+    for r in reports:
+        r.area_name = all_names.get(r.area, r.area)
+        r.reviewed = _reviewed(user, r.photos.all(), "campaigns:progress-photo")
     for t in listed:
         t.rows = [{"area": all_names.get(x.area, x.area), "target": x.target, "done": done.get((t.pk, x.area), 0)}
                   for x in t.targets.all() if scope.touches(area, x.area)]
@@ -315,5 +354,5 @@ def _task_map_context(request):
         "counts": counts, "error": error, "light_rule": services.task_light_rule(),
         "months": [f"{first.year}-{k:02d}" for k in range(1, 13)],
         "month_index": first.month - 1, "problem_map": reverse("layers:battle-map"), "tasks": listed,
-        "year": first.year, "levels": dict(TaskLevel.choices),
+        "year": first.year, "levels": dict(TaskLevel.choices), "reports": reports,
     }

@@ -498,8 +498,19 @@ def record_acceptance(user, campaign_id, village_code, result, note="", photos=(
 def acceptance_results(campaign, area=scope.EVERYWHERE):
     """{village code: latest Acceptance}."""
     rows = (Acceptance.objects.filter(campaign=campaign).filter(scope.areas_q(area, "village", "village__code"))
-            .select_related("village", "recorded_by").order_by("recorded_at", "id"))
+            .select_related("village", "recorded_by").prefetch_related("photos").order_by("recorded_at", "id"))
     return {row.village_id: row for row in rows}
+
+
+def acceptance_photo(user, pk):
+    """An acceptance photo for someone who sees its campaign and its village, or NotVisible."""
+    from .models import AcceptancePhoto
+
+    photo = AcceptancePhoto.objects.select_related("acceptance").filter(pk=pk).first()
+    if photo is None or not scope.touches(scope.of(user), photo.acceptance.village_id):
+        raise NotVisible("照片不存在或不在您的辖区内")
+    visible_campaign(user, photo.acceptance.campaign_id)
+    return photo
 
 
 # --- tasks -----------------------------------------------------------------------------------------
@@ -568,13 +579,36 @@ def create_task(user, data):
     return task
 
 
+def _task_area_q(area):
+    """Q for task rows (targets, progress reports) whose area (a town or village code) lies in or contains `area`."""
+    return scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area")
+
+
 def visible_tasks(user, year=None):
-    area = scope.of(user)
-    visible = TaskTarget.objects.filter(scope.areas_q(area, "village", "area") | scope.areas_q(area, "town", "area"))
+    visible = TaskTarget.objects.filter(_task_area_q(scope.of(user)))
     qs = Task.objects.filter(pk__in=visible.values("task_id")).prefetch_related("targets")
     if year:
         qs = qs.filter(year=year)
     return qs.order_by("year", "id")
+
+
+def progress_reports(user, year, limit=100):
+    """The year's manual progress reports in the user's area (their areas and the ones around it), newest first,
+    with their photos: what a reviewer reads on /tasks/."""
+    rows = TaskProgress.objects.filter(task__in=visible_tasks(user, year)).filter(_task_area_q(scope.of(user)))
+    return list(rows.select_related("task", "entered_by").prefetch_related("photos")
+                .order_by("-entered_at", "-id")[:limit])
+
+
+def progress_photo(user, pk):
+    """A progress report's photo for someone whose area holds (or lies in) the report's area, or NotVisible."""
+    from .models import TaskProgressPhoto
+
+    photo = (TaskProgressPhoto.objects.select_related("progress")
+             .filter(pk=pk, progress__in=TaskProgress.objects.filter(_task_area_q(scope.of(user)))).first())
+    if photo is None:
+        raise NotVisible("照片不存在或不在您的辖区内")
+    return photo
 
 
 def progress_totals(tasks):

@@ -18,5 +18,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/", pages.campaign_page, name="campaign-page"),
     path("campaigns/<int:pk>/edit/", pages.campaign_form, name="campaign-edit"),
     path("campaigns/<int:pk>/report.pdf", pages.campaign_report, name="campaign-report"),
+    path("campaigns/acceptance-photos/<int:pk>/image", pages.acceptance_photo, name="acceptance-photo"),
     path("tasks/", pages.task_map, name="task-map"),
+    path("tasks/progress-photos/<int:pk>/image", pages.progress_photo, name="progress-photo"),
 ]

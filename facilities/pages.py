@@ -5,11 +5,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import BadInput
+from patrol.photo_checks import flags_for_review
 
 from . import scores
 from .api import _orders
+from .models import OrderPhoto
 from .querysets import is_operator
 from .serializers import order_json
+
+# A match of a work-order photo is another work-order photo (its kind: 群众上传 or 处理后).
+MATCH_IMAGES = {kind: (lambda pk: reverse("facilities:order-photo", args=[pk])) for kind in OrderPhoto.Kind.values}
 
 
 class _Query:
@@ -27,11 +32,18 @@ def workorders(request):
     except BadInput as exc:
         error, orders = exc.detail, []
     now = timezone.now()
+    # the photo checks' flags are for whoever reviews the 完成, not for the company that sent the photo
+    show_flags = not is_operator(request.user)
+    rows = []
+    for o in orders:
+        photos = list(o.photos.all())
+        row = order_json(request.user, o, photos=photos, now=now)
+        if show_flags:  # in the problem page's wording (patrol/_photo_flags.html), beside the earlier photo
+            for shown, p in zip(row["photos"], photos, strict=True):
+                shown["review"] = flags_for_review(request.user, p.flags, MATCH_IMAGES)
+        rows.append(row)
     return render(request, "facilities/workorders.html", {
-        "orders": [order_json(request.user, o, photos=list(o.photos.all()), now=now) for o in orders],
-        "error": error, "api": reverse("facilities:workorders"),
-        # the photo checks' flags are for whoever reviews the 完成, not for the company that sent the photo
-        "show_flags": not is_operator(request.user),
+        "orders": rows, "error": error, "api": reverse("facilities:workorders"), "show_flags": show_flags,
         "deadline_hours": settings.FACILITIES["DEADLINE_HOURS"],
     })
 

@@ -1,4 +1,5 @@
-"""Pages: the villagers' look-up (/h/, login-free, rate-limited), the poster, the door card, supervision, scoring."""
+"""Pages: the villagers' look-up (/h/, login-free, rate-limited), the poster, the door card, a household's ledger
+for the staff, supervision, scoring."""
 
 import segno
 from django.conf import settings
@@ -10,11 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import Role
 from core import ratelimit
 from core.errors import DomainError
+from patrol.photo_checks import flags_for_review
 
 from . import services
-from .models import Household, HouseholdStatus
+from .models import EntryPhoto, Household, HouseholdStatus
+
+LEDGER_ROWS = 200
 
 
 def _lookup_limited(request):
@@ -97,6 +102,37 @@ def door_card(request, code):
         "household": household, "head": services.mask(household.head), "url": url,
         "qr_svg": qr.svg_inline(scale=6, dark="#000", light="#fff"),
     })
+
+
+def sees_photo_flags(user):
+    """Who reads the trust checks' flags on ledger photos (issue 28): the town and district staff who review the
+    village's scoring, not the village cadre who took and sent the photo (as the field app and the work orders'
+    company are told nothing beyond "已上传")."""
+    return user.is_superuser or user.role not in (Role.VILLAGE, Role.OPERATOR)
+
+
+def ledger_page(request, code):
+    """/households/<code>/ledger/: a household's points ledger (newest first) with each entry's photo; for the
+    reviewing staff, a photo's trust-check flags in the problem page's wording (templates/patrol/_photo_flags.html)
+    beside the matching earlier photo they may see."""
+    try:
+        household = services.household_for(request.user, code)
+    except DomainError:
+        raise Http404("农户不存在或不在您的辖区内") from None
+    entries = list(household.entries.select_related("actor", "photo_check").order_by("-date", "-id")[:LEDGER_ROWS])
+    show_flags = sees_photo_flags(request.user)
+    checks = [e.photo_check for e in entries if e.photo and hasattr(e, "photo_check")]
+    matched = {(f.get("match") or {}).get("photo") for c in checks for f in c.flags} - {None}
+    entry_of = dict(EntryPhoto.objects.filter(pk__in=matched).values_list("pk", "entry_id"))
+    images = {"household": lambda pk: reverse("households:entry-photo", args=[entry_of[pk]]) if pk in entry_of
+              else None}
+    for e in entries:
+        e.photo_url = reverse("households:entry-photo", args=[e.pk]) if e.photo else None
+        check = getattr(e, "photo_check", None) if e.photo else None
+        e.flags = flags_for_review(request.user, check.flags, images) if show_flags and check else []
+    return render(request, "households/ledger.html", {
+        "household": household, "entries": entries, "more": household.entries.count() > len(entries),
+        "show_flags": show_flags, "personal": services.sees_personal(request.user, household.village_id)})
 
 
 def supervision_page(request):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("households/supervision/", pages.supervision_page, name="supervision"),
     path("households/score/", pages.scoring_page, name="score"),
     path("households/<str:code>/card/", pages.door_card, name="card"),
+    path("households/<str:code>/ledger/", pages.ledger_page, name="ledger-page"),
     path("h/", pages.lookup_form, name="lookup-form"),
     path("h/<str:code>", pages.lookup, name="lookup"),
 ]

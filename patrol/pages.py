@@ -16,7 +16,7 @@ from geo.models import Town, Village
 from . import services
 from .filters import IssueFilter
 from .models import Action, Category, Issue, Light, Source, Status
-from .serializers import photo_flags_for
+from .photo_checks import flags_for_review
 from .signals import issue_page_panels
 
 # Columns the list sorts by (the `sort` parameter; a leading "-" for descending), newest first by default.
@@ -187,20 +187,8 @@ def issue_detail(request, pk):
 
 
 def photo_review(user, photos):
-    """The photos that carry a flag, each with its flags as this user may read them (serializers.photo_flags_for)
-    and, for a match they may see, its time in local time."""
-    from django.utils.dateparse import parse_datetime
-
-    out = []
-    for p in photos:
-        if not p.flags:
-            continue
-        flags = []
-        for f in photo_flags_for(user, p.flags):
-            at = (f["match"] or {}).get("at")
-            flags.append(f | {"label": CODES.get(f["code"], f["code"]), "at_local": at and parse_datetime(at)})
-        out.append({"photo": p, "flags": flags})
-    return out
+    """The photos that carry a flag, each with its flags as this user may read them (photo_checks.flags_for_review)."""
+    return [{"photo": p, "flags": flags_for_review(user, p.flags)} for p in photos if p.flags]
 
 
 def _act(request, pk, action):

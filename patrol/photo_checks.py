@@ -145,3 +145,33 @@ def village_month_counts(village_code, months):
     _, end = month_bounds(months[-1])
     counts = trust_counts([village_code], start, end)
     return [(m, *counts.get((village_code, m), (0, 0))) for m in months]
+
+
+def flags_for_review(user, flags, match_images=None):
+    """A photo's stored flags as a reviewer's page shows them (templates/patrol/_photo_flags.html, the one wording
+    of the problem page's 复核 step, the campaign acceptance results, the task progress reports and a household's
+    ledger): each as this user may read it (serializers.photo_flags_for: a match outside their area is named by its
+    town only), with its code's label (core.photo_flags.CODES), ``weak`` for a weak flag, the matching earlier
+    photo's time in local time and, when they may see that photo, its address (``match_image``).
+
+    ``match_images`` maps a match's ``kind`` to a function of the matched photo's id giving its address, for the
+    evidence of other flows (an acceptance photo, a progress photo, a ledger photo); a problem photo's (kinds
+    before / after) is the problem photo's own. A match of a kind without an address is named, not shown."""
+    from django.urls import reverse
+    from django.utils.dateparse import parse_datetime
+
+    from core.photo_flags import CODES, WEAK
+
+    from .serializers import photo_flags_for
+
+    images = {kind: (lambda pk: reverse("patrol:photo-image", args=[pk])) for kind in Photo.Kind.values}
+    images.update(match_images or {})
+    out = []
+    for f in photo_flags_for(user, flags):
+        match = f["match"] or {}
+        image = images.get(match.get("kind"))
+        at = match.get("at")
+        out.append(f | {"label": CODES.get(f["code"], f["code"]), "weak": f["code"] in WEAK,
+                        "at_local": at and parse_datetime(at),
+                        "match_image": image(match["photo"]) if image and match.get("photo") else None})
+    return out

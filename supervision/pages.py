@@ -3,11 +3,13 @@ supervisors 签发 a draft and 退回 or 办结 an answered order here, through 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from core import inputs, once
 from core.errors import BadInput, DomainError
 from geo import scope
 from patrol.models import Issue
+from patrol.photo_checks import flags_for_review
 
 from . import services
 from .models import State
@@ -15,6 +17,8 @@ from .serializers import age_days
 from .services import may_issue, visible_orders
 
 STEPS = {"issue": "签发", "return": "退回", "close": "办结"}
+# A match of an answer photo is another order's answer photo, or a problem photo (patrol's own address).
+MATCH_IMAGES = {"answer": lambda pk: reverse("supervision:answer-photo", args=[pk])}
 
 
 def _step(request):
@@ -99,7 +103,14 @@ def order_detail(request, pk):
         similar = [i for i in Issue.objects.for_user(request.user).filter(
             scope.place_q(order.addressee_code), reported_at__gte=since).select_related("category", "village")
             .order_by("-reported_at", "-id")[:SIMILAR_CHOICES] if i.pk not in own]
-    answers = order.answers.select_related("author").prefetch_related("photos", "similar").order_by("at", "id")
+    answers = list(order.answers.select_related("author").prefetch_related("photos", "similar").order_by("at", "id"))
+    # The photo checks' flags (issue 28), in the problem page's wording beside the earlier photo, for the district
+    # staff and supervisors who 退回 or 办结 the order; the addressee's staff who sent the photos are told nothing.
+    show_flags = may_issue(request.user)
+    for a in answers:
+        a.reviewed = [{"photo": p, "url": reverse("supervision:answer-photo", args=[p.pk]),
+                       "flags": flags_for_review(request.user, p.flags, MATCH_IMAGES) if show_flags else []}
+                      for p in a.photos.all()]
     return render(request, "supervision/order_detail.html", {
         "order": order, "problems": Issue.objects.filter(orders=order).select_related("category", "village"),
         "events": order.events.select_related("actor").order_by("at", "id"), "answers": answers,

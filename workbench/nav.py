@@ -28,6 +28,7 @@ LINKS = [
     ("专项与任务", "新建专项行动", "campaigns:campaign-new", frozenset({R.TOWN, R.DISTRICT, R.ADMIN})),
     ("专项与任务", "年度任务", "campaigns:task-map", OFFICE),
     ("考核", "考核排名", "assessment:assessment", OFFICE | {R.SUPERVISOR}),
+    ("考核", "党建共同体", "assessment:communities", frozenset({R.DISTRICT})),
     ("考核", "服务公司考核", "facilities:score-page", OFFICE | {R.VILLAGE, R.OPERATOR}),
     ("考核", "积分制", "households:supervision", frozenset({R.VILLAGE, R.TOWN, R.DISTRICT, R.ADMIN})),
     ("农户积分", "农户登记", "households:register", frozenset({R.VILLAGE, R.TOWN})),

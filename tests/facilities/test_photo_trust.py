@@ -61,6 +61,7 @@ def test_workorder_page_shows_flags_to_the_reviewer_not_to_the_company(facilitie
     staff.force_login(village_1)
     html = staff.get(url("workorder-list") + "?state=done").content.decode()
     assert "处理后照片与群众上传的照片相同" in html
+    assert "<b>与整改前照片相同</b>" in html  # the flag's label, in the problem page's wording
     report_photo = order.photos.get(kind="report")
     assert url("order-photo", after.pk) in html and url("order-photo", report_photo.pk) in html
     company = Client()

@@ -1,5 +1,7 @@
 """The reviewer's view: on the problem page's 复核 step the flags, beside the matching earlier photo; a rejection
 may cite them (page and API), and the event keeps what it cited."""
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -52,7 +54,11 @@ def test_a_match_in_another_town_is_not_shown(people):
     earlier, old, issue, _ = submitted_with_reused_photo(people, earlier_village=V3)
     _, html = page(people["town"], issue)
     assert "与其他街镇照片重复" in html
-    assert reverse("patrol:photo-image", args=[old.pk]) not in html and f"#{earlier.pk}" not in html
+    # the match is neither shown nor named: no picture, no number, no link ("#{pk}" followed by more hex digits is
+    # one of the page's CSS colours, such as #1f4e79, not a problem's number)
+    assert reverse("patrol:photo-image", args=[old.pk]) not in html
+    assert not re.search(rf"#{earlier.pk}(?![0-9a-fA-F])", html)
+    assert reverse("patrol:issue-detail", args=[earlier.pk]) not in html
 
 
 def test_rejection_cites_the_flag_from_the_page_and_the_api(people, login):
