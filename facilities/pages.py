@@ -155,6 +155,9 @@ def facilities_page(request, pk=None):
             return once.repeated(request, "facilities:facility-list", "这一设施已经提交过，未重复登记")
         try:
             facility, created = register.save_facility(user, request.POST, pk)
+            if pk is None and not created:  # the same registration again: the stored facility, nothing new
+                messages.info(request, f"设施 {facility.code} 已经登记过，未重复登记")
+                return redirect("facilities:facility-list")
             messages.success(request, f"已{'登记' if created else '保存'}设施 {facility.code}"
                                       f"（{facility.kind.name}，{Village.objects.get(pk=facility.village_id).name}）")
             return redirect("facilities:facility-list")

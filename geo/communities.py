@@ -18,7 +18,7 @@ from django.db import transaction
 
 from core import inputs
 from core.errors import BadInput, Forbidden
-from core.spreadsheets import cell_text, match_columns, read_table
+from core.spreadsheets import UpsertResult, cell_text, match_columns, read_table
 
 from . import scope
 from .models import Community, Town, Village, level_of
@@ -33,16 +33,11 @@ SECRETARY_MAX = Community._meta.get_field("secretary").max_length
 
 
 @dataclass
-class CommunityImport:
-    """What an import did (or, with errors, why it did nothing): counts of communities and of villages moved."""
+class CommunityImport(UpsertResult):
+    """What an import did (or, with errors, why it did nothing): the counts of an upsert by name, and how many
+    villages moved; each error also names its column."""
 
-    headers: list
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     villages_moved: int = 0
-    errors: list = field(default_factory=list)  # {"row", "column", "reason", "values"}
 
     @property
     def summary(self):

@@ -125,7 +125,9 @@ def test_the_same_form_sent_twice_registers_once(client, geography):
     assert "已登记设施 PT-1" in client.post("/facilities/", body, follow=True).content.decode()
     again = client.post("/facilities/", body, follow=True)
     assert "已经提交过" in again.content.decode() and Facility.objects.count() == 1
-    taken = client.post("/facilities/", {**body, "form_token": ""})  # a new registration with a code in use
+    same = client.post("/facilities/", {**body, "form_token": ""}, follow=True)  # the same facility typed again
+    assert "设施 PT-1 已经登记过，未重复登记" in same.content.decode() and Facility.objects.count() == 1
+    taken = client.post("/facilities/", {**body, "kind": "sewage_plant", "form_token": ""})  # another one
     assert taken.status_code == 400 and "编码 PT-1 已被其他设施使用" in taken.content.decode()
     assert Facility.objects.count() == 1
     village_cadre = make_user("village", V1)

@@ -22,13 +22,7 @@ def test_offline_scoring_waits_in_the_outbox_and_syncs_once(browser, live_server
                         today=timezone.localdate().replace(month=1, day=1))
     make_household("V1-1-001", address="一组1号")
     make_household("V1-1-002", address="一组2号")
-    client = Client()
-    client.force_login(staff)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    context.set_default_timeout(15_000)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    page = context.new_page()
+    context, page = _phone_page(browser, live_server, staff)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
