@@ -94,6 +94,7 @@ def load(district, *, today, now, issuer, town_staff, village_staff, seed=202612
     rng = random.Random(seed)
     pool = _candidates(district, today)
     told = {}
+    addressed_to_village = False  # the village's own order is told once
     # The oldest few are left to the overdue timer, which drafts orders of them (drafts waiting for a person).
     used = {i.pk for i, _ in pool[:3]}
     # How far back each story starts (days before now): long stories need old problems.
@@ -109,13 +110,12 @@ def load(district, *, today, now, issuer, town_staff, village_staff, seed=202612
         if not chosen:
             continue
         addressee = None
-        if scenario == "issued" and to_village and "to_village" not in told:
+        if scenario == "issued" and to_village and not addressed_to_village:
             home = [(i, t) for i, t in chosen if i.village_id == to_village] or [
                 (i, t) for i, t in _candidates(district, today, to_village)
                 if i.pk not in used and t < start - timedelta(days=2)]
             if home:
-                chosen, addressee = home, to_village
-                told["to_village"] = 1
+                chosen, addressee, addressed_to_village = home, to_village, True
         issue, _ = chosen[rng.randrange(len(chosen))]
         # A second overdue problem of the same village goes into the same order, when there is one.
         more = [i for i, t in chosen if i.village_id == issue.village_id and i.pk != issue.pk][:1]
