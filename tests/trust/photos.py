@@ -53,3 +53,22 @@ def altered(im):
 
 def pairs():
     return combinations(NAMES, 2)
+
+
+def acceptance_campaign(town):
+    """冬季战役 of the town's area: a work phase up to yesterday, the acceptance phase from yesterday (campaigns'
+    acceptance photos are checked against its start)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from campaigns import services as campaigns
+    from tests.factories import TOWN_A
+
+    today = timezone.localdate()
+    d = lambda n: (today + timedelta(days=n)).isoformat()  # noqa: E731
+    return campaigns.create_campaign(town, {
+        "name": "冬季战役", "areas": [TOWN_A], "start": d(-20), "end": d(2),
+        "quotas": [{"name": "危房", "categories": ["dilapidated_house"], "per_village_per_week": 3}],
+        "phases": [{"name": "攻坚", "kind": "work", "start": d(-20), "end": d(-1)},
+                   {"name": "考核验收", "kind": "acceptance", "start": d(-1), "end": d(2)}]})

@@ -13,7 +13,7 @@ from campaigns import services as campaigns
 from campaigns.models import AcceptancePhoto, TaskProgressPhoto
 from tests.factories import DISTRICT, TOWN_A, V1, V2, V3, make_user
 
-from .photos import altered, jpeg_bytes, photo
+from .photos import acceptance_campaign, altered, jpeg_bytes, photo
 from .test_issue_photos import camera_exif
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +29,7 @@ def codes(row):
 
 def test_acceptance_photos(geography):
     town = make_user("town", TOWN_A)
-    today = timezone.localdate()
-    d = lambda n: (today + timedelta(days=n)).isoformat()  # noqa: E731
-    campaign = campaigns.create_campaign(town, {
-        "name": "冬季战役", "areas": [TOWN_A], "start": d(-20), "end": d(2),
-        "quotas": [{"name": "危房", "categories": ["dilapidated_house"], "per_village_per_week": 3}],
-        "phases": [{"name": "攻坚", "kind": "work", "start": d(-20), "end": d(-1)},
-                   {"name": "考核验收", "kind": "acceptance", "start": d(-1), "end": d(2)}]})
+    campaign = acceptance_campaign(town)
     first, _ = campaigns.record_acceptance(town, campaign.pk, V1, "pass", "整洁",
                                            photos=[upload(jpeg_bytes(photo("coffee"), 92, camera_exif()))])
     assert codes(first.photos.get()) == [] and first.photos.get().phash

@@ -3,7 +3,6 @@ Chromium through Playwright): a campaign's acceptance results (/campaigns/<id>/)
 (/tasks/) and a household's ledger (/households/<code>/ledger/). On each, a reused photo shows its flag to the
 reviewer in the problem page's wording, beside the earlier photo it repeats; a clean photo shows none."""
 import os
-from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +13,7 @@ from campaigns import services as campaigns
 from tests.factories import DISTRICT, TOWN_A, V1, V2, make_user
 from tests.playwright_helpers import sign_in, sign_out, wait_for_js, watch_errors
 
-from .photos import altered, jpeg_bytes, photo
+from .photos import acceptance_campaign, altered, jpeg_bytes, photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -47,30 +46,31 @@ def _shown(page, img):
     wait_for_js(page, "el => el.complete && el.naturalWidth > 0", img.element_handle())
 
 
+def _expect_flag_beside_the_earlier_photo(page, rows, flagged, clean, photo_name, repeats):
+    """In `rows`, the row with `flagged` shows 重复使用的照片, names what it `repeats` and shows both photos; the row
+    with `clean` shows its photo and no flag."""
+    row = rows.get_by_role("row").filter(has_text=flagged)
+    expect(row).to_contain_text("重复使用的照片")
+    expect(row).to_contain_text(repeats)
+    _shown(page, row.get_by_role("img", name=photo_name))
+    _shown(page, row.get_by_role("img", name="相同的早前照片"))
+    row = rows.get_by_role("row").filter(has_text=clean)
+    _shown(page, row.get_by_role("img", name=photo_name))
+    expect(row).not_to_contain_text("重复使用的照片")
+    expect(row.get_by_test_id("photo-review")).to_have_count(0)
+
+
 def test_acceptance_results_show_a_reused_photo_to_the_reviewer(browser, live_server, geography):
     town, district = make_user("town", TOWN_A), make_user("district", DISTRICT)
-    today = timezone.localdate()
-    d = lambda n: (today + timedelta(days=n)).isoformat()  # noqa: E731
-    campaign = campaigns.create_campaign(town, {
-        "name": "冬季战役", "areas": [TOWN_A], "start": d(-20), "end": d(2),
-        "quotas": [{"name": "危房", "categories": ["dilapidated_house"], "per_village_per_week": 3}],
-        "phases": [{"name": "攻坚", "kind": "work", "start": d(-20), "end": d(-1)},
-                   {"name": "考核验收", "kind": "acceptance", "start": d(-1), "end": d(2)}]})
+    campaign = acceptance_campaign(town)
     campaigns.record_acceptance(town, campaign.pk, V1, "pass", "村容整洁", photos=[upload(photo("coffee"))])
     campaigns.record_acceptance(town, campaign.pk, V2, "pass", "已整改", photos=[reused("coffee")])
 
     context, page = _page(browser, live_server, district)
     _goto(page, f"{live_server.url}/campaigns/{campaign.pk}/")
-    results = page.get_by_test_id("acceptance-results")
-    flagged = results.get_by_role("row").filter(has_text="乙村")
-    expect(flagged).to_contain_text("重复使用的照片")
-    expect(flagged).to_contain_text("冬季战役")  # the flag names the acceptance it repeats
-    _shown(page, flagged.get_by_role("img", name="验收照片 1"))
-    _shown(page, flagged.get_by_role("img", name="相同的早前照片"))
-    clean = results.get_by_role("row").filter(has_text="甲村")
-    _shown(page, clean.get_by_role("img", name="验收照片 1"))
-    expect(clean).not_to_contain_text("重复使用的照片")
-    expect(clean.get_by_test_id("photo-review")).to_have_count(0)
+    # the flag names the acceptance it repeats
+    _expect_flag_beside_the_earlier_photo(page, page.get_by_test_id("acceptance-results"), "乙村", "甲村",
+                                          "验收照片 1", "冬季战役")
     assert page.errors == []
     context.close()
 
@@ -85,16 +85,9 @@ def test_progress_reports_show_a_reused_photo_to_the_reviewer(browser, live_serv
 
     context, page = _page(browser, live_server, district)
     _goto(page, f"{live_server.url}/tasks/")
-    reports = page.get_by_test_id("progress-reports")
-    flagged = reports.get_by_role("row").filter(has_text="二组完成")
-    expect(flagged).to_contain_text("重复使用的照片")
-    expect(flagged).to_contain_text(f"任务 #{task.pk}")  # the flag names the report it repeats
-    _shown(page, flagged.get_by_role("img", name="进度照片 1"))
-    _shown(page, flagged.get_by_role("img", name="相同的早前照片"))
-    clean = reports.get_by_role("row").filter(has_text="一组完成")
-    _shown(page, clean.get_by_role("img", name="进度照片 1"))
-    expect(clean).not_to_contain_text("重复使用的照片")
-    expect(clean.get_by_test_id("photo-review")).to_have_count(0)
+    # the flag names the report it repeats
+    _expect_flag_beside_the_earlier_photo(page, page.get_by_test_id("progress-reports"), "二组完成", "一组完成",
+                                          "进度照片 1", f"任务 #{task.pk}")
     assert page.errors == []
     context.close()
 
