@@ -37,14 +37,14 @@ class MonthlyMetricsCache(models.Model):
     """The per-village metrics of a month that has ended, as computed from the history (a cache only).
 
     History is append-only, so a past month's metrics can only change when an event dated in or before that month
-    is added later (a back-dated import): `fingerprint` (count and highest id of the events up to the month's end)
-    then differs and the month is computed again from the history.
+    is added later (a back-dated import): an event after `checked_to` (the last event id when they were computed,
+    or when last checked) dated up to the month's end makes the month computed again (assessment.monthly).
     """
 
     month = models.DateField()
     scope = models.CharField(max_length=15, blank=True, help_text="区代码；空为全部")
-    fingerprint = models.CharField(max_length=60)
-    metrics = models.JSONField()
+    checked_to = models.BigIntegerField()
+    packed = models.BinaryField(help_text="各村指标（JSON，zlib 压缩）")
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

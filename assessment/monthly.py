@@ -31,6 +31,8 @@ Third-party evaluation (year to date): +0.1 per problem fewer than the baseline 
 −0.5 per problem not rectified (open at month end) or rectified badly (a verification was rejected or it was
 reopened).
 """
+import json
+import zlib
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -40,7 +42,7 @@ from django.utils import timezone
 
 from core.months import local_start, month_bounds, month_end, parse_month, previous_month
 from patrol import lights
-from patrol.history import ISSUES_AT_SQL, scope_sql
+from patrol.history import BEFORE_COLUMNS_SQL, CORRECTED_SQL, ISSUES_AT_SQL, LATER_EVENT, scope_sql
 
 SOURCES = ("district_patrol", "town_self_check", "third_party", "reinspection", "public_report")
 
@@ -70,21 +72,29 @@ def last_complete_month(today=None):
 # --- reading the history --------------------------------------------------------------------------
 
 
+# The month's loop events with the village their problem stood in at the month's end. Joined to patrol_issue
+# itself, not to patrol.history.ISSUES_AT_SQL, which anti-joins all million problems against later corrections
+# first: only fields a later correction changed are taken from before it (`fix`).
+EVENT_COUNTS_SQL = f"""
+WITH fix AS MATERIALIZED ({CORRECTED_SQL})
+SELECT i.village_id, i.action, i.result, count(*) FROM (
+    SELECT {BEFORE_COLUMNS_SQL}, e.action, COALESCE(e.data->>'result', '') AS result
+    FROM patrol_issueevent e JOIN patrol_issue i0 ON i0.id = e.issue_id LEFT JOIN fix ON fix.issue_id = i0.id
+    WHERE e.at >= %(start)s AND e.at < %(end)s AND e.action IN ('submit', 'reject', 'supervise', 'reinspect')
+) i
+WHERE {{scope}}
+GROUP BY 1, 2, 3
+"""
+
+
 def month_event_counts(month, area_code=None):
     """{village: Counter} of the month's loop events: submit, reject, supervise, reinspect_held/came_back."""
     start, end = month_bounds(month)
     moment, _ = month_end(month)
     where, params = scope_sql(area_code)
-    sql = f"""
-        SELECT i.village_id, e.action, COALESCE(e.data->>'result', ''), count(*)
-        FROM patrol_issueevent e JOIN {ISSUES_AT_SQL} i ON i.id = e.issue_id
-        WHERE e.at >= %(start)s AND e.at < %(end)s AND e.action IN ('submit', 'reject', 'supervise', 'reinspect')
-          AND {where}
-        GROUP BY 1, 2, 3
-    """
     out = defaultdict(Counter)
     with connection.cursor() as cur:
-        cur.execute(sql, {"start": start, "end": end, "moment": moment, **params})
+        cur.execute(EVENT_COUNTS_SQL.format(scope=where), {"start": start, "end": end, "moment": moment, **params})
         for village, action, result, n in cur.fetchall():
             out[village][f"reinspect_{result}" if action == "reinspect" else action] += n
     return out
@@ -108,83 +118,94 @@ def badly_rectified_third_party(month, area_code=None):
 
 # --- the same metrics, aggregated in the database (the fast path used by assess) -------------------
 #
-# An issue with no event after the month's end stands at the month's end exactly as its row stands today (the
-# row is only ever changed by patrol.services, together with an event). An issue touched after the month is
-# rewound: every event records the state it started from, so the first event after the month tells the state at
-# its end; deadline, supervision and closing time are read back from the history only where events after the
-# month changed them (the picks of patrol.history: the last such event up to the moment). The result equals
-# village_metrics(states_at_month_end(...)) (tests/assessment/test_assessment.py checks both on hand-made
-# histories) while reading a million problems in seconds instead of streaming them all to Python.
+# An issue with no event after the month's end but its report stands at the month's end exactly as its row stands
+# today (the row is only ever changed by patrol.services, together with an event): those are aggregated straight
+# from their rows (UNTOUCHED_SQL). It names no CTE, so PostgreSQL scans the million rows in parallel. An issue
+# touched after the month is rewound (REWOUND_SQL): every event records the state it started from, so the first
+# event after the month tells the state at its end; deadline, supervision and closing time are read back from the
+# history only where events after the month changed them (the picks of patrol.history: the last such event up to
+# the moment), and fields a later correction changed take their value from before it (a correction is an event
+# after the month too). Both parts are aggregated by the one METRICS_SQL and added up per village. The result
+# equals village_metrics(states_at_month_end(...)) (tests/assessment/test_assessment.py checks both on hand-made
+# histories) while reading a million problems in about a second instead of streaming them all to Python.
 
-MONTH_SQL = """
-WITH after AS (
-    SELECT e.issue_id, e.action, e.from_status, e.at, e.id, e.data
-    FROM patrol_issueevent e {scope_join}
-    WHERE e.at > %(moment)s
-),
-touched AS (
-    SELECT issue_id, bool_or(data ? 'deadline') AS deadline_changed,
-           bool_or(action IN ('supervise', 'release', 'verify')) AS supervision_changed
-    FROM after GROUP BY issue_id
-),
-first_after AS (SELECT DISTINCT ON (issue_id) issue_id, from_status FROM after ORDER BY issue_id, at, id),
-rewound AS (
-    -- the state before the first event after the moment is the state at the moment; deadline, supervision and
-    -- closing are read back from the history only where events after the moment changed them
-    SELECT i.id, i.village_id, i.source, i.reported_at, f.from_status AS status,
-           CASE WHEN f.from_status = 'reported' THEN NULL  -- never assigned yet: no deadline
-                WHEN t.deadline_changed THEN (
-                SELECT (e.data->>'deadline')::date FROM patrol_issueevent e
-                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.data ? 'deadline'
-                ORDER BY e.at DESC, e.id DESC LIMIT 1)
-                ELSE i.deadline END AS deadline,
-           CASE WHEN t.supervision_changed THEN COALESCE((
-                SELECT e.action = 'supervise' FROM patrol_issueevent e
-                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action IN ('supervise', 'release', 'verify')
-                ORDER BY e.at DESC, e.id DESC LIMIT 1), FALSE)
-                ELSE i.red_supervision END AS red,
-           CASE WHEN f.from_status = 'closed' THEN (
-                SELECT max(e.at) FROM patrol_issueevent e
-                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action = 'verify') END AS closed_at
-    FROM first_after f JOIN touched t ON t.issue_id = f.issue_id JOIN {issues_at} i ON i.id = f.issue_id
-    WHERE f.from_status <> ''  -- reported after the moment: not there yet
-),
-bad AS (
-    SELECT DISTINCT e.issue_id FROM patrol_issueevent e JOIN {issues_at} i ON i.id = e.issue_id
-    WHERE i.source = 'third_party' AND i.reported_at >= %(year_start)s AND e.at <= %(moment)s
-      AND e.action IN ('reject', 'reopen') AND {scope}
-),
-states AS (
-    SELECT i.id, i.village_id, i.source, i.reported_at, i.status, i.deadline, i.red_supervision AS red,
-           i.closed_at
-    FROM patrol_issue i
-    WHERE i.reported_at <= %(moment)s AND {scope} AND NOT EXISTS (SELECT 1 FROM touched t WHERE t.issue_id = i.id)
-      -- moved into the area by a later correction: it stood elsewhere at the moment (rewound above if it was here)
-      AND NOT EXISTS (SELECT 1 FROM patrol_issueevent c
-                      WHERE c.action = 'correct' AND c.at > %(moment)s AND c.issue_id = i.id)
-    UNION ALL
-    SELECT * FROM rewound
-),
-s AS (
-    SELECT *, status = 'closed' AND closed_at >= %(start)s AND closed_at < %(end)s AS closed_now,
-           status <> 'closed' AS open, {light} AS light
-    FROM states
-)
+# Raw SQL: the aggregate FILTERs over a derived table, and the rewind's ordered picks, are beyond the ORM. {rows}
+# yields id, village_id, source, reported_at, status, deadline, red, closed_at of each problem at the moment.
+# The columns after village_id: the counts of COUNTED in order, the days from report to close of the month's
+# closures, then the problems by light.
+COUNTED = ("closed", "closed_on_time", "open", "overdue", "red", "third_party_year", "third_party_unrectified")
+METRICS_SQL = """
 SELECT village_id,
        count(*) FILTER (WHERE closed_now),
        count(*) FILTER (WHERE closed_now AND (deadline IS NULL OR (closed_at AT TIME ZONE %(tz)s)::date <= deadline)),
-       COALESCE(sum(extract(epoch FROM closed_at - reported_at)) FILTER (WHERE closed_now), 0) / 86400.0,
        count(*) FILTER (WHERE open),
        count(*) FILTER (WHERE open AND deadline < %(day)s),
        count(*) FILTER (WHERE open AND red),
-       count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s),
-       count(*) FILTER (WHERE source = 'third_party' AND reported_at >= %(year_start)s
-                        AND (open OR id IN (SELECT issue_id FROM bad))),
+       count(*) FILTER (WHERE third_party_year),
+       count(*) FILTER (WHERE third_party_year AND (open OR id IN (
+           -- rectified badly: a verification rejected or reopened by the moment
+           SELECT e.issue_id FROM patrol_issueevent e WHERE e.action IN ('reject', 'reopen') AND e.at <= %(moment)s))),
+       COALESCE(sum(extract(epoch FROM closed_at - reported_at)) FILTER (WHERE closed_now), 0) / 86400.0,
        count(*) FILTER (WHERE light = 'red'),
        count(*) FILTER (WHERE light = 'yellow'),
        count(*) FILTER (WHERE light = 'green')
-FROM s GROUP BY village_id
-""".replace("{light}", lights.problem_light_sql("status", "COALESCE(red, FALSE)", "deadline", "%(day)s"))
+FROM (
+    SELECT r.*, r.status = 'closed' AND r.closed_at >= %(start)s AND r.closed_at < %(end)s AS closed_now,
+           r.status <> 'closed' AS open,
+           r.source = 'third_party' AND r.reported_at >= %(year_start)s AS third_party_year,
+           {light} AS light
+    FROM ({rows}) r
+) s
+GROUP BY village_id
+""".replace("{light}", lights.problem_light_sql("r.status", "COALESCE(r.red, FALSE)", "r.deadline", "%(day)s"))
+
+UNTOUCHED_SQL = f"""
+    SELECT i.id, i.village_id, i.source, i.reported_at, i.status, i.deadline, i.red_supervision AS red, i.closed_at
+    FROM patrol_issue i
+    WHERE i.reported_at <= %(moment)s AND {{scope}}
+      AND NOT EXISTS (SELECT 1 FROM patrol_issueevent e
+                      WHERE e.issue_id = i.id AND e.{LATER_EVENT} AND e.at > %(moment)s)
+"""
+
+REWOUND_SQL = f"""
+    WITH after AS MATERIALIZED (
+        SELECT e.issue_id, e.action, e.from_status, e.at, e.id, e.data ? 'deadline' AS sets_deadline
+        FROM patrol_issueevent e WHERE e.{LATER_EVENT} AND e.at > %(moment)s
+    ),
+    first AS (
+        SELECT issue_id, (array_agg(from_status ORDER BY at, id))[1] AS status,
+               bool_or(sets_deadline) AS deadline_changed,
+               bool_or(action IN ('supervise', 'release', 'verify')) AS supervision_changed
+        FROM after GROUP BY issue_id
+    ),
+    fix AS MATERIALIZED ({CORRECTED_SQL}),
+    i AS MATERIALIZED (
+        -- each touched problem's row read by key (OFFSET 0 keeps it a nested loop), where it stood at the moment
+        SELECT i0.id, {BEFORE_COLUMNS_SQL}, i0.reported_at, i0.deadline, i0.red_supervision, f.status,
+               f.deadline_changed, f.supervision_changed
+        FROM first f
+        CROSS JOIN LATERAL (SELECT * FROM patrol_issue i0 WHERE i0.id = f.issue_id OFFSET 0) i0
+        LEFT JOIN fix ON fix.issue_id = i0.id
+        WHERE i0.reported_at <= %(moment)s
+    )
+    SELECT i.id, i.village_id, i.source, i.reported_at, i.status,
+           CASE WHEN i.status = 'reported' THEN NULL  -- never assigned yet: no deadline
+                WHEN i.deadline_changed THEN (
+                    SELECT (e.data->>'deadline')::date FROM patrol_issueevent e
+                    WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.data ? 'deadline'
+                    ORDER BY e.at DESC, e.id DESC LIMIT 1)
+                ELSE i.deadline END AS deadline,
+           CASE WHEN i.status = 'closed' THEN FALSE  -- a verification ends supervision
+                WHEN i.supervision_changed THEN COALESCE((
+                    SELECT e.action = 'supervise' FROM patrol_issueevent e
+                    WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action IN ('supervise', 'release', 'verify')
+                    ORDER BY e.at DESC, e.id DESC LIMIT 1), FALSE)
+                ELSE i.red_supervision END AS red,
+           CASE WHEN i.status = 'closed' THEN (
+                SELECT max(e.at) FROM patrol_issueevent e
+                WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action = 'verify') END AS closed_at
+    FROM i WHERE {{scope}}
+"""
 
 FOUND_SQL = """
 SELECT i.village_id, i.source, i.category_id, count(*), count(i.rebound_of_id)
@@ -194,7 +215,7 @@ GROUP BY 1, 2, 3
 
 
 def month_metrics(month, area_code=None):
-    """{village: metrics} for a month, aggregated in the database (see MONTH_SQL); lights included."""
+    """{village: metrics} for a month, aggregated in the database (see METRICS_SQL); lights included."""
     start, end = month_bounds(month)
     moment, day = month_end(month)
     year_start, _ = month_bounds(parse_month(month).replace(month=1))
@@ -202,17 +223,19 @@ def month_metrics(month, area_code=None):
     args = {"moment": moment, "day": day, "start": start, "end": end, "year_start": year_start,
             "tz": timezone.get_current_timezone_name(), **params}
     out = defaultdict(empty_metrics)
-    days = {}
+    days = defaultdict(float)
     with connection.cursor() as cur:
-        # events after the month of problems that stood in the area then (a later correction may have moved them)
-        scope_join = f"JOIN {ISSUES_AT_SQL} i ON i.id = e.issue_id AND {where}" if area_code else ""
-        cur.execute(MONTH_SQL.format(scope=where, scope_join=scope_join, issues_at=ISSUES_AT_SQL), args)
-        for (village, closed, on_time, day_sum, n_open, overdue, red, tp, tp_bad, lr, ly, lg) in cur.fetchall():
-            m = out[village]
-            m.update(closed=closed, closed_on_time=on_time, open=n_open, overdue=overdue, red=red,
-                     third_party_year=tp, third_party_unrectified=tp_bad,
-                     lights={"red": lr, "yellow": ly, "green": lg})
-            days[village] = float(day_sum)
+        for rows in (UNTOUCHED_SQL, REWOUND_SQL):
+            cur.execute(METRICS_SQL.replace("{rows}", rows.format(scope=where)), args)
+            for village, *counts, day_sum, lr, ly, lg in cur.fetchall():
+                m = out[village]
+                for key, n in zip(COUNTED, counts, strict=True):
+                    m[key] += n
+                lights_of = m["lights"]
+                lights_of["red"] += lr
+                lights_of["yellow"] += ly
+                lights_of["green"] += lg
+                days[village] += float(day_sum)
         cur.execute(FOUND_SQL.format(scope=where, issues_at=ISSUES_AT_SQL), args)
         for village, source, category, n, rebounds in cur.fetchall():
             m = out[village]
@@ -303,22 +326,26 @@ def has_record(m):
                 or m["supervised_in_month"] or m["reinspect_held"] or m["reinspect_came_back"])
 
 
-def score(metrics, c=None):
-    """(score, [(label, points), ...]) for one village's metrics: the formula in the module docstring."""
+def score(metrics, c=None, labelled=True):
+    """(score, [(label, points), ...]) for one village's metrics: the formula in the module docstring. Unlabelled
+    (labels None), for rankings that need the scores only."""
     c = c or conf()
     parts = []
+    found = metrics["found_by_source"]
     for source in SOURCES:
-        n = metrics["found_by_source"].get(source, 0)
+        n = found.get(source, 0)
         if n:
-            parts.append((f"发现问题（{SOURCE_LABELS[source]}）{n} 个", -c["FOUND_WEIGHTS"].get(source, 1.0) * n))
+            parts.append((labelled and f"发现问题（{SOURCE_LABELS[source]}）{n} 个",
+                          -c["FOUND_WEIGHTS"].get(source, 1.0) * n))
     for key, weight, label in (("overdue", "W_OVERDUE", "月末超期"), ("red", "W_RED", "月末红色督办"),
                                ("rebounds", "W_REBOUND", "反弹"), ("rejections", "W_REWORK", "复核不通过")):
         if metrics[key]:
-            parts.append((f"{label} {metrics[key]} 个", -c[weight] * metrics[key]))
+            parts.append((labelled and f"{label} {metrics[key]} 个", -c[weight] * metrics[key]))
     if metrics["closed"] and metrics["on_time_rate"] is not None and metrics["on_time_rate"] < 1:
-        parts.append((f"按期结案率 {metrics['on_time_rate']:.0%}", -c["W_ONTIME"] * (1 - metrics["on_time_rate"])))
+        parts.append((labelled and f"按期结案率 {metrics['on_time_rate']:.0%}",
+                      -c["W_ONTIME"] * (1 - metrics["on_time_rate"])))
     total = round(c["BASE"] + sum(p for _, p in parts), 2)
-    return total, [(label, round(p, 2)) for label, p in parts]
+    return total, ([(label, round(p, 2)) for label, p in parts] if labelled else None)
 
 
 def competition_ranks(scores):
@@ -361,38 +388,68 @@ SOURCE_LABELS = {
 # --- the month's assessment ------------------------------------------------------------------------
 
 
-def history_fingerprint(moment):
-    """Count and highest id of the events up to a moment: changes only when history up to it grows."""
+# A kept month is re-read only after checking that no event dated up to its end was added since it was computed:
+# the events since then are found by id (the primary key), and `checked_to` moves on once many have been checked,
+# so the check stays short however old the month. Events are stamped when they happen; only an import dates one
+# back into an ended month.
+STALE_SQL = "SELECT max(id), bool_or(at <= %s) FROM patrol_issueevent WHERE id > %s"
+RECHECK_AFTER = 10_000  # events checked before checked_to is moved on
+
+
+def _last_event_id():
     with connection.cursor() as cur:
-        cur.execute("SELECT count(*), COALESCE(max(id), 0) FROM patrol_issueevent WHERE at <= %s", [moment])
-        n, top = cur.fetchone()
-    return f"{n}:{top}"
+        cur.execute("SELECT COALESCE(max(id), 0) FROM patrol_issueevent")
+        return cur.fetchone()[0]
+
+
+def _pack(metrics):
+    """Each village's metrics without the values an empty month has (most are 0), as compressed JSON."""
+    empty = empty_metrics()
+    kept = {village: {k: v for k, v in m.items() if v != empty[k]} for village, m in metrics.items()}
+    return zlib.compress(json.dumps(kept, separators=(",", ":")).encode(), 1)
+
+
+def _unpack(packed):
+    out = defaultdict(empty_metrics)
+    for village, kept in json.loads(zlib.decompress(packed)).items():
+        m = out[village]
+        m.update(kept)
+    return out
 
 
 def cached_month_metrics(month, district=None):
     """month_metrics, kept for months that have ended and recomputed when their history grew (see
     MonthlyMetricsCache). A month still running is always computed afresh."""
-    from django.db import IntegrityError, transaction
-
     from .models import MonthlyMetricsCache
 
     month = parse_month(month)
     moment, _ = month_end(month)
     if moment >= timezone.now():
         return month_metrics(month, district)
-    fingerprint = history_fingerprint(moment)
-    hit = MonthlyMetricsCache.objects.filter(month=month, scope=district or "", fingerprint=fingerprint).first()
+    kept = MonthlyMetricsCache.objects.filter(month=month, scope=district or "")
+    hit = kept.values_list("checked_to", "packed").first()
     if hit is not None:
-        out = defaultdict(empty_metrics)
-        out.update(hit.metrics)
-        return out
+        checked_to, packed = hit
+        with connection.cursor() as cur:
+            cur.execute(STALE_SQL, [moment, checked_to])
+            top, stale = cur.fetchone()
+        if not stale:
+            if top is not None and top - checked_to >= RECHECK_AFTER:
+                kept.filter(checked_to=checked_to).update(checked_to=top)
+            return _unpack(packed)
+    return store_month_metrics(month, district)
+
+
+def store_month_metrics(month, district=None):
+    """Compute an ended month's metrics from the history and keep them (replacing what was kept)."""
+    from .models import MonthlyMetricsCache
+
+    month = parse_month(month)
+    checked_to = _last_event_id()  # read first: an event added while computing makes the next read check again
     metrics = month_metrics(month, district)
-    try:
-        with transaction.atomic():
-            MonthlyMetricsCache.objects.update_or_create(
-                month=month, scope=district or "", defaults={"fingerprint": fingerprint, "metrics": dict(metrics)})
-    except IntegrityError:  # computed at the same time by another request: theirs is as good
-        pass
+    MonthlyMetricsCache.objects.bulk_create(
+        [MonthlyMetricsCache(month=month, scope=district or "", checked_to=checked_to, packed=_pack(metrics))],
+        update_conflicts=True, unique_fields=["month", "scope"], update_fields=["checked_to", "packed", "computed_at"])
     return metrics
 
 

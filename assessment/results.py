@@ -142,13 +142,18 @@ def _extras(t, villages):
 def _month(data, month, shown):
     from .models import Interview
 
+    standard = data.standard(month, labelled=True)  # before the tables, which then use these scores
     tables = data.table(month)
     prev = data.table(previous_month(month))
     metrics = data.metrics(month)
     villages = data.villages
-    standard = data.standard(month)
     prev_scores = {}
-    interviews = {i.village_id: i for i in Interview.objects.filter(month=month, village_id__in=shown)}
+    provisional = month >= current_month()
+    formula = monthly.conf()
+    shown_set = set(shown)
+    # a month's interviews are few: read the ranking area's, keep the villages shown (not ten thousand codes as IN)
+    interviews = {i.village_id: i for i in Interview.objects.filter(month=month).filter(
+        scope.code_q(data.area, "village__code")) if i.village_id in shown_set}
     inspected = [c for c in shown if tables[c].scheme.monthly_inspection]
     findings = inspection.month_counts(inspected, month) if inspected else {}
     rows = []
@@ -173,9 +178,9 @@ def _month(data, month, shown):
             "deductions": standard[code][1] if is_standard and code in standard else [],
             "scorecards": data.cards(month, code)[1] if t.scheme.uses_scorecards else None,
             "flags": flags, "flag_points": round(sum(f["points"] for f in flags), 2),
-            "third_party_adjustment": monthly.third_party_adjustment(m) if is_standard else None,
+            "third_party_adjustment": monthly.third_party_adjustment(m, formula) if is_standard else None,
             "previous_score": prev_scores[code], "list": lists.get(code, ""),
-            "provisional": month >= current_month(),
+            "provisional": provisional,
             "inspection": findings.get(code),  # plan 001's monthly inspection, under the schemes that have one
         })
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
@@ -187,8 +192,7 @@ def _month(data, month, shown):
                 "labels": t.scheme.labels, "rules": t.scheme.rule_lines(t.params),
                 "parameter_rows": t.scheme.parameter_rows(t.params),
                 "explain": [{"rule": r, "source": s} for r, s in t.scheme.explain(t.params)]} for t in used.values()]
-    return MonthResult(month, rows, shown_tables, S.warnings(shown_tables, villages), schemes,
-                       month >= current_month())
+    return MonthResult(month, rows, shown_tables, S.warnings(shown_tables, villages), schemes, provisional)
 
 
 def communities(rows, key="score", flag_key="flags"):

@@ -16,7 +16,7 @@ The scorecard items of each template are a project default (the seeds name no it
 admin (ScorecardItem rows replace a scheme's built-in template).
 """
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -607,18 +607,18 @@ class Data:
             self._metrics[month] = monthly.cached_month_metrics(month, district)
         return self._metrics[month]
 
-    def standard(self, month):
+    def standard(self, month, labelled=False):
         """{village: (score, deductions)} under the standard formula, for the villages the month has a record of:
         a problem found, open at the month's end or closed in it, or a loop event (submission, rejection,
-        supervision, re-inspection) in it. A village with none has no score (未评分), never the full BASE."""
-        if month not in self._standard:
+        supervision, re-inspection) in it. A village with none has no score (未评分), never the full BASE.
+        Deductions are None unless `labelled` (rankings need the scores only)."""
+        kept = self._standard.get(month)
+        if kept is None or (labelled and not kept[1]):
             c = monthly.conf()
-            out = {}
-            for code, m in self.metrics(month).items():
-                if monthly.has_record(m):
-                    out[code] = monthly.score(m, c)
-            self._standard[month] = out
-        return self._standard[month]
+            kept = self._standard[month] = ({code: monthly.score(m, c, labelled)
+                                             for code, m in self.metrics(month).items() if monthly.has_record(m)},
+                                            labelled)
+        return kept[0]
 
     def standard_scores(self, month, codes):
         scored = self.standard(month)
@@ -740,6 +740,7 @@ def warnings(tables, villages):
     """A cut that flags more than half of its scope tells nobody anything: say so."""
     out = []
     seen = set()
+    town_names = None
     for t in tables:
         if id(t) in seen or not t.scheme.uses_scorecards and t.scheme.name != "standard":
             continue
@@ -747,11 +748,13 @@ def warnings(tables, villages):
         n = t.scheme.bottom_n(t.params) if "bottom_n" in t.params else None
         if n is None:
             continue
+        flagged_in = Counter(t.scheme.group_key(villages[c], t.params) for c in t.bottom)
         for group, size in t.sizes.items():
-            flagged = sum(1 for c in t.bottom if t.scheme.group_key(villages[c], t.params) == group)
+            flagged = flagged_in[group]
             if 2 * n > size or 2 * flagged > size:
-                name = next((v["town_name"] for v in villages.values() if v["town"] == group), group) \
-                    if len(group) == 9 else "全区"
+                if town_names is None:
+                    town_names = {v["town"]: v["town_name"] for v in villages.values()}
+                name = town_names.get(group, group) if len(group) == 9 else "全区"
                 out.append(f"{name}：排名范围内共 {size} 个村，后{n}名的划线会标记超过半数的村"
                            f"（本月标记 {flagged} 个），标记失去区分度——"
                            "请调小 bottom_n 或改用 rank_scope=district（manage.py assessment_scheme）。")

@@ -13,6 +13,7 @@ from core.months import current_month, parse_month, previous_month
 from geo import scope
 from geo.models import District, Village
 
+from . import monthly
 from . import schemes as S
 from .models import (
     Adjustment,
@@ -88,6 +89,21 @@ def close_month(month, area="", user=None, note="", now=None):
             MonthCloseLog.objects.create(month=month, district=d, action="close", by=user, note=note, at=now)
             closed.append(d)
     return closed
+
+
+def keep_month_metrics(month, area=""):
+    """Compute and keep an ended month's metrics for each district of an area (the monthly timer, so the first
+    person to open the month's ranking does not wait for its history to be read). Returns the district codes."""
+    month = parse_month(month)
+    if month >= current_month():
+        raise BadInput(f"{month:%Y-%m} 尚未结束，指标每次查看时重算", field="month")
+    districts = District.objects.order_by("code")
+    if area:
+        districts = districts.filter(code=scope.district_of(area))
+    codes = list(districts.values_list("code", flat=True))
+    for d in codes:
+        monthly.cached_month_metrics(month, d)
+    return codes
 
 
 def reopen_month(user, month, note="", district=None):

@@ -20,14 +20,21 @@ def run(report):
     from django.db.models import Count
     from django.utils import timezone
 
-    from assessment import ledger, results
+    from assessment import ledger, results, schemes
     from assessment.models import MonthlyMetricsCache
     from bench.base import bench_admin, ensure_villages
     from bench.data import ensure_issues
+    from bench.pages import as_served
+    from geo.models import District
     from patrol.models import Issue, IssueEvent
 
     ensure_villages(10_000)
     ensure_issues(N_ISSUES)
+    as_served()  # results.month is timed as the /assessment/ page's worker runs it
+    # The standard formula, scored from the problems' history of this month and the last (assessment_year sets
+    # its own scheme for last year's scorecards).
+    for d in District.objects.values_list("code", flat=True):
+        schemes.set_scheme(d, "standard")
     issues = Issue.objects.count()
     events = IssueEvent.objects.count()
     month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
@@ -40,11 +47,15 @@ def run(report):
                 f"{flagged:,} villages flagged")
     MonthlyMetricsCache.objects.filter(month=month).delete()
     seconds, _ = _timed(results.month, "", month)
-    report("assessment", f"month {month:%Y-%m}, last month's metrics cached", seconds, "s",
-           "target ≤ 10 s; the usual case: last month was assessed before")
+    report("assessment", f"month {month:%Y-%m}, its metrics rebuilt from history (last month's kept)", seconds, "s",
+           "target ≤ 2 s (issue 25): an ended month's first view when the monthly timer has not run")
     seconds, _ = _timed(results.month, "", month)
-    report("assessment", f"month {month:%Y-%m}, both months cached (fingerprint checked)", seconds, "s",
-           "a repeat view of an ended month")
+    report("assessment", f"month {month:%Y-%m}, both months kept (checked for later back-dated events)", seconds, "s",
+           "target ≤ 2 s (issue 25): an ended month viewed again, or after assess_month kept it")
+    this_month = timezone.localdate().replace(day=1)
+    seconds, _ = _timed(results.month, "", this_month)
+    report("assessment", f"month {this_month:%Y-%m} (running: rebuilt on every view, last month kept)", seconds, "s",
+           "target ≤ 2 s (issue 25)")
     seconds, bottom = _timed(results.bottom, "", 10, month)
     report("assessment", "results.bottom(all, 10), cached", seconds, "s", f"{len(bottom)} villages (ties included)")
 

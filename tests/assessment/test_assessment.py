@@ -230,7 +230,26 @@ def test_ended_months_are_cached_until_their_history_grows(people):
     cached = MonthlyMetricsCache.objects.get(month=date(2026, 3, 1), scope="310112")
     make_issue(people["inspector"], V2, reported_at=at(2026, 4, 2))
     assert row(results.month("310112", "2026-03"), V1)["metrics"]["found"] == 2
-    assert MonthlyMetricsCache.objects.get(pk=cached.pk).fingerprint == cached.fingerprint
+    again = MonthlyMetricsCache.objects.get(pk=cached.pk)
+    assert (again.computed_at, bytes(again.packed)) == (cached.computed_at, bytes(cached.packed))
+
+
+def test_a_kept_month_checks_only_the_events_since_its_last_check(people, monkeypatch):
+    from assessment import monthly
+    from assessment.models import MonthlyMetricsCache
+
+    monkeypatch.setattr(monthly, "RECHECK_AFTER", 2)
+    make_issue(people["inspector"], V1, reported_at=at(2026, 3, 2))
+    results.month("310112", "2026-03")
+    kept = MonthlyMetricsCache.objects.get(month=date(2026, 3, 1), scope="310112")
+    for grid in (1, 2):
+        make_issue(people["inspector"], V2, grid=grid, reported_at=at(2026, 4, 2))
+    assert row(results.month("310112", "2026-03"), V1)["metrics"]["found"] == 1
+    moved = MonthlyMetricsCache.objects.get(pk=kept.pk)
+    assert moved.checked_to > kept.checked_to and moved.computed_at == kept.computed_at
+    # An import dated into March after the check moved on is still seen.
+    make_issue(people["inspector"], V1, grid=2, reported_at=at(2026, 3, 25))
+    assert row(results.month("310112", "2026-03"), V1)["metrics"]["found"] == 2
 
 
 def test_assess_month_command(people, capsys):
@@ -240,6 +259,21 @@ def test_assess_month_command(people, capsys):
     call_command("assess_month", "--month", "2026-03", "--area", "310112")
     out = capsys.readouterr().out
     assert "2026-03 考核（standard）：4 个行政村，未评分 3 个" in out and "黑榜：甲村（99）" in out
+
+
+def test_the_monthly_timer_keeps_each_districts_metrics(people, capsys):
+    """Pages read a district's metrics: the timer's run over everything keeps them per district too, so the first
+    view after the month's end reads them instead of the history."""
+    from django.core.management import call_command
+
+    from assessment.models import MonthlyMetricsCache
+
+    make_issue(people["inspector"], V1, reported_at=at(2026, 3, 2))
+    call_command("assess_month", "--month", "2026-03")
+    assert "2026-03 各区月度指标已预先计算：310112" in capsys.readouterr().out
+    kept = MonthlyMetricsCache.objects.get(month=date(2026, 3, 1), scope="310112")
+    assert row(results.month("310112", "2026-03"), V1)["metrics"]["found"] == 1
+    assert MonthlyMetricsCache.objects.get(pk=kept.pk).computed_at == kept.computed_at
 
 
 def test_fast_path_rewinds_every_kind_of_later_change(people):

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = ("Assess a month (default: the last complete one) for an area and print its red–black list; the "
             "metrics of an ended month are kept (recomputed when its history grows). An ended month is then "
             "closed in the area's districts: its scorecards are frozen and it keeps the schemes it was assessed "
-            "with (a district admin may reopen it). For a monthly timer.")
+            "with (a district admin may reopen it), and each district's metrics of it are computed and kept, so "
+            "the first view of its ranking need not read the history. For a monthly timer.")
 
     def add_arguments(self, parser):
         parser.add_argument("--month", help="YYYY-MM (default: last month)")
@@ -45,6 +46,10 @@ class Command(BaseCommand):
                 return
             try:
                 closed = services.close_month(month, area or "")
+                started = time.perf_counter()
+                kept = services.keep_month_metrics(month, area or "")
             except DomainError as exc:
                 raise CommandError(exc.detail) from exc
             self.stdout.write(f"{month:%Y-%m} 已关账：{', '.join(closed) if closed else '（此前已关账）'}")
+            self.stdout.write(f"{month:%Y-%m} 各区月度指标已预先计算：{', '.join(kept) or '无'}，"
+                              f"用时 {time.perf_counter() - started:.1f} 秒")
