@@ -179,6 +179,10 @@ REWOUND_SQL = f"""
         FROM after GROUP BY issue_id
     ),
     fix AS MATERIALIZED ({CORRECTED_SQL}),
+    supervised AS MATERIALIZED (
+        -- red supervision is raised only by a 'supervise' event: a problem with none by the moment was not red then
+        SELECT DISTINCT issue_id FROM patrol_issueevent WHERE action = 'supervise' AND at <= %(moment)s
+    ),
     i AS MATERIALIZED (
         -- each touched problem's row read by key (OFFSET 0 keeps it a nested loop), where it stood at the moment
         SELECT i0.id, {BEFORE_COLUMNS_SQL}, i0.reported_at, i0.deadline, i0.red_supervision, f.status,
@@ -196,6 +200,7 @@ REWOUND_SQL = f"""
                     ORDER BY e.at DESC, e.id DESC LIMIT 1)
                 ELSE i.deadline END AS deadline,
            CASE WHEN i.status = 'closed' THEN FALSE  -- a verification ends supervision
+                WHEN i.supervision_changed AND sv.issue_id IS NULL THEN FALSE
                 WHEN i.supervision_changed THEN COALESCE((
                     SELECT e.action = 'supervise' FROM patrol_issueevent e
                     WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action IN ('supervise', 'release', 'verify')
@@ -204,7 +209,8 @@ REWOUND_SQL = f"""
            CASE WHEN i.status = 'closed' THEN (
                 SELECT max(e.at) FROM patrol_issueevent e
                 WHERE e.issue_id = i.id AND e.at <= %(moment)s AND e.action = 'verify') END AS closed_at
-    FROM i WHERE {{scope}}
+    FROM i LEFT JOIN supervised sv ON sv.issue_id = i.id
+    WHERE {{scope}}
 """
 
 FOUND_SQL = """
@@ -403,17 +409,21 @@ def _last_event_id():
 
 
 def _pack(metrics):
-    """Each village's metrics without the values an empty month has (most are 0), as compressed JSON."""
-    empty = empty_metrics()
-    kept = {village: {k: v for k, v in m.items() if v != empty[k]} for village, m in metrics.items()}
-    return zlib.compress(json.dumps(kept, separators=(",", ":")).encode(), 1)
+    """Each village's metrics as a list in the order of empty_metrics' keys (named once), as compressed JSON."""
+    keys = list(empty_metrics())
+    rows = {village: [m[k] for k in keys] for village, m in metrics.items()}
+    return zlib.compress(json.dumps({"keys": keys, "rows": rows}, separators=(",", ":")).encode(), 1)
 
 
 def _unpack(packed):
+    kept = json.loads(zlib.decompress(packed))
+    keys = kept["keys"]
     out = defaultdict(empty_metrics)
-    for village, kept in json.loads(zlib.decompress(packed)).items():
-        m = out[village]
-        m.update(kept)
+    if keys == list(empty_metrics()):
+        out.update({village: dict(zip(keys, values, strict=True)) for village, values in kept["rows"].items()})
+    else:  # kept before a metric was added or dropped: those missing read as an empty month's
+        for village, values in kept["rows"].items():
+            out[village].update(zip(keys, values, strict=True))
     return out
 
 

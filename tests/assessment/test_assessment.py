@@ -306,3 +306,19 @@ def test_fast_path_rewinds_every_kind_of_later_change(people):
     m1 = assessment.month_metrics("2026-03", "310112")[V1]
     assert (m1["closed"], m1["open"], m1["red"], m1["overdue"]) == (1, 1, 1, 1)
     assert assessment.month_metrics("2026-03", "310112")[V2]["red"] == 1
+
+
+def test_kept_metrics_read_back_as_computed_and_missing_ones_as_empty():
+    import json
+    import zlib
+
+    from assessment import monthly
+
+    m = monthly.empty_metrics()
+    m.update(found=3, found_by_source={"third_party": 3}, closure_rate=0.5, lights={"red": 1, "yellow": 0, "green": 2})
+    assert dict(monthly._unpack(monthly._pack({V1: m}))[V1]) == m
+    # kept by a version that had no "overdue": it reads as an empty month's, the rest as kept
+    keys = [k for k in m if k != "overdue"]
+    old = zlib.compress(json.dumps({"keys": keys, "rows": {V1: [m[k] for k in keys]}}).encode())
+    back = monthly._unpack(old)[V1]
+    assert back["overdue"] == 0 and back["found"] == 3 and back["lights"]["green"] == 2
