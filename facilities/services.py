@@ -14,6 +14,7 @@ from geo import scope
 from patrol import services as patrol
 from patrol.models import Category, Source
 
+from . import signals
 from .models import Facility, FacilityStatus, Need, OrderEvent, OrderPhoto, OrderState, WorkOrder
 from .querysets import is_operator
 
@@ -118,6 +119,7 @@ def _open_order(facility, need, note, phone, now):
         last_reported_at=now, deadline=now + timedelta(hours=conf("DEADLINE_HOURS")[need]), reopen_of=reopen_of,
     )
     OrderEvent.objects.create(order=order, action="report", at=now, note=note)
+    signals.work_order_opened.send(WorkOrder, order=order)
     fields = {"open_orders": facility.open_orders + 1}
     if need == Need.REPAIR and facility.status == FacilityStatus.IN_USE:
         from .problem_toilets import kind_named_in

@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     ORDER_ANSWERED = "order_answered", "督办单反馈"
     ORDER_RETURNED = "order_returned", "督办单退回"
     DIGEST = "digest", "每周摘要"
+    WORK_ORDER = "work_order", "设施工单"
 
 
 class Notification(models.Model):

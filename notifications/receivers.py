@@ -1,6 +1,9 @@
-"""Signal receivers: patrol's and supervision's events become inbox rows and queued deliveries, inside the
-event's own transaction (the signals are sent there)."""
+"""Signal receivers: patrol's, supervision's and facilities' events become inbox rows and queued deliveries, inside
+the event's own transaction (the signals are sent there)."""
+from django.utils import timezone
+
 from accounts.models import Role
+from facilities import signals as facility_signals
 from geo import scope
 from patrol import signals as patrol_signals
 from patrol.models import Action, IssueEvent
@@ -16,6 +19,7 @@ def connect():
     order_signals.order_issued.connect(on_order_issued, dispatch_uid="notify-order-issued")
     order_signals.order_answered.connect(on_order_answered, dispatch_uid="notify-order-answered")
     order_signals.order_returned.connect(on_order_returned, dispatch_uid="notify-order-returned")
+    facility_signals.work_order_opened.connect(on_work_order_opened, dispatch_uid="notify-work-order")
 
 
 def _name(user):
@@ -90,3 +94,13 @@ def on_order_returned(sender, order, event, user, **kwargs):
     text = f"督办单 {order.number} 被退回，请继续整改：{event.note}"
     s.notify(Kind.ORDER_RETURNED, text, s.in_order_area(s.addressee_staff(order.addressee_code), order),
              key=f"order-event:{event.pk}", order=order, area_codes=s.order_area(order), now=event.at)
+
+
+def on_work_order_opened(sender, order, **kwargs):
+    """The service company's staff hear of a new work order in their inbox too (they work it in 设施工单)."""
+    f = order.facility
+    deadline = timezone.localtime(order.deadline)
+    text = (f"设施工单 #{order.pk}：{f.village.name} {f.kind.name} {f.code} {order.get_need_display()}，"
+            f"请于 {deadline:%m-%d %H:%M} 前处理")
+    staff = s._active().filter(role=Role.OPERATOR, operator_code=order.operator_id)
+    s.notify(Kind.WORK_ORDER, text, list(staff), key=f"work-order:{order.pk}", now=order.reported_at)

@@ -19,9 +19,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 EMPTY = re.compile(r"^\s*(没有|暂无|还没有)|(?<![\d.])0/0(?![\d.])|不存在")
 
 # Accounts whose inbox is empty by design, not by a gap in the demo: the system administrator receives no
-# business notifications, and a service company's staff get their work orders in 设施工单, not in the inbox.
-NO_INBOX = {"admin": "系统管理员不接收业务消息", "yunwei": "运维人员的工单在“设施工单”中",
-            "yunwei2": "运维人员的工单在“设施工单”中"}
+# business notifications (a service company's staff hear of each new work order, notifications.receivers).
+NO_INBOX = {"admin": "系统管理员不接收业务消息"}
 INBOX_EMPTY = {"没有未读消息", "没有消息"}
 
 

@@ -92,7 +92,7 @@ def test_the_demo_year(demo):
         assert not Issue.objects.filter(orders=order, red_supervision=True).exists()
 
     # --- inboxes: the year's old notifications read, a few days' unread ---
-    for username in ("qu_admin", "zhen_staff", "cun_staff"):
+    for username in ("qu_admin", "zhen_staff", "cun_staff", "yunwei"):
         user = User.objects.get(username=username)
         mine = Notification.objects.filter(user=user)
         assert mine.exists(), username

@@ -112,3 +112,18 @@ def test_order_history_is_append_only(facilities, clean_user):
         OrderEvent.objects.filter(order=order).update(note="rewritten")
     with pytest.raises(DatabaseError), transaction.atomic():
         OrderEvent.objects.filter(order=order).delete()
+
+
+def test_the_company_hears_of_a_new_order_in_its_inbox(facilities, clean_user, pump_user, client):
+    from notifications.models import Notification
+
+    order = services.report("F1", "pump", note="满了").order
+    services.report("F1", "pump", note="还是满的")  # merged into the same order: no second message
+    services.report("F3", "repair")  # another company's facility
+    mine = Notification.objects.filter(user=clean_user)
+    assert [(n.kind, n.key) for n in mine] == [("work_order", f"work-order:{order.pk}")]
+    assert f"设施工单 #{order.pk}" in mine[0].text and " F1 满了要抽" in mine[0].text
+    assert Notification.objects.filter(user=pump_user, kind="work_order").count() == 1
+    client.force_login(clean_user)
+    html = client.get(reverse("notifications:inbox")).content.decode()
+    assert f'<a href="{url("workorder-list")}">设施工单 #{order.pk}' in html
