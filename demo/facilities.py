@@ -123,7 +123,7 @@ def load(district, stdout=None, today=None, now=None, seed=20260404):
             submit = finished + timedelta(hours=rng.randint(1, 5))
             verify = submit + timedelta(hours=rng.randint(2, 30))
             if verify < now:
-                patrol.add_photo(village, issue.pk, _photo(rng), "after")
+                patrol.add_photo(village, issue.pk, _photo(rng), "after", now=submit - timedelta(minutes=15))
                 patrol.transition_issue(village, issue.pk, "submit", note="服务公司已处理（示例）", now=submit)
                 patrol.transition_issue(town, issue.pk, "verify", note="复核通过（示例）", now=verify)
 

@@ -157,7 +157,7 @@ def load(district, stdout=None, today=None, now=None, seed=20260103):
             linked += 1
             if finish:
                 submit_at = _moment(day + timedelta(days=2), 10, rng.randint(0, 59), now)
-                patrol.add_photo(staff[v.code], issue.pk, _photo(rng), "after")
+                patrol.add_photo(staff[v.code], issue.pk, _photo(rng), "after", now=submit_at - timedelta(minutes=15))
                 patrol.transition_issue(staff[v.code], issue.pk, "submit", note="已督促农户整改（示例）",
                                         now=submit_at)
                 patrol.transition_issue(town, issue.pk, "verify", note="复核通过（示例）",

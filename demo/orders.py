@@ -131,9 +131,10 @@ def load(district, *, today, now, issuer, town_staff, village_staff, seed=202612
 
 def _rectify(rng, clock, problems, village_user, town_user, verify=True):
     for issue in problems:
-        patrol.add_photo(village_user, issue.pk, _photo(rng), "after")
-        patrol.transition_issue(village_user, issue.pk, "submit", note="按督办要求整改完毕（示例）",
-                                now=clock.later(1, 4))
+        photo = _photo(rng)
+        submitted = clock.later(1, 4)
+        patrol.add_photo(village_user, issue.pk, photo, "after", now=submitted - timedelta(minutes=20))
+        patrol.transition_issue(village_user, issue.pk, "submit", note="按督办要求整改完毕（示例）", now=submitted)
     if verify:
         for issue in problems:
             patrol.transition_issue(town_user, issue.pk, "verify", note="复核通过（示例）", now=clock.later(1, 2))

@@ -26,6 +26,9 @@ from geo.models import Village
 from patrol import services
 from patrol.models import Category, Issue, Source
 
+# An after-photo comes in a little before the submission it goes with.
+PHOTO_BEFORE_SUBMIT = timedelta(minutes=15)
+
 # (category, share of reports): every one of the 20 categories, roughly the mix the seeds describe (piles, sheds
 # and ruined walls dominate; 危房, 废旧温棚 and problem toilets are rarer).
 MIX = [("clutter", 20), ("heaps", 8), ("shack", 10), ("ruined_wall", 8), ("dilapidated_house", 3),
@@ -279,7 +282,7 @@ def _campaign_loop(rng, issue, day, today, town, cun, at):
         if when is None:
             return
         if action == "submit":
-            services.add_photo(who, issue.pk, _photo(rng), "after")
+            services.add_photo(who, issue.pk, _photo(rng), "after", now=when - PHOTO_BEFORE_SUBMIT)
         services.transition_issue(who, issue.pk, action, note=note, now=when)
         last = when
 
@@ -311,7 +314,7 @@ def _run_loop(rng, issue, day, today, deadline_days, town, cun, district_staff, 
         when = _after(rng, last, at(submit_day, 14), now)
         if when is None:
             return
-        services.add_photo(cun, issue.pk, _photo(rng), "after")
+        services.add_photo(cun, issue.pk, _photo(rng), "after", now=when - PHOTO_BEFORE_SUBMIT)
         services.transition_issue(cun, issue.pk, "submit", note="已整改（示例）", now=when)
         last = when
         check_day = submit_day + timedelta(days=rng.randint(1, 4))

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import F, Q
+from django.utils import timezone
 
 from core.stored_photos import LocatedPhoto
 
@@ -157,7 +158,7 @@ class Photo(LocatedPhoto):
     height = models.PositiveIntegerField()
     gps_mismatch_m = models.FloatField(null=True, blank=True, help_text="EXIF 位置与上报位置的距离（米）")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)  # services.add_photo's `now` (a loader's past)
     submitted_with = models.ForeignKey(
         "IssueEvent", models.PROTECT, null=True, blank=True, related_name="photos", help_text="随哪次提交整改"
     )

@@ -157,6 +157,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         model = Photo
         fields = ("id", "issue", "kind", "url", "content_type", "width", "height", "exif_location", "exif_time",
                   "gps_mismatch_m", "gps_flag", "uploaded_at", "phash", "flags")
+        read_only_fields = ("uploaded_at",)  # set by the server when the photo comes in
 
     @extend_schema_field(PhotoFlag(many=True))
     def get_flags(self, photo):

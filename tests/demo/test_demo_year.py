@@ -320,7 +320,8 @@ def check_analyses(district, town, months):
 
 def check_stored_times(today, now):
     """Scorecard entry, month closing, 约谈 recording, board publication and rating: each when the year had it
-    (in its month, or just after what it follows), in working hours, never later than now."""
+    (in its month, or just after what it follows), in working hours, never later than now; problems' after-photos
+    just before their submission."""
     from assessment.models import Interview, MonthClose, MonthCloseLog, Scorecard
     from core.months import local_start, next_month
     from facilities.models import Rating
@@ -351,3 +352,11 @@ def check_stored_times(today, now):
     times = [at for _, at in cards] + list(closes.values()) + [i.recorded_at for i in interviews] + [
         at for _, at in boards] + [at for _, at in ratings]
     assert all(_working(t, today) for t in times)
+    # Problems' after-photos came in shortly before the submission they went with, over the year, not at load time.
+    from patrol.models import Photo
+
+    submitted = list(Photo.objects.filter(kind="after", submitted_with__isnull=False)
+                     .values_list("uploaded_at", "submitted_with__at"))
+    assert submitted
+    assert all(at - timedelta(hours=1) <= up <= at for up, at in submitted)
+    assert min(up for up, _ in submitted) < now - timedelta(days=180)
