@@ -71,11 +71,8 @@ def close_month(month, area="", user=None, note="", now=None):
     now = now or timezone.now()
     if month >= current_month():
         raise BadInput(f"{month:%Y-%m} 尚未结束，不能关账", field="month")
-    districts = District.objects.order_by("code")
-    if area:
-        districts = districts.filter(code=scope.district_of(area))
     closed = []
-    for d in districts.values_list("code", flat=True):
+    for d in _districts(area):
         with transaction.atomic():
             District.objects.select_for_update().filter(code=d).first()  # one close or reopen at a time
             row = MonthClose.objects.filter(month=month, district=d).first()
@@ -97,13 +94,18 @@ def keep_month_metrics(month, area=""):
     month = parse_month(month)
     if month >= current_month():
         raise BadInput(f"{month:%Y-%m} 尚未结束，指标每次查看时重算", field="month")
-    districts = District.objects.order_by("code")
-    if area:
-        districts = districts.filter(code=scope.district_of(area))
-    codes = list(districts.values_list("code", flat=True))
+    codes = _districts(area)
     for d in codes:
         monthly.cached_month_metrics(month, d)
     return codes
+
+
+def _districts(area):
+    """The codes of the districts of an area ('' for every district), in order."""
+    districts = District.objects.order_by("code")
+    if area:
+        districts = districts.filter(code=scope.district_of(area))
+    return list(districts.values_list("code", flat=True))
 
 
 def reopen_month(user, month, note="", district=None):
